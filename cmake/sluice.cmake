@@ -1,0 +1,26 @@
+# sluice_add_library(NAME <name> SRCS ... DEPS ...)
+#   Creates target sluice_<name> with alias sluice::<name>. Includes are rooted at src/.
+#   A subsystem may only use what it lists in DEPS; the linker enforces the layering.
+function(sluice_add_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_library(sluice_${ARG_NAME} STATIC ${ARG_SRCS})
+  add_library(sluice::${ARG_NAME} ALIAS sluice_${ARG_NAME})
+  target_include_directories(sluice_${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(sluice_${ARG_NAME} PUBLIC ${ARG_DEPS})
+  target_compile_options(sluice_${ARG_NAME} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+# sluice_add_test(NAME <name> SRCS ... DEPS ... LABELS ... [FIXTURES ...])
+#   One gtest binary per subsystem; every test case is registered with ctest.
+#   FIXTURES names ctest fixtures (e.g. servers) that must be up before the tests run.
+function(sluice_add_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS;FIXTURES" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  include(GoogleTest)
+  gtest_discover_tests(${ARG_NAME}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS "${ARG_LABELS}" FIXTURES_REQUIRED "${ARG_FIXTURES}"
+               ENVIRONMENT "SLUICE_TEST_ENV=${PROJECT_BINARY_DIR}/test-env/env.sh")
+endfunction()

@@ -1,0 +1,33 @@
+// Encoder: turns change events into Kafka message keys and values for one protocol.
+//
+// Encoders are pure (no I/O) and not thread-safe; the pipeline owns one per worker.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "model/change_event.h"
+
+namespace sluice::codec {
+
+struct Message {
+  std::optional<std::string> key;  // nullopt = null key
+  std::string value;
+};
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+
+  virtual base::Status EncodeRow(const model::RowChange& row, const model::TxnInfo& txn,
+                                 Message* out) = 0;
+  virtual base::Status EncodeDdl(const model::DdlEvent& ddl, const model::TxnInfo& txn,
+                                 Message* out) = 0;
+  // Watermark/checkpoint message, if the protocol and options produce one. Returns false if
+  // this encoder emits no watermarks (then `out` is untouched).
+  virtual bool EncodeWatermark(uint64_t commit_ts, Message* out) = 0;
+};
+
+}  // namespace sluice::codec

@@ -1,0 +1,53 @@
+// ChangeEvent: what a Source emits, in commit order.
+//
+// A transaction is streamed as kRow events followed by one kCommit carrying the position to
+// resume from; nothing is buffered per transaction, so a 1M-row transaction costs no more
+// memory than a 1-row one. A DDL is one kDdl event that is also a commit point.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/position.h"
+#include "model/table_schema.h"
+#include "model/value.h"
+
+namespace sluice::model {
+
+enum class RowOp : uint8_t { kInsert, kUpdate, kDelete };
+
+struct RowChange {
+  RowOp op = RowOp::kInsert;
+  TableSchemaPtr table;
+  std::vector<Value> before;  // kUpdate, kDelete
+  std::vector<Value> after;   // kInsert, kUpdate
+};
+
+struct DdlEvent {
+  std::string schema;  // default database of the statement (may be empty)
+  std::string table;   // table the statement targets, if known
+  std::string sql;
+};
+
+// Transaction metadata shared by every event of one transaction.
+struct TxnInfo {
+  // Commit time in milliseconds since the epoch (binlog: event timestamp * 1000).
+  uint64_t commit_time_ms = 0;
+  // TiDB-TSO-compatible commit timestamp: (commit_time_ms << 18) | logical, strictly
+  // increasing across transactions of one changefeed.
+  uint64_t commit_ts = 0;
+  std::string gtid;  // "0-1-27" or "uuid:n"; empty if unknown
+};
+
+struct ChangeEvent {
+  enum class Kind : uint8_t { kRow, kDdl, kCommit, kHeartbeat };
+  Kind kind = Kind::kRow;
+  TxnInfo txn;
+  RowChange row;  // kRow
+  DdlEvent ddl;   // kDdl
+  // kCommit, kDdl, kHeartbeat: the position to resume from after this event.
+  SourcePosition position;
+};
+
+}  // namespace sluice::model

@@ -1,0 +1,129 @@
+#include "model/position.h"
+
+#include <charconv>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace sluice::model {
+
+namespace {
+
+template <typename T>
+bool ParseNumber(std::string_view s, T* out, int base = 10) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    parts.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string BinlogPosition::ToString() const { return fmt::format("{}:{}", file, offset); }
+
+base::Result<BinlogPosition> BinlogPosition::Parse(std::string_view text) {
+  size_t colon = text.rfind(':');
+  BinlogPosition p;
+  if (colon == std::string_view::npos || colon == 0 ||
+      !ParseNumber(text.substr(colon + 1), &p.offset)) {
+    return base::InvalidArgument(
+        "binlog position '{}' is not of the form <file>:<offset>, e.g. mysql-bin.000003:4", text);
+  }
+  p.file = std::string(text.substr(0, colon));
+  return p;
+}
+
+std::string MariaGtid::ToString() const {
+  return fmt::format("{}-{}-{}", domain_id, server_id, seq_no);
+}
+
+base::Result<MariaGtid> MariaGtid::Parse(std::string_view text) {
+  auto parts = Split(text, '-');
+  MariaGtid g;
+  if (parts.size() != 3 || !ParseNumber(parts[0], &g.domain_id) ||
+      !ParseNumber(parts[1], &g.server_id) || !ParseNumber(parts[2], &g.seq_no)) {
+    return base::InvalidArgument(
+        "GTID '{}' is not a MariaDB GTID <domain>-<server>-<seq>, e.g. 0-1-27", text);
+  }
+  return g;
+}
+
+std::string MariaGtidSet::ToString() const {
+  std::string out;
+  for (const auto& [domain, gtid] : by_domain_) {
+    if (!out.empty()) out += ',';
+    out += gtid.ToString();
+  }
+  return out;
+}
+
+base::Result<MariaGtidSet> MariaGtidSet::Parse(std::string_view text) {
+  MariaGtidSet set;
+  if (text.empty()) return set;
+  for (auto part : Split(text, ',')) {
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    SLUICE_ASSIGN_OR_RETURN(MariaGtid g, MariaGtid::Parse(part));
+    set.Update(g);
+  }
+  return set;
+}
+
+std::string Lsn::ToString() const {
+  return fmt::format("{:X}/{:X}", value >> 32, value & 0xFFFFFFFFu);
+}
+
+std::string SourcePosition::Serialize() const {
+  std::string out;
+  if (!binlog.empty()) out += "binlog=" + binlog.ToString();
+  if (!gtids.empty()) {
+    if (!out.empty()) out += ';';
+    out += "gtid=" + gtids.ToString();
+  }
+  if (lsn) {
+    if (!out.empty()) out += ';';
+    out += "lsn=" + lsn->ToString();
+  }
+  return out;
+}
+
+base::Result<SourcePosition> SourcePosition::Deserialize(std::string_view text) {
+  SourcePosition pos;
+  if (text.empty()) return pos;
+  for (auto part : Split(text, ';')) {
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      return base::InvalidArgument("position '{}': expected key=value parts", text);
+    }
+    auto key = part.substr(0, eq);
+    auto val = part.substr(eq + 1);
+    if (key == "binlog") {
+      SLUICE_ASSIGN_OR_RETURN(pos.binlog, BinlogPosition::Parse(val));
+    } else if (key == "gtid") {
+      SLUICE_ASSIGN_OR_RETURN(pos.gtids, MariaGtidSet::Parse(val));
+    } else if (key == "lsn") {
+      size_t slash = val.find('/');
+      uint64_t hi = 0, lo = 0;
+      if (slash == std::string_view::npos || !ParseNumber(val.substr(0, slash), &hi, 16) ||
+          !ParseNumber(val.substr(slash + 1), &lo, 16)) {
+        return base::InvalidArgument("LSN '{}' is not of the form X/Y (hex)", val);
+      }
+      pos.lsn = Lsn{(hi << 32) | lo};
+    } else {
+      return base::InvalidArgument("position '{}': unknown part '{}'", text, key);
+    }
+  }
+  return pos;
+}
+
+}  // namespace sluice::model
