@@ -1,0 +1,1 @@
+# owned by the client work: target_sources(sluice_source_mysql PRIVATE ...) and integration tests
