@@ -61,6 +61,7 @@ class Value {
     Value v; v.kind_ = Kind::kString; v.s_ = std::move(bytes); return v;
   }
   static Value String(std::string_view bytes) { return String(std::string(bytes)); }
+  static Value String(const char* bytes) { return String(std::string(bytes)); }
   static Value Date(const Temporal& t) { Value v; v.kind_ = Kind::kDate; v.t_ = t; return v; }
   static Value Time(const Temporal& t) { Value v; v.kind_ = Kind::kTime; v.t_ = t; return v; }
   static Value DateTime(const Temporal& t) {
