@@ -1,0 +1,52 @@
+// Value text rendering shared by the text-based codecs (canal-json today; Debezium/Avro later).
+//
+// AppendValueText renders one non-NULL model::Value exactly as TiCDC's canal-json puts it in
+// `data`/`old` (ticdc.md §3.3): integers as decimal text, FLOAT/DOUBLE as the shortest
+// round-trip decimal without exponent (FLOAT columns use 32-bit shortest, so 3.14f -> "3.14"),
+// NaN/Inf -> "0", DECIMAL verbatim, DATE/DATETIME/TIMESTAMP/TIME with exactly column.fsp
+// fraction digits, TIMESTAMP in FormatOptions::time_zone, YEAR/ENUM/SET/BIT as unsigned
+// integer text, strings as their raw bytes (text columns are UTF-8; binary columns are raw bytes
+// that the JSON layer escapes as ISO-8859-1, see IsBinaryColumn).
+//
+// All functions append to `out` and allocate nothing beyond growing `out`. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "codec/common/time_zone.h"
+#include "model/column.h"
+#include "model/value.h"
+
+namespace sluice::codec {
+
+struct FormatOptions {
+  // Zone TIMESTAMP columns are rendered in (TiCDC: the server `tz`). Default UTC.
+  TimeZone time_zone;
+};
+
+// Appends the text of `value` for `column`. NULL and absent values append nothing (callers
+// render them as JSON null or skip them).
+void AppendValueText(const model::Column& column, const model::Value& value,
+                     const FormatOptions& options, std::string* out);
+
+// True if the column holds raw bytes (BINARY/VARBINARY/BLOB family, GEOMETRY, or a CHAR/VARCHAR/
+// TEXT column with the binary collation): such values are escaped as ISO-8859-1 in JSON.
+bool IsBinaryColumn(const model::Column& column);
+
+// Building blocks, exposed for other codecs and tests.
+void AppendUInt(uint64_t v, std::string* out);
+void AppendInt(int64_t v, std::string* out);
+// Go strconv.FormatFloat(v, 'f', -1, 32 or 64); NaN/Inf append "0".
+void AppendFloat32(float v, std::string* out);
+void AppendFloat64(double v, std::string* out);
+// "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.f]", "[-]HH:MM:SS[.f]" with `fsp` (0..6) fraction digits.
+void AppendDate(const model::Temporal& t, std::string* out);
+void AppendDateTime(const model::Temporal& t, uint8_t fsp, std::string* out);
+void AppendTime(const model::Temporal& t, uint8_t fsp, std::string* out);
+// A TIMESTAMP (UTC epoch seconds + micros) as local "YYYY-MM-DD HH:MM:SS[.f]" in `tz`.
+// Epoch 0.000000 is MySQL's zero TIMESTAMP and renders as "0000-00-00 00:00:00[.000000]".
+void AppendTimestamp(int64_t epoch_seconds, uint32_t micros, uint8_t fsp, const TimeZone& tz,
+                     std::string* out);
+
+}  // namespace sluice::codec
