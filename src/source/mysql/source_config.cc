@@ -1,0 +1,394 @@
+#include "source/mysql/source_config.h"
+
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace sluice::source::mysql {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+template <typename T>
+bool ParseNumber(std::string_view s, T* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in`; returns false on a malformed escape.
+bool UrlDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = HexDigit(in[i + 1]);
+      int lo = HexDigit(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out->push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+std::string UrlEncode(std::string_view in) {
+  std::string out;
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string FormatDuration(milliseconds d) {
+  auto ms = d.count();
+  if (ms % 3'600'000 == 0 && ms != 0) return fmt::format("{}h", ms / 3'600'000);
+  if (ms % 60'000 == 0 && ms != 0) return fmt::format("{}m", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+// "500ms", "10s", "2m", "1h" within [min, max].
+base::Status ParseDuration(std::string_view name, std::string_view text, milliseconds min,
+                           milliseconds max, milliseconds* out) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  uint64_t n = 0;
+  std::string_view unit = text.substr(digits);
+  int64_t scale = 0;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  if (digits == 0 || scale == 0 || !ParseNumber(text.substr(0, digits), &n) ||
+      n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / scale)) {
+    return base::InvalidArgument("option {}='{}' is not a duration; use e.g. 500ms, 10s, 2m or 1h",
+                                 name, text);
+  }
+  milliseconds d(static_cast<int64_t>(n) * scale);
+  if (d < min || d > max) {
+    return base::InvalidArgument("option {}={} is out of range; allowed {}..{}", name, text,
+                                 FormatDuration(min), FormatDuration(max));
+  }
+  *out = d;
+  return base::Status::Ok();
+}
+
+base::Status ParseBool(std::string_view name, std::string_view text, bool* out) {
+  if (text == "true" || text == "1" || text == "on" || text == "yes") {
+    *out = true;
+  } else if (text == "false" || text == "0" || text == "off" || text == "no") {
+    *out = false;
+  } else {
+    return base::InvalidArgument("option {}='{}' is not a boolean; use true or false", name, text);
+  }
+  return base::Status::Ok();
+}
+
+struct OptionDef {
+  MySqlSourceOption info;
+  base::Status (*apply)(std::string_view value, MySqlSourceConfig* config);
+  std::string (*print)(const MySqlSourceConfig& config);
+};
+
+constexpr milliseconds kMaxHeartbeat{4'294'967'000};  // server limit: 4294967 s
+
+const std::vector<OptionDef>& OptionTable() {
+  static const std::vector<OptionDef> table = {
+      {{"server-id",
+        "replica server id for COM_BINLOG_DUMP; unique per capture, != the server's @@server_id",
+        "derived from host:port (FNV-1a, >= 1000000)", "1..4294967295"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         uint32_t id = 0;
+         if (!ParseNumber(v, &id) || id == 0) {
+           return base::InvalidArgument("option server-id='{}' must be an integer in 1..4294967295",
+                                        v);
+         }
+         c->server_id = id;
+         c->server_id_explicit = true;
+         return base::Status::Ok();
+       },
+       [](const MySqlSourceConfig& c) { return std::to_string(c.server_id); }},
+      {{"start",
+        "where to start without a checkpoint: now | earliest | gtid:<domain-server-seq,...> | "
+        "file:<binlog file>:<offset>",
+        "now", "now|earliest|gtid:...|file:..."},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         SLUICE_ASSIGN_OR_RETURN(c->start, StartSpec::Parse(v));
+         return base::Status::Ok();
+       },
+       [](const MySqlSourceConfig& c) { return c.start.ToString(); }},
+      {{"connect-timeout", "TCP connect and handshake timeout", "10s", "1s..1h"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         return ParseDuration("connect-timeout", v, milliseconds(1000), milliseconds(3'600'000),
+                              &c->connect_timeout);
+       },
+       [](const MySqlSourceConfig& c) { return FormatDuration(c.connect_timeout); }},
+      {{"read-timeout",
+        "a stream with no data (not even a heartbeat) for this long fails with Unavailable; "
+        ">= 2 x heartbeat",
+        "30s", "1s..24h"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         return ParseDuration("read-timeout", v, milliseconds(1000), milliseconds(86'400'000),
+                              &c->read_timeout);
+       },
+       [](const MySqlSourceConfig& c) { return FormatDuration(c.read_timeout); }},
+      {{"heartbeat", "heartbeat period the server sends while the binlog is idle", "1s",
+        "100ms..4294967s"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         return ParseDuration("heartbeat", v, milliseconds(100), kMaxHeartbeat, &c->heartbeat);
+       },
+       [](const MySqlSourceConfig& c) { return FormatDuration(c.heartbeat); }},
+      {{"verify-checksum", "verify the CRC32 of every binlog event", "true", "true|false"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         return ParseBool("verify-checksum", v, &c->verify_checksum);
+       },
+       [](const MySqlSourceConfig& c) {
+         return std::string(c.verify_checksum ? "true" : "false");
+       }},
+      {{"annotate-rows", "ask the server for ANNOTATE_ROWS events (SQL text of row events)",
+        "false", "true|false"},
+       [](std::string_view v, MySqlSourceConfig* c) {
+         return ParseBool("annotate-rows", v, &c->annotate_rows);
+       },
+       [](const MySqlSourceConfig& c) { return std::string(c.annotate_rows ? "true" : "false"); }},
+  };
+  return table;
+}
+
+std::string ValidOptionNames() {
+  std::string out;
+  for (const auto& o : OptionTable()) {
+    if (!out.empty()) out += ", ";
+    out += o.info.name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string StartSpec::ToString() const {
+  switch (kind) {
+    case Kind::kNow:
+      return "now";
+    case Kind::kEarliest:
+      return "earliest";
+    case Kind::kGtid:
+      return "gtid:" + gtids.ToString();
+    case Kind::kFile:
+      return "file:" + file.ToString();
+  }
+  return "now";
+}
+
+base::Result<StartSpec> StartSpec::Parse(std::string_view text) {
+  StartSpec s;
+  if (text == "now") {
+    s.kind = Kind::kNow;
+  } else if (text == "earliest") {
+    s.kind = Kind::kEarliest;
+  } else if (text.starts_with("gtid:")) {
+    s.kind = Kind::kGtid;
+    auto set = model::MariaGtidSet::Parse(text.substr(5));
+    if (!set.ok()) return set.status().WithContext("option start");
+    if (set->empty()) {
+      return base::InvalidArgument("option start='{}' has an empty GTID position; e.g. gtid:0-1-27",
+                                   text);
+    }
+    s.gtids = std::move(set).value();
+  } else if (text.starts_with("file:")) {
+    s.kind = Kind::kFile;
+    auto pos = model::BinlogPosition::Parse(text.substr(5));
+    if (!pos.ok()) return pos.status().WithContext("option start");
+    if (pos->offset < 4) {
+      return base::InvalidArgument("option start='{}': binlog offsets start at 4", text);
+    }
+    s.file = std::move(pos).value();
+  } else {
+    return base::InvalidArgument(
+        "option start='{}' is not one of now, earliest, gtid:<domain-server-seq>, "
+        "file:<file>:<offset>",
+        text);
+  }
+  return s;
+}
+
+uint32_t DefaultServerId(std::string_view host, uint16_t port) {
+  std::string key = fmt::format("{}:{}", host, port);
+  uint32_t h = 2166136261u;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  constexpr uint32_t kLow = 1'000'000;
+  return kLow + h % (std::numeric_limits<uint32_t>::max() - kLow + 1);
+}
+
+std::string MySqlSourceConfig::Endpoint() const {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+std::string MySqlSourceConfig::Redacted() const {
+  std::string out = fmt::format("{}://{}", scheme, UrlEncode(user));
+  if (!password.empty()) out += ":****";
+  out += "@" + Endpoint() + "/";
+  char sep = '?';
+  for (const auto& o : OptionTable()) {
+    out += fmt::format("{}{}={}", sep, o.info.name, o.print(*this));
+    sep = '&';
+  }
+  return out;
+}
+
+const std::vector<MySqlSourceOption>& MySqlSourceOptions() {
+  static const std::vector<MySqlSourceOption> options = [] {
+    std::vector<MySqlSourceOption> v;
+    for (const auto& o : OptionTable()) v.push_back(o.info);
+    return v;
+  }();
+  return options;
+}
+
+base::Result<MySqlSourceConfig> ParseMySqlSourceUri(std::string_view uri) {
+  MySqlSourceConfig c;
+  size_t sep = uri.find("://");
+  if (sep == std::string_view::npos) {
+    return base::InvalidArgument(
+        "source URI must look like mysql://user:password@host:port/?options (scheme missing)");
+  }
+  std::string_view scheme = uri.substr(0, sep);
+  if (scheme != "mysql" && scheme != "mariadb") {
+    return base::InvalidArgument(
+        "source URI scheme '{}' is not supported; use mysql:// or mariadb://", scheme);
+  }
+  c.scheme = std::string(scheme);
+  std::string_view rest = uri.substr(sep + 3);
+
+  // Split authority from path/query.
+  size_t auth_end = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, auth_end);
+  std::string_view tail = auth_end == std::string_view::npos ? "" : rest.substr(auth_end);
+
+  // userinfo@hostport; the password may contain '@' only percent-encoded, so split at the last.
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) {
+    return base::InvalidArgument("source URI has no user; use {}://user:password@host:port/",
+                                 scheme);
+  }
+  std::string_view userinfo = authority.substr(0, at);
+  std::string_view hostport = authority.substr(at + 1);
+  size_t colon = userinfo.find(':');
+  std::string_view user_enc = userinfo.substr(0, colon);
+  if (!UrlDecode(user_enc, &c.user) || c.user.empty()) {
+    return base::InvalidArgument("source URI user is empty or badly percent-encoded");
+  }
+  if (colon != std::string_view::npos) {
+    if (!UrlDecode(userinfo.substr(colon + 1), &c.password)) {
+      c.password.clear();
+      return base::InvalidArgument("source URI password for user '{}' is badly percent-encoded",
+                                   c.user);
+    }
+  }
+
+  // host[:port], [v6]:port
+  std::string_view host = hostport;
+  std::string_view port;
+  if (hostport.starts_with('[')) {
+    size_t close = hostport.find(']');
+    if (close == std::string_view::npos) {
+      return base::InvalidArgument("source URI host '{}' has an unterminated '['", hostport);
+    }
+    host = hostport.substr(1, close - 1);
+    std::string_view after = hostport.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        return base::InvalidArgument("source URI host '{}' is malformed", hostport);
+      }
+      port = after.substr(1);
+    }
+  } else if (size_t pc = hostport.rfind(':'); pc != std::string_view::npos) {
+    host = hostport.substr(0, pc);
+    port = hostport.substr(pc + 1);
+  }
+  if (host.empty()) return base::InvalidArgument("source URI has an empty host");
+  c.host = std::string(host);
+  if (!port.empty() || hostport.ends_with(':')) {
+    uint16_t p = 0;
+    if (!ParseNumber(port, &p) || p == 0) {
+      return base::InvalidArgument("source URI port '{}' is not a number in 1..65535", port);
+    }
+    c.port = p;
+  }
+
+  // Path: "" or "/" only (a database name has no meaning for a binlog source).
+  size_t q = tail.find('?');
+  std::string_view path = tail.substr(0, q);
+  if (!path.empty() && path != "/") {
+    return base::InvalidArgument(
+        "source URI path '{}' is not supported; the binlog source reads all databases "
+        "(use {}://user@host:port/?options)",
+        path, scheme);
+  }
+  std::vector<bool> seen(OptionTable().size(), false);
+  if (q != std::string_view::npos) {
+    std::string_view query = tail.substr(q + 1);
+    while (!query.empty()) {
+      size_t amp = query.find('&');
+      std::string_view kv = query.substr(0, amp);
+      query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+      if (kv.empty()) continue;
+      size_t eq = kv.find('=');
+      std::string name, value;
+      if (!UrlDecode(kv.substr(0, eq), &name) ||
+          !UrlDecode(eq == std::string_view::npos ? "" : kv.substr(eq + 1), &value)) {
+        return base::InvalidArgument("source URI option '{}' is badly percent-encoded", kv);
+      }
+      size_t i = 0;
+      for (; i < OptionTable().size(); ++i) {
+        if (OptionTable()[i].info.name == name) break;
+      }
+      if (i == OptionTable().size()) {
+        return base::InvalidArgument("unknown source URI option '{}'; valid options: {}", name,
+                                     ValidOptionNames());
+      }
+      if (seen[i]) return base::InvalidArgument("source URI option '{}' is given twice", name);
+      if (eq == std::string_view::npos) {
+        return base::InvalidArgument("source URI option '{}' needs a value ({}={})", name, name,
+                                     OptionTable()[i].info.default_value);
+      }
+      seen[i] = true;
+      SLUICE_RETURN_IF_ERROR(OptionTable()[i].apply(value, &c));
+    }
+  }
+  if (!c.server_id_explicit) c.server_id = DefaultServerId(c.host, c.port);
+  if (c.read_timeout < 2 * c.heartbeat) {
+    return base::InvalidArgument(
+        "option read-timeout={} must be at least twice heartbeat={} so an idle stream is not "
+        "mistaken for a dead one",
+        FormatDuration(c.read_timeout), FormatDuration(c.heartbeat));
+  }
+  return c;
+}
+
+}  // namespace sluice::source::mysql
