@@ -1,6 +1,11 @@
 #include "source/mysql/mysql_connection.h"
 
+#include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +36,43 @@ std::string OsReason(const char* message) {
 unsigned int ToSeconds(std::chrono::milliseconds d) {
   auto s = (d.count() + 999) / 1000;
   return static_cast<unsigned int>(s < 1 ? 1 : s);
+}
+
+// Connector/C connects non-blocking when a timeout is set and then reports EINPROGRESS instead
+// of the real reason; a plain TCP connect tells it (ECONNREFUSED, EHOSTUNREACH, timeout ...).
+// Returns an empty string if the TCP connect succeeds.
+std::string ProbeTcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int gai = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+  if (gai != 0) return ::gai_strerror(gai);
+  std::string reason = "no usable address";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    int err = rc == 0 ? 0 : errno;
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      if (n == 0) {
+        err = ETIMEDOUT;
+      } else {
+        socklen_t len = sizeof(err);
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      }
+    }
+    ::close(fd);
+    if (err == 0) {
+      reason.clear();
+      break;
+    }
+    reason = std::strerror(err);
+  }
+  ::freeaddrinfo(res);
+  return reason;
 }
 
 }  // namespace
@@ -86,10 +128,16 @@ base::Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(
       case CR_SERVER_GONE_ERROR:
       default:
         if (err >= 2000 && err < 3000) {
+          std::string reason = OsReason(msg.c_str());
+          if (options.unix_socket.empty() &&
+              (err == CR_CONN_HOST_ERROR || err == CR_CONNECTION_ERROR)) {
+            std::string probed = ProbeTcp(options.host, options.port, options.connect_timeout);
+            if (!probed.empty()) reason = probed;
+          }
           return base::Unavailable(
               "cannot connect to MariaDB at {}: {}; check host/port and that the server is "
               "running",
-              options.Endpoint(), OsReason(msg.c_str()));
+              options.Endpoint(), reason);
         }
         return base::Unavailable("cannot connect to MariaDB at {} ({}): {}", options.Endpoint(),
                                  err, msg);

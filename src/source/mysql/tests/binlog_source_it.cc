@@ -1,0 +1,1034 @@
+// Integration tests of BinlogClient/BinlogSource against the real MariaDB of the `servers`
+// fixture (ports from tests/test_env.h). Each test works in its own database (it_<what>_<pid>)
+// and uses its own replica server-id, so tests may run in parallel against one server.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "source/mysql/binlog_source.h"
+#include "source/mysql/mysql_connection.h"
+#include "source/mysql/source_config.h"
+#include "test_env.h"
+
+namespace sluice::source::mysql {
+namespace {
+
+using model::ChangeEvent;
+using model::RowOp;
+using model::Value;
+using sluice::testing::Env;
+using std::chrono::milliseconds;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+uint32_t NextServerId() {
+  static std::atomic<uint32_t> counter{0};
+  return 3'000'000u + static_cast<uint32_t>(getpid() % 100'000) * 64u + counter++;
+}
+
+std::string Host() { return Env("SLUICE_MARIADB_HOST"); }
+uint16_t Port() { return static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT"))); }
+
+std::unique_ptr<MySqlConnection> Sql() {
+  ConnectOptions o;
+  o.host = Host();
+  o.port = Port();
+  o.user = Env("SLUICE_MARIADB_USER");
+  o.password = Env("SLUICE_MARIADB_PASSWORD");
+  auto c = MySqlConnection::Connect(o);
+  if (!c.ok()) throw std::runtime_error(c.status().message());
+  auto conn = std::move(c).value();
+  // Writers pin ROW format for their session so a concurrent test flipping the global format
+  // cannot turn these writes into statement events.
+  auto st = conn->Exec(
+      "SET SESSION binlog_format='ROW', time_zone='+00:00', sql_mode='STRICT_ALL_TABLES'");
+  if (!st.ok()) throw std::runtime_error(st.message());
+  return conn;
+}
+
+// root over the Unix socket (the fixture's root has no password): to grant and set globals.
+std::unique_ptr<MySqlConnection> RootSql() {
+  ConnectOptions o;
+  o.unix_socket = Env("SLUICE_MARIADB_SOCKET");
+  o.user = "root";
+  auto c = MySqlConnection::Connect(o);
+  if (!c.ok()) throw std::runtime_error(c.status().message());
+  return std::move(c).value();
+}
+
+void Must(MySqlConnection* c, const std::string& sql) {
+  auto st = c->Exec(sql);
+  ASSERT_TRUE(st.ok()) << sql << ": " << st.message();
+}
+
+QueryResult MustQuery(MySqlConnection* c, const std::string& sql) {
+  auto r = c->Query(sql);
+  if (!r.ok()) throw std::runtime_error(sql + ": " + r.status().message());
+  return std::move(r).value();
+}
+
+std::string DbName(const std::string& what) { return fmt::format("it_{}_{}", what, getpid()); }
+
+void FreshDb(MySqlConnection* c, const std::string& db) {
+  Must(c, fmt::format("DROP DATABASE IF EXISTS `{}`", db));
+  Must(c, fmt::format("CREATE DATABASE `{}`", db));
+}
+
+// The binlog position "now", the way an operator would take it.
+model::SourcePosition CurrentPosition(MySqlConnection* c) {
+  model::SourcePosition p;
+  auto ms = MustQuery(c, "SHOW MASTER STATUS");
+  EXPECT_FALSE(ms.rows.empty());
+  p.binlog.file = *ms.rows[0][0];
+  p.binlog.offset = std::stoull(*ms.rows[0][1]);
+  auto g =
+      MustQuery(c, fmt::format("SELECT BINLOG_GTID_POS('{}', {})", p.binlog.file, p.binlog.offset));
+  if (!g.rows.empty() && g.rows[0][0]) p.gtids = model::MariaGtidSet::Parse(*g.rows[0][0]).value();
+  return p;
+}
+
+MySqlSourceConfig Config(const std::string& user, const std::string& password, uint16_t port,
+                         const std::string& extra = "") {
+  std::string opts =
+      extra.find("heartbeat=") == std::string::npos ? "&heartbeat=1s" + extra : extra;
+  auto c = ParseMySqlSourceUri(fmt::format("mariadb://{}:{}@{}:{}/?server-id={}{}", user, password,
+                                           Host(), port, NextServerId(), opts));
+  if (!c.ok()) throw std::runtime_error(c.status().message());
+  return std::move(c).value();
+}
+MySqlSourceConfig Config() {
+  return Config(Env("SLUICE_MARIADB_USER"), Env("SLUICE_MARIADB_PASSWORD"), Port());
+}
+
+bool InDb(const ChangeEvent& e, const std::string& db) {
+  return e.kind == ChangeEvent::Kind::kRow && e.row.table && e.row.table->schema == db;
+}
+
+// Reads until `done(events)` or the timeout; returns everything read.
+std::vector<ChangeEvent> ReadUntil(BinlogSource* src,
+                                   const std::function<bool(const std::vector<ChangeEvent>&)>& done,
+                                   milliseconds timeout = milliseconds(30'000),
+                                   size_t max_events = 256) {
+  std::vector<ChangeEvent> all;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done(all) && std::chrono::steady_clock::now() < deadline) {
+    std::vector<ChangeEvent> batch;
+    auto st = src->Read(&batch, max_events, milliseconds(200));
+    EXPECT_TRUE(st.ok()) << st.message();
+    if (!st.ok()) break;
+    EXPECT_LE(batch.size(), max_events);
+    for (auto& e : batch) all.push_back(std::move(e));
+  }
+  return all;
+}
+
+// Rows of `db`, plus the commit that closes each transaction containing them.
+struct Captured {
+  std::vector<ChangeEvent> rows;
+  std::vector<ChangeEvent> commits;
+};
+Captured Filter(const std::vector<ChangeEvent>& all, const std::string& db) {
+  Captured c;
+  bool open = false;
+  for (const auto& e : all) {
+    if (InDb(e, db)) {
+      c.rows.push_back(e);
+      open = true;
+    } else if (e.kind == ChangeEvent::Kind::kCommit && open) {
+      c.commits.push_back(e);
+      open = false;
+    }
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Every MariaDB column type, compared with what SELECT returns.
+
+enum class R {
+  kInt,
+  kYear,
+  kFloat,
+  kDouble,
+  kDecimal,
+  kStr,
+  kDate,
+  kDateTime,
+  kTime,
+  kTimestamp,
+  kEnum,
+  kSet,
+  kBit
+};
+
+struct ColSpec {
+  std::string name;
+  std::string sql_type;
+  R r;
+  model::ColumnType type;
+  bool is_unsigned = false;
+  int fsp = 0;
+  std::vector<std::string> elements;  // ENUM/SET
+  std::string lit_min, lit_max, lit_typ;
+};
+
+std::string Frac(int n, char digit) { return n == 0 ? "" : "." + std::string(n, digit); }
+std::string FracOf(int n, const std::string& digits) {
+  return n == 0 ? "" : "." + digits.substr(0, n);
+}
+
+std::vector<ColSpec> TypeColumns() {
+  using T = model::ColumnType;
+  std::vector<ColSpec> c = {
+      {"c_tinyint", "TINYINT", R::kInt, T::kTinyInt, false, 0, {}, "-128", "127", "-1"},
+      {"c_utinyint", "TINYINT UNSIGNED", R::kInt, T::kTinyInt, true, 0, {}, "0", "255", "1"},
+      {"c_smallint", "SMALLINT", R::kInt, T::kSmallInt, false, 0, {}, "-32768", "32767", "-2"},
+      {"c_usmallint", "SMALLINT UNSIGNED", R::kInt, T::kSmallInt, true, 0, {}, "0", "65535", "2"},
+      {"c_mediumint",
+       "MEDIUMINT",
+       R::kInt,
+       T::kMediumInt,
+       false,
+       0,
+       {},
+       "-8388608",
+       "8388607",
+       "-3"},
+      {"c_umediumint",
+       "MEDIUMINT UNSIGNED",
+       R::kInt,
+       T::kMediumInt,
+       true,
+       0,
+       {},
+       "0",
+       "16777215",
+       "3"},
+      {"c_int", "INT", R::kInt, T::kInt, false, 0, {}, "-2147483648", "2147483647", "-4"},
+      {"c_uint", "INT UNSIGNED", R::kInt, T::kInt, true, 0, {}, "0", "4294967295", "4"},
+      {"c_bigint",
+       "BIGINT",
+       R::kInt,
+       T::kBigInt,
+       false,
+       0,
+       {},
+       "-9223372036854775808",
+       "9223372036854775807",
+       "-5"},
+      {"c_ubigint",
+       "BIGINT UNSIGNED",
+       R::kInt,
+       T::kBigInt,
+       true,
+       0,
+       {},
+       "0",
+       "18446744073709551615",
+       "5"},
+      {"c_dec65",
+       "DECIMAL(65,30)",
+       R::kDecimal,
+       T::kDecimal,
+       false,
+       0,
+       {},
+       "-99999999999999999999999999999999999.999999999999999999999999999999",
+       "99999999999999999999999999999999999.999999999999999999999999999999",
+       "-0.000000000000000000000000000001"},
+      {"c_dec14",
+       "DECIMAL(14,4)",
+       R::kDecimal,
+       T::kDecimal,
+       false,
+       0,
+       {},
+       "-9999999999.9999",
+       "9999999999.9999",
+       "-0.5"},
+      {"c_dec10",
+       "DECIMAL(10,0) UNSIGNED",
+       R::kDecimal,
+       T::kDecimal,
+       true,
+       0,
+       {},
+       "0",
+       "9999999999",
+       "1234567890"},
+      {"c_float", "FLOAT", R::kFloat, T::kFloat, false, 0, {}, "-3.40282e38", "3.40282e38", "-1.5"},
+      {"c_double",
+       "DOUBLE",
+       R::kDouble,
+       T::kDouble,
+       false,
+       0,
+       {},
+       "-1.7976931348623157e308",
+       "1.7976931348623157e308",
+       "3.141592653589793"},
+      {"c_date",
+       "DATE",
+       R::kDate,
+       T::kDate,
+       false,
+       0,
+       {},
+       "'1000-01-01'",
+       "'9999-12-31'",
+       "'2024-02-29'"},
+      {"c_year", "YEAR", R::kYear, T::kYear, false, 0, {}, "1901", "2155", "2024"},
+      {"c_char_utf8",
+       "CHAR(10) CHARACTER SET utf8mb4",
+       R::kStr,
+       T::kChar,
+       false,
+       0,
+       {},
+       "''",
+       "'😀é中文'",
+       "'a b'"},
+      {"c_varchar_utf8",
+       "VARCHAR(100) CHARACTER SET utf8mb4",
+       R::kStr,
+       T::kVarChar,
+       false,
+       0,
+       {},
+       "''",
+       "'emoji 😀 and ünïcödé'",
+       "'x'"},
+      {"c_char_latin1",
+       "CHAR(10) CHARACTER SET latin1",
+       R::kStr,
+       T::kChar,
+       false,
+       0,
+       {},
+       "''",
+       "'é'",
+       "'Ünïcode'"},
+      {"c_varchar_latin1",
+       "VARCHAR(300) CHARACTER SET latin1",
+       R::kStr,
+       T::kVarChar,
+       false,
+       0,
+       {},
+       "''",
+       "'café crème'",
+       "REPEAT('é', 300)"},
+      {"c_binary",
+       "BINARY(8)",
+       R::kStr,
+       T::kBinary,
+       false,
+       0,
+       {},
+       "0x00",
+       "0xFFFFFFFFFFFFFFFF",
+       "0x00FF0001"},
+      {"c_varbinary",
+       "VARBINARY(300)",
+       R::kStr,
+       T::kVarBinary,
+       false,
+       0,
+       {},
+       "0x00",
+       "0x000102FF00",
+       "REPEAT(0x00, 300)"},
+      {"c_tinyblob",
+       "TINYBLOB",
+       R::kStr,
+       T::kTinyBlob,
+       false,
+       0,
+       {},
+       "''",
+       "REPEAT(0xFF00, 127)",
+       "0x00"},
+      {"c_blob", "BLOB", R::kStr, T::kBlob, false, 0, {}, "''", "REPEAT(0x00FF, 1000)", "0x00"},
+      {"c_mediumblob",
+       "MEDIUMBLOB",
+       R::kStr,
+       T::kMediumBlob,
+       false,
+       0,
+       {},
+       "''",
+       "REPEAT(0x01, 70000)",
+       "0x00"},
+      {"c_longblob",
+       "LONGBLOB",
+       R::kStr,
+       T::kLongBlob,
+       false,
+       0,
+       {},
+       "''",
+       "REPEAT(0x0200, 100000)",
+       "0x00"},
+      {"c_tinytext", "TINYTEXT", R::kStr, T::kTinyText, false, 0, {}, "''", "'ü'", "'t'"},
+      {"c_text", "TEXT", R::kStr, T::kText, false, 0, {}, "''", "'text 😀'", "'t'"},
+      {"c_mediumtext",
+       "MEDIUMTEXT",
+       R::kStr,
+       T::kMediumText,
+       false,
+       0,
+       {},
+       "''",
+       "REPEAT('m😀', 30000)",
+       "'t'"},
+      {"c_longtext",
+       "LONGTEXT CHARACTER SET latin1",
+       R::kStr,
+       T::kLongText,
+       false,
+       0,
+       {},
+       "''",
+       "REPEAT('lé', 50000)",
+       "'t'"},
+      {"c_json",
+       "JSON",
+       R::kStr,
+       T::kLongText,
+       false,
+       0,
+       {},
+       "'[]'",
+       "'{\"k\": [1, 2.5, \"s\", null, true], \"e\": \"😀\"}'",
+       "'{}'"},
+      {"c_enum",
+       "ENUM('a','b','c')",
+       R::kEnum,
+       T::kEnum,
+       false,
+       0,
+       {"a", "b", "c"},
+       "'a'",
+       "'c'",
+       "'b'"},
+      {"c_set",
+       "SET('x','y','z')",
+       R::kSet,
+       T::kSet,
+       false,
+       0,
+       {"x", "y", "z"},
+       "''",
+       "'x,y,z'",
+       "'y'"},
+      {"c_bit1", "BIT(1)", R::kBit, T::kBit, false, 0, {}, "b'0'", "b'1'", "b'1'"},
+      {"c_bit10",
+       "BIT(10)",
+       R::kBit,
+       T::kBit,
+       false,
+       0,
+       {},
+       "b'0'",
+       "b'1111111111'",
+       "b'1000000001'"},
+      {"c_bit64",
+       "BIT(64)",
+       R::kBit,
+       T::kBit,
+       false,
+       0,
+       {},
+       "b'0'",
+       "0xFFFFFFFFFFFFFFFF",
+       "b'1010'"},
+      {"c_geom",
+       "GEOMETRY",
+       R::kStr,
+       T::kGeometry,
+       false,
+       0,
+       {},
+       "ST_GeomFromText('POINT(0 0)')",
+       "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))')",
+       "ST_GeomFromText('LINESTRING(1 2,3 4)')"},
+  };
+  const char* typ_time[7] = {"-00:00:01",       "-00:00:00.1",    "-01:02:03.45",
+                             "-00:00:00.001",   "-12:00:00.0001", "-23:59:59.00001",
+                             "-00:00:00.000001"};
+  for (int n = 0; n <= 6; ++n) {
+    c.push_back({fmt::format("c_dt{}", n),
+                 fmt::format("DATETIME({})", n),
+                 R::kDateTime,
+                 T::kDateTime,
+                 false,
+                 n,
+                 {},
+                 fmt::format("'1000-01-01 00:00:00{}'", Frac(n, '0')),
+                 fmt::format("'9999-12-31 23:59:59{}'", Frac(n, '9')),
+                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "123456"))});
+    c.push_back({fmt::format("c_ts{}", n),
+                 fmt::format("TIMESTAMP({}) NULL", n),
+                 R::kTimestamp,
+                 T::kTimestamp,
+                 false,
+                 n,
+                 {},
+                 fmt::format("'1970-01-01 00:00:01{}'", Frac(n, '0')),
+                 fmt::format("'2038-01-19 03:14:07{}'", Frac(n, '9')),
+                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "654321"))});
+    c.push_back({fmt::format("c_t{}", n),
+                 fmt::format("TIME({})", n),
+                 R::kTime,
+                 T::kTime,
+                 false,
+                 n,
+                 {},
+                 fmt::format("'-838:59:59{}'", Frac(n, '9')),
+                 fmt::format("'838:59:59{}'", Frac(n, '9')),
+                 fmt::format("'{}'", typ_time[n])});
+  }
+  return c;
+}
+
+std::string SelectList(const std::vector<ColSpec>& cols) {
+  std::string s = "id";
+  for (const auto& c : cols) {
+    s += ", ";
+    s += c.r == R::kBit ? fmt::format("CAST(`{}` AS UNSIGNED)", c.name) : "`" + c.name + "`";
+  }
+  return s;
+}
+
+std::string Micros(uint32_t micros, int fsp) {
+  if (fsp == 0) return "";
+  return "." + fmt::format("{:06}", micros).substr(0, fsp);
+}
+
+// Renders `v` the way MariaDB prints the column (SELECT text protocol) and compares.
+// Returns an empty string on a match, else a description of the mismatch.
+std::string Compare(const ColSpec& c, const Value& v, const std::optional<std::string>& db) {
+  auto mismatch = [&](const std::string& got) {
+    return fmt::format(
+        "{} ({}): decoded {} but SELECT gives {}", c.name, c.sql_type, got,
+        db ? "'" + (db->size() > 80 ? db->substr(0, 80) + "..." : *db) + "'" : "NULL");
+  };
+  if (v.is_absent()) return mismatch("<absent>");
+  if (!db) return v.is_null() ? "" : mismatch("a non-NULL value");
+  if (v.is_null()) return mismatch("NULL");
+  auto want_kind = [&](Value::Kind k, const char* name) -> std::string {
+    return v.kind() == k ? ""
+                         : mismatch(fmt::format("Value kind {} (expected {})",
+                                                static_cast<int>(v.kind()), name));
+  };
+  std::string got;
+  switch (c.r) {
+    case R::kInt:
+    case R::kYear:
+    case R::kBit:
+      if (c.is_unsigned || c.r == R::kYear || c.r == R::kBit) {
+        if (auto e = want_kind(Value::Kind::kUInt, "kUInt"); !e.empty()) return e;
+        got = std::to_string(v.as_uint());
+      } else {
+        if (auto e = want_kind(Value::Kind::kInt, "kInt"); !e.empty()) return e;
+        got = std::to_string(v.as_int());
+      }
+      break;
+    case R::kFloat: {
+      if (auto e = want_kind(Value::Kind::kFloat, "kFloat"); !e.empty()) return e;
+      double want = std::strtod(db->c_str(), nullptr);
+      // FLOAT prints with 6 significant digits.
+      if (std::fabs(v.as_double() - want) <= 1e-5 * std::fabs(want)) return "";
+      return mismatch(fmt::format("{}", v.as_double()));
+    }
+    case R::kDouble: {
+      if (auto e = want_kind(Value::Kind::kDouble, "kDouble"); !e.empty()) return e;
+      if (v.as_double() == std::strtod(db->c_str(), nullptr)) return "";
+      return mismatch(fmt::format("{}", v.as_double()));
+    }
+    case R::kDecimal:
+      if (auto e = want_kind(Value::Kind::kDecimal, "kDecimal"); !e.empty()) return e;
+      got = v.as_string();
+      break;
+    case R::kStr:
+      if (auto e = want_kind(Value::Kind::kString, "kString"); !e.empty()) return e;
+      got = v.as_string();
+      if (got != *db) {
+        return mismatch(fmt::format("{} bytes '{}'", got.size(),
+                                    got.size() > 80 ? got.substr(0, 80) + "..." : got));
+      }
+      return "";
+    case R::kDate: {
+      if (auto e = want_kind(Value::Kind::kDate, "kDate"); !e.empty()) return e;
+      const auto& t = v.as_temporal();
+      got = fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
+      break;
+    }
+    case R::kDateTime: {
+      if (auto e = want_kind(Value::Kind::kDateTime, "kDateTime"); !e.empty()) return e;
+      const auto& t = v.as_temporal();
+      got = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}{}", t.year, t.month, t.day, t.hour,
+                        t.minute, t.second, Micros(t.micros, c.fsp));
+      break;
+    }
+    case R::kTime: {
+      if (auto e = want_kind(Value::Kind::kTime, "kTime"); !e.empty()) return e;
+      const auto& t = v.as_temporal();
+      got = fmt::format("{}{:02}:{:02}:{:02}{}", t.negative ? "-" : "", t.hour, t.minute, t.second,
+                        Micros(t.micros, c.fsp));
+      break;
+    }
+    case R::kTimestamp: {
+      if (auto e = want_kind(Value::Kind::kTimestamp, "kTimestamp"); !e.empty()) return e;
+      time_t secs = static_cast<time_t>(v.timestamp_seconds());
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      got = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}{}", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        Micros(v.timestamp_micros(), c.fsp));
+      break;
+    }
+    case R::kEnum: {
+      if (auto e = want_kind(Value::Kind::kUInt, "kUInt"); !e.empty()) return e;
+      uint64_t i = v.as_uint();
+      got = i == 0 ? ""
+                   : (i <= c.elements.size() ? c.elements[i - 1]
+                                             : "<index " + std::to_string(i) + ">");
+      break;
+    }
+    case R::kSet: {
+      if (auto e = want_kind(Value::Kind::kUInt, "kUInt"); !e.empty()) return e;
+      for (size_t i = 0; i < c.elements.size(); ++i) {
+        if (v.as_uint() & (1ull << i)) got += (got.empty() ? "" : ",") + c.elements[i];
+      }
+      break;
+    }
+  }
+  return got == *db ? "" : mismatch("'" + got + "'");
+}
+
+using Snapshot = std::map<std::string, std::vector<std::optional<std::string>>>;  // id → row
+
+Snapshot Select(MySqlConnection* c, const std::string& table, const std::vector<ColSpec>& cols) {
+  Snapshot s;
+  auto r = MustQuery(c, fmt::format("SELECT {} FROM {} ORDER BY id", SelectList(cols), table));
+  for (auto& row : r.rows) s[*row[0]] = row;
+  return s;
+}
+
+// Compares a decoded row image (id + cols) with a SELECT row; reports every mismatch.
+void ExpectImage(const std::vector<Value>& image, const std::vector<std::optional<std::string>>& db,
+                 const std::vector<ColSpec>& cols, const std::string& what) {
+  ASSERT_EQ(image.size(), cols.size() + 1) << what;
+  ColSpec id{"id", "INT", R::kInt, model::ColumnType::kInt};
+  EXPECT_EQ(Compare(id, image[0], db[0]), "") << what;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    EXPECT_EQ(Compare(cols[i], image[i + 1], db[i + 1]), "") << what;
+  }
+}
+
+int64_t RowId(const std::vector<Value>& image) {
+  return image.empty() ? -1 : image[0].kind() == Value::Kind::kInt ? image[0].as_int() : -1;
+}
+
+TEST(BinlogSourceIt, EveryColumnTypeDecodesLikeSelect) {
+  auto sql = Sql();
+  const std::string db = DbName("types");
+  FreshDb(sql.get(), db);
+  const auto cols = TypeColumns();
+  std::string ddl = fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY", db);
+  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
+  ddl += ") ENGINE=InnoDB";
+  Must(sql.get(), ddl);
+  const std::string table = fmt::format("`{}`.t", db);
+
+  model::SourcePosition start = CurrentPosition(sql.get());
+  ASSERT_FALSE(start.gtids.empty()) << "the fixture server runs with GTIDs";
+
+  // Insert: min, max, all-NULL, typical.
+  auto values = [&](int id, int which) {
+    std::string v = std::to_string(id);
+    for (const auto& c : cols) {
+      v += ", ";
+      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
+    }
+    return "(" + v + ")";
+  };
+  std::string cols_list = "id";
+  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
+  Must(sql.get(), fmt::format("INSERT INTO {} ({}) VALUES {}, {}, {}, {}", table, cols_list,
+                              values(1, 0), values(2, 1), values(3, 2), values(4, 3)));
+  Snapshot s1 = Select(sql.get(), table, cols);
+  ASSERT_EQ(s1.size(), 4u);
+
+  Must(sql.get(), "BEGIN");
+  Must(
+      sql.get(),
+      fmt::format("UPDATE {} SET c_int=42, c_varchar_utf8='updated ✓', "
+                  "c_dt6='2000-01-01 00:00:00.000001', c_json='{{\"u\": 1}}', c_enum='a', "
+                  "c_set='x,z', c_bit64=b'1', c_t2='-00:00:00.01', c_blob=NULL, "
+                  "c_dec65='12345.678900000000000000000000000001', c_ts3='2001-02-03 04:05:06.789' "
+                  "WHERE id=4",
+                  table));
+  Must(sql.get(), fmt::format("UPDATE {} SET c_int=1, c_varchar_utf8='was null', c_ubigint=7 "
+                              "WHERE id=3",
+                              table));
+  Must(sql.get(), "COMMIT");
+  Snapshot s2 = Select(sql.get(), table, cols);
+  Must(sql.get(), fmt::format("DELETE FROM {} WHERE id IN (1, 2)", table));
+
+  BinlogSource src(Config());
+  auto st = src.Open(start);
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto all = ReadUntil(&src, [&](const std::vector<ChangeEvent>& evs) {
+    auto f = Filter(evs, db);
+    return f.rows.size() >= 8 && f.commits.size() >= 3;
+  });
+  src.Close();
+  auto got = Filter(all, db);
+  ASSERT_EQ(got.rows.size(), 8u) << "expected 4 inserts, 2 updates, 2 deletes";
+  ASSERT_EQ(got.commits.size(), 3u);
+
+  // Schema metadata from binlog_row_metadata=FULL.
+  const auto& schema = *got.rows[0].row.table;
+  EXPECT_EQ(schema.schema, db);
+  EXPECT_EQ(schema.table, "t");
+  ASSERT_EQ(schema.columns.size(), cols.size() + 1);
+  EXPECT_EQ(schema.columns[0].name, "id");
+  EXPECT_TRUE(schema.columns[0].is_primary_key);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const auto& col = schema.columns[i + 1];
+    EXPECT_EQ(col.name, cols[i].name);
+    EXPECT_EQ(static_cast<int>(col.type), static_cast<int>(cols[i].type))
+        << cols[i].name << " type " << model::ColumnTypeName(col.type);
+    if (cols[i].r == R::kInt) EXPECT_EQ(col.is_unsigned, cols[i].is_unsigned) << cols[i].name;
+  }
+
+  for (int i = 0; i < 4; ++i) {
+    const auto& rc = got.rows[i].row;
+    ASSERT_EQ(rc.op, RowOp::kInsert) << i;
+    std::string id = std::to_string(RowId(rc.after));
+    ASSERT_TRUE(s1.count(id)) << id;
+    ExpectImage(rc.after, s1[id], cols, "insert id=" + id);
+  }
+  for (int i = 4; i < 6; ++i) {
+    const auto& rc = got.rows[i].row;
+    ASSERT_EQ(rc.op, RowOp::kUpdate) << i;
+    std::string id = std::to_string(RowId(rc.before));
+    ASSERT_TRUE(id == "3" || id == "4") << id;
+    ExpectImage(rc.before, s1[id], cols, "update before id=" + id);
+    ExpectImage(rc.after, s2[id], cols, "update after id=" + id);
+  }
+  for (int i = 6; i < 8; ++i) {
+    const auto& rc = got.rows[i].row;
+    ASSERT_EQ(rc.op, RowOp::kDelete) << i;
+    std::string id = std::to_string(RowId(rc.before));
+    ASSERT_TRUE(id == "1" || id == "2") << id;
+    ExpectImage(rc.before, s2[id], cols, "delete id=" + id);
+  }
+  // Commits carry increasing positions and the transaction's GTID.
+  for (size_t i = 0; i < got.commits.size(); ++i) {
+    EXPECT_FALSE(got.commits[i].position.gtids.empty());
+    EXPECT_FALSE(got.commits[i].position.binlog.empty());
+    EXPECT_FALSE(got.commits[i].txn.gtid.empty());
+    if (i > 0) EXPECT_LT(got.commits[i - 1].position.binlog, got.commits[i].position.binlog);
+  }
+  Must(sql.get(), fmt::format("DROP DATABASE `{}`", db));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) Preflight errors: one clear line naming the fix.
+
+uint16_t ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST(BinlogSourceIt, WrongPortIsUnavailableWithClearMessage) {
+  uint16_t port = ClosedPort();
+  BinlogSource src(Config("sluice", "sluice", port, "&connect-timeout=2s"));
+  auto st = src.Open({});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kUnavailable) << st.message();
+  EXPECT_EQ(st.action(), base::Action::kRetry);
+  EXPECT_NE(st.message().find(
+                fmt::format("cannot connect to MariaDB at 127.0.0.1:{}: Connection refused", port)),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("check host/port"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find('\n'), std::string::npos);
+}
+
+TEST(BinlogSourceIt, WrongPasswordNamesTheUserAndHidesThePassword) {
+  BinlogSource src(Config(Env("SLUICE_MARIADB_USER"), "WrongPw123", Port()));
+  auto st = src.Open({});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kInvalidArgument) << st.message();
+  EXPECT_NE(st.message().find("'" + Env("SLUICE_MARIADB_USER") + "'"), std::string::npos)
+      << st.message();
+  EXPECT_EQ(st.message().find("WrongPw123"), std::string::npos) << st.message();
+}
+
+struct TempUser {
+  std::string name;
+  std::unique_ptr<MySqlConnection> root;
+  TempUser(const std::string& n, const std::string& grants) : name(n), root(RootSql()) {
+    Drop();
+    auto st = root->Exec(fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'pw'", name));
+    if (!st.ok()) throw std::runtime_error(st.message());
+    if (!grants.empty()) {
+      st = root->Exec(fmt::format("GRANT {} ON *.* TO '{}'@'%'", grants, name));
+      if (!st.ok()) throw std::runtime_error(st.message());
+    }
+  }
+  void Drop() { (void)root->Exec(fmt::format("DROP USER IF EXISTS '{}'@'%'", name)); }
+  ~TempUser() { Drop(); }
+};
+
+TEST(BinlogSourceIt, UserWithoutReplicationSlaveGetsGrantHint) {
+  TempUser u(fmt::format("it_norepl_{}", getpid()), "SELECT, BINLOG MONITOR");
+  BinlogSource src(Config(u.name, "pw", Port()));
+  auto st = src.Open({});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find(fmt::format("user '{}' lacks REPLICATION SLAVE", u.name)),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find(
+                fmt::format("GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '{}'@'%'", u.name)),
+            std::string::npos)
+      << st.message();
+}
+
+TEST(BinlogSourceIt, UserWithoutBinlogMonitorGetsGrantHint) {
+  TempUser u(fmt::format("it_nomon_{}", getpid()), "SELECT, REPLICATION SLAVE");
+  BinlogSource src(Config(u.name, "pw", Port()));
+  auto st = src.Open({});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find("lacks BINLOG MONITOR"), std::string::npos) << st.message();
+}
+
+TEST(BinlogSourceIt, UserWithReplicationGrantsOnlyCanStream) {
+  TempUser u(fmt::format("it_repl_{}", getpid()), "REPLICATION SLAVE, BINLOG MONITOR");
+  BinlogSource src(Config(u.name, "pw", Port()));
+  auto st = src.Open({});
+  ASSERT_TRUE(st.ok()) << st.message();
+  // A heartbeat proves the dump was accepted.
+  auto evs = ReadUntil(
+      &src,
+      [](const std::vector<ChangeEvent>& e) {
+        for (const auto& x : e)
+          if (x.kind == ChangeEvent::Kind::kHeartbeat) return true;
+        return false;
+      },
+      milliseconds(10'000));
+  bool hb = false;
+  for (const auto& e : evs) hb |= e.kind == ChangeEvent::Kind::kHeartbeat;
+  EXPECT_TRUE(hb);
+}
+
+TEST(BinlogSourceIt, MixedBinlogFormatIsRejectedWithFix) {
+  auto root = RootSql();
+  auto old = MustQuery(root.get(), "SELECT @@global.binlog_format");
+  std::string saved = *old.rows[0][0];
+  ASSERT_TRUE(root->Exec("SET GLOBAL binlog_format='MIXED'").ok());
+  base::Status st;
+  {
+    BinlogSource src(Config());
+    st = src.Open({});
+  }
+  // Restore before asserting anything.
+  auto restored = root->Exec(fmt::format("SET GLOBAL binlog_format='{}'", saved));
+  ASSERT_TRUE(restored.ok()) << restored.message();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find(
+                fmt::format("binlog_format is MIXED on 127.0.0.1:{}; sluice needs ROW: SET GLOBAL "
+                            "binlog_format=ROW",
+                            Port())),
+            std::string::npos)
+      << st.message();
+}
+
+TEST(BinlogSourceIt, PurgedOrUnknownFilePositionIsFailedPrecondition) {
+  BinlogSource src(Config());
+  model::SourcePosition p;
+  p.binlog = {"mysql-bin.999999", 4};
+  auto st = src.Open(p);
+  if (st.ok()) {
+    std::vector<ChangeEvent> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (st.ok() && std::chrono::steady_clock::now() < deadline) {
+      st = src.Read(&out, 100, milliseconds(200));
+    }
+  }
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find("binlog position file:mysql-bin.999999:4 is no longer on the server"),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("start=now"), std::string::npos) << st.message();
+}
+
+TEST(BinlogSourceIt, ServerIdEqualToServersOwnIsRejected) {
+  auto sql = Sql();
+  auto r = MustQuery(sql.get(), "SELECT @@server_id");
+  auto cfg = ParseMySqlSourceUri(
+      fmt::format("mysql://{}:{}@{}:{}/?server-id={}", Env("SLUICE_MARIADB_USER"),
+                  Env("SLUICE_MARIADB_PASSWORD"), Host(), Port(), *r.rows[0][0]));
+  ASSERT_TRUE(cfg.ok());
+  BinlogSource src(*cfg);
+  auto st = src.Open({});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("server-id"), std::string::npos) << st.message();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle behaviour, start=now, Close from another thread.
+
+TEST(BinlogSourceIt, IdleReadHonoursWaitAndHeartbeatsArrive) {
+  BinlogSource src(Config());
+  ASSERT_TRUE(src.Open({}).ok());
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<ChangeEvent> out;
+  bool hb = false;
+  // Each Read returns within its wait (+ slack); heartbeats keep coming while idle.
+  for (int i = 0; i < 40 && !hb; ++i) {
+    auto r0 = std::chrono::steady_clock::now();
+    out.clear();
+    auto st = src.Read(&out, 10, milliseconds(100));
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_LT(std::chrono::steady_clock::now() - r0, milliseconds(600));
+    for (const auto& e : out) {
+      if (e.kind == ChangeEvent::Kind::kHeartbeat) {
+        hb = true;
+        EXPECT_FALSE(e.position.empty());
+      }
+    }
+  }
+  EXPECT_TRUE(hb)
+      << "no heartbeat within "
+      << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()
+      << " ms";
+}
+
+TEST(BinlogSourceIt, StartNowSeesOnlyLaterTransactions) {
+  auto sql = Sql();
+  const std::string db = DbName("now");
+  FreshDb(sql.get(), db);
+  Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY)", db));
+  Must(sql.get(), fmt::format("INSERT INTO `{}`.t VALUES (1)", db));
+  BinlogSource src(Config());
+  ASSERT_TRUE(src.Open({}).ok());
+  Must(sql.get(), fmt::format("INSERT INTO `{}`.t VALUES (2)", db));
+  auto all = ReadUntil(
+      &src, [&](const std::vector<ChangeEvent>& e) { return Filter(e, db).commits.size() >= 1; });
+  auto f = Filter(all, db);
+  ASSERT_EQ(f.rows.size(), 1u);
+  EXPECT_EQ(RowId(f.rows[0].row.after), 2);
+  Must(sql.get(), fmt::format("DROP DATABASE `{}`", db));
+}
+
+TEST(BinlogSourceIt, CloseFromAnotherThreadUnblocksRead) {
+  BinlogSource src(Config("sluice", "sluice", Port(), "&heartbeat=30s&read-timeout=2m"));
+  ASSERT_TRUE(src.Open({}).ok());
+  // Drain the initial events (fake ROTATE, FDE, ...).
+  std::vector<ChangeEvent> out;
+  ASSERT_TRUE(src.Read(&out, 100, milliseconds(300)).ok());
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread closer([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    src.Close();
+  });
+  out.clear();
+  auto st = src.Read(&out, 100, milliseconds(20'000));
+  closer.join();
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(elapsed, milliseconds(5'000));
+  EXPECT_TRUE(st.ok() || st.code() == base::Code::kCancelled) << st.message();
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) Resume at committed_position(): no loss, no duplicate.
+
+void ResumeTest(bool by_gtid) {
+  auto sql = Sql();
+  const std::string db = DbName(by_gtid ? "resume_gtid" : "resume_file");
+  FreshDb(sql.get(), db);
+  Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY, v VARCHAR(20))", db));
+  model::SourcePosition start = CurrentPosition(sql.get());
+  if (!by_gtid) start.gtids = {};
+  for (int i = 1; i <= 6; ++i) {
+    Must(sql.get(), fmt::format("INSERT INTO `{}`.t VALUES ({}, 'v{}')", db, i, i));
+  }
+
+  model::SourcePosition resume;
+  {
+    BinlogSource src(Config());
+    auto st = src.Open(start);
+    ASSERT_TRUE(st.ok()) << st.message();
+    // One event per Read so we stop exactly at the commit of the third transaction.
+    auto all = ReadUntil(
+        &src, [&](const std::vector<ChangeEvent>& e) { return Filter(e, db).commits.size() >= 3; },
+        milliseconds(30'000), 1);
+    auto f = Filter(all, db);
+    ASSERT_EQ(f.rows.size(), 3u);
+    ASSERT_EQ(f.commits.size(), 3u);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(RowId(f.rows[i].row.after), i + 1);
+    ASSERT_EQ(all.back().kind, ChangeEvent::Kind::kCommit);
+    resume = src.committed_position();
+    EXPECT_EQ(resume.Serialize(), all.back().position.Serialize());
+    EXPECT_FALSE(resume.binlog.empty());
+    EXPECT_FALSE(resume.gtids.empty()) << "GTID position is tracked in both modes";
+  }
+  if (by_gtid) {
+    resume.binlog = {};
+  } else {
+    resume.gtids = {};
+  }
+  BinlogSource src(Config());
+  auto st = src.Open(resume);
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto all = ReadUntil(
+      &src, [&](const std::vector<ChangeEvent>& e) { return Filter(e, db).commits.size() >= 3; });
+  auto f = Filter(all, db);
+  ASSERT_EQ(f.rows.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(RowId(f.rows[i].row.after), i + 4)
+        << "row " << i << " after resuming at " << resume.Serialize();
+  }
+  Must(sql.get(), fmt::format("DROP DATABASE `{}`", db));
+}
+
+TEST(BinlogSourceIt, ResumeByGtidHasNoLossNoDuplicate) { ResumeTest(true); }
+TEST(BinlogSourceIt, ResumeByFilePositionHasNoLossNoDuplicate) { ResumeTest(false); }
+
+}  // namespace
+}  // namespace sluice::source::mysql
