@@ -1,0 +1,122 @@
+#include "sink/kafka/kafka_conf.h"
+
+#include <algorithm>
+
+namespace sluice::sink::kafka::internal {
+
+base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+    bool secret = name.find("password") != std::string::npos;
+    return base::InvalidArgument("kafka client setting {}={} rejected by librdkafka: {}", name,
+                                 secret ? "******" : value, secret ? "invalid value" : err);
+  }
+  return base::Status::Ok();
+}
+
+base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "bootstrap.servers", o.BrokerList()));
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "client.id", o.kafka_client_id));
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "socket.connection.setup.timeout.ms",
+                                 std::to_string(std::max<int64_t>(1000, o.dial_timeout.count()))));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(conf, "socket.timeout.ms",
+              std::to_string(std::max<int64_t>(
+                  10, std::max(o.read_timeout.count(), o.write_timeout.count())))));
+  // Loopback and small clusters: do not resolve "localhost" to ::1 first.
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "broker.address.family", "any"));
+
+  bool sasl = o.sasl_mechanism != SaslMechanism::kNone;
+  const char* protocol =
+      o.enable_tls ? (sasl ? "sasl_ssl" : "ssl") : (sasl ? "sasl_plaintext" : "plaintext");
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "security.protocol", protocol));
+  if (o.enable_tls) {
+    if (!o.ca.empty()) SLUICE_RETURN_IF_ERROR(SetConf(conf, "ssl.ca.location", o.ca));
+    if (!o.cert.empty()) SLUICE_RETURN_IF_ERROR(SetConf(conf, "ssl.certificate.location", o.cert));
+    if (!o.key.empty()) SLUICE_RETURN_IF_ERROR(SetConf(conf, "ssl.key.location", o.key));
+    if (o.insecure_skip_verify) {
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "enable.ssl.certificate.verification", "false"));
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "ssl.endpoint.identification.algorithm", "none"));
+    } else {
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "ssl.endpoint.identification.algorithm", "https"));
+    }
+  }
+  if (sasl) {
+    const char* mech = "PLAIN";
+    switch (o.sasl_mechanism) {
+      case SaslMechanism::kScramSha256:
+        mech = "SCRAM-SHA-256";
+        break;
+      case SaslMechanism::kScramSha512:
+        mech = "SCRAM-SHA-512";
+        break;
+      case SaslMechanism::kGssapi:
+        mech = "GSSAPI";
+        break;
+      default:
+        break;
+    }
+    SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.mechanisms", mech));
+    if (o.sasl_mechanism != SaslMechanism::kGssapi) {
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.username", o.sasl_user));
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.password", o.sasl_password));
+    } else if (!o.sasl_user.empty()) {
+      SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.principal", o.sasl_user));
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Code CodeFor(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return base::Code::kOk;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+      return base::Code::kResourceExhausted;
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE:
+      return base::Code::kFailedPrecondition;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+      return base::Code::kNotFound;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return base::Code::kDeadlineExceeded;
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+    case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
+      return base::Code::kUnavailable;
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+    case RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE:
+    case RD_KAFKA_RESP_ERR__INCONSISTENT:
+      return base::Code::kDataLoss;
+    default:
+      return base::Code::kInternal;
+  }
+}
+
+}  // namespace sluice::sink::kafka::internal

@@ -1,0 +1,30 @@
+// Internal helpers shared by KafkaSink and TopicReader: librdkafka configuration built from
+// KafkaSinkOptions, and the mapping of librdkafka errors to base::Code. Not a public API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <librdkafka/rdkafka.h>
+
+#include "base/status.h"
+#include "sink/kafka/kafka_sink_options.h"
+
+namespace sluice::sink::kafka::internal {
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+// Sets one librdkafka property; the error names the property (and hides secret values).
+base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value);
+
+// Connection settings common to producers and consumers: bootstrap.servers, client.id,
+// socket/connect timeouts, TLS (security.protocol, ssl.*) and SASL (sasl.*).
+base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& options);
+
+// Maps a librdkafka error to what the caller should do (see CONTRIBUTING.md).
+base::Code CodeFor(rd_kafka_resp_err_t err);
+
+}  // namespace sluice::sink::kafka::internal

@@ -1,0 +1,511 @@
+#include "sink/kafka/kafka_sink.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <librdkafka/rdkafka.h>
+
+#include "base/logging.h"
+#include "sink/kafka/kafka_conf.h"
+
+namespace sluice::sink::kafka {
+
+using internal::CodeFor;
+using internal::SetConf;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() {
+  static auto logger = base::Logger("sink.kafka");
+  return logger;
+}
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+struct OptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
+};
+
+}  // namespace
+
+// A message owned by the sink from Produce() until its delivery report; librdkafka points into
+// msg's buffers instead of copying them.
+struct KafkaSink::Pending {
+  codec::Message msg;
+  uint64_t token;
+  KafkaSink* sink;
+};
+
+KafkaSink::KafkaSink(KafkaSinkOptions options, sink::DeliveryCallback cb)
+    : options_(std::move(options)), cb_(std::move(cb)) {}
+
+base::Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& options,
+                                                           sink::DeliveryCallback cb) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink(options, std::move(cb)));
+  SLUICE_RETURN_IF_ERROR(sink->Init());
+  SLUICE_RETURN_IF_ERROR(sink->CheckReachable());
+  return sink;
+}
+
+base::Status KafkaSink::Init() {
+  internal::ConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_t* c = conf.get();
+  const auto& o = options_;
+  SLUICE_RETURN_IF_ERROR(internal::ApplyConnectionConf(c, o));
+  bool idempotent = o.required_acks == -1;
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "acks",
+                                 o.required_acks == -1  ? "all"
+                                 : o.required_acks == 0 ? "0"
+                                                        : "1"));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "compression.type", std::string(CompressionName(o.compression))));
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "enable.idempotence", idempotent ? "true" : "false"));
+  // The idempotent producer keeps order with up to 5 requests in flight; without it, one
+  // request per connection keeps retries from reordering messages (as TiCDC does).
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "max.in.flight.requests.per.connection", idempotent ? "5" : "1"));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "retries", std::to_string(std::max(o.max_retry, idempotent ? 1 : 0))));
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "linger.ms", "5"));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "message.max.bytes",
+              std::to_string(std::max<int64_t>(1000000, o.max_message_bytes + 4096))));
+  // Bounded queue: Produce() blocks (back-pressure) when it is full. It must hold at least two
+  // of the largest messages.
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "queue.buffering.max.kbytes",
+              std::to_string(std::max<int64_t>(65536, 2 * o.max_message_bytes / 1024 + 1))));
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "queue.buffering.max.messages", "100000"));
+  int64_t write_ms = std::max<int64_t>(1, o.write_timeout.count());
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "request.timeout.ms", std::to_string(write_ms)));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(c, "message.timeout.ms",
+              std::to_string(std::max<int64_t>(write_ms * (o.max_retry + 1), 100))));
+  rd_kafka_conf_set_opaque(c, this);
+  rd_kafka_conf_set_dr_msg_cb(c, &KafkaSink::OnDelivery);
+  rd_kafka_conf_set_error_cb(c, &KafkaSink::OnError);
+  rd_kafka_conf_set_log_cb(c, &KafkaSink::OnLog);
+
+  char err[512];
+  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+  if (!rk_) return base::InvalidArgument("cannot create the Kafka producer: {}", err);
+  conf.release();  // owned by rk_ now
+  return base::Status::Ok();
+}
+
+base::Status KafkaSink::CheckReachable() {
+  const rd_kafka_metadata_t* md = nullptr;
+  int timeout = static_cast<int>(options_.dial_timeout.count());
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout);
+  rd_kafka_poll(rk_, 0);  // serve error callbacks that explain the failure
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string reason = rd_kafka_err2str(err);
+    if (!last_error_.empty()) reason += ": " + last_error_;
+    return base::Unavailable("cannot reach Kafka at {} ({}); check the broker list in the sink URI",
+                             options_.BrokerList(), reason);
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> hold(md);
+  if (md->broker_cnt > 0) broker_id_ = md->brokers[0].id;
+  hold.reset();
+  if (broker_id_ >= 0) {
+    auto v = DescribeConfig(true, std::to_string(broker_id_), "message.max.bytes");
+    if (v.ok()) {
+      broker_max_message_bytes_ = std::stoll(*v);
+    } else {
+      Log()->warn(
+          "cannot read the broker's message.max.bytes ({}); grant DescribeConfigs on the "
+          "cluster so the sink can check message sizes",
+          v.status().message());
+    }
+  }
+  Log()->info("connected to Kafka {} (acks={}, compression={})", options_.BrokerList(),
+              options_.required_acks, CompressionName(options_.compression));
+  return base::Status::Ok();
+}
+
+KafkaSink::~KafkaSink() {
+  if (!rk_) return;
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, static_cast<int>(options_.write_timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Log()->warn("closing the Kafka sink with {} undelivered messages; they are purged",
+                rd_kafka_outq_len(rk_));
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(rk_, 1000);
+    rd_kafka_poll(rk_, 0);
+  }
+  for (auto& [name, h] : handles_) rd_kafka_topic_destroy(h);
+  rd_kafka_destroy(rk_);
+}
+
+rd_kafka_topic_t* KafkaSink::TopicHandle(const std::string& topic) {
+  auto it = handles_.find(topic);
+  if (it != handles_.end()) return it->second;
+  rd_kafka_topic_t* h = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+  if (h) handles_.emplace(topic, h);
+  return h;
+}
+
+base::Result<int32_t> KafkaSink::TopicPartitions(const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* h = TopicHandle(topic);
+  if (!h)
+    return base::InvalidArgument("topic '{}' cannot be used: {}", topic,
+                                 rd_kafka_err2str(rd_kafka_last_error()));
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, h, &md, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return base::Status(
+        CodeFor(err) == base::Code::kInternal ? base::Code::kUnavailable : CodeFor(err),
+        fmt::format("metadata of topic '{}' from {}: {}", topic, options_.BrokerList(),
+                    rd_kafka_err2str(err)));
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> hold(md);
+  if (md->topic_cnt < 1) return 0;
+  const auto& t = md->topics[0];
+  if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return 0;
+  if (t.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+    return base::FailedPrecondition(
+        "not authorized to describe topic '{}'; grant Describe, Write and Create on it", topic);
+  }
+  if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return base::Unavailable("metadata of topic '{}': {}", topic, rd_kafka_err2str(t.err));
+  }
+  for (int i = 0; i < t.partition_cnt; ++i) {
+    if (t.partitions[i].leader < 0) {
+      return base::Unavailable("topic '{}' partition {} has no leader yet", topic, i);
+    }
+  }
+  return t.partition_cnt;
+}
+
+base::Result<std::string> KafkaSink::DescribeConfig(bool broker, const std::string& resource,
+                                                    const std::string& name) {
+  int timeout = static_cast<int>(std::max(options_.dial_timeout, options_.read_timeout).count());
+  char err[512];
+  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> ao(
+      rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+  rd_kafka_AdminOptions_set_request_timeout(ao.get(), timeout, err, sizeof(err));
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> q(rd_kafka_queue_new(rk_));
+  rd_kafka_ConfigResource_t* cr = rd_kafka_ConfigResource_new(
+      broker ? RD_KAFKA_RESOURCE_BROKER : RD_KAFKA_RESOURCE_TOPIC, resource.c_str());
+  rd_kafka_DescribeConfigs(rk_, &cr, 1, ao.get(), q.get());
+  rd_kafka_ConfigResource_destroy(cr);
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> ev(rd_kafka_queue_poll(q.get(), timeout + 1000));
+  if (!ev) return base::DeadlineExceeded("DescribeConfigs {} timed out", resource);
+  if (rd_kafka_event_error(ev.get())) {
+    return base::Status(
+        CodeFor(rd_kafka_event_error(ev.get())),
+        fmt::format("DescribeConfigs {}: {}", resource, rd_kafka_event_error_string(ev.get())));
+  }
+  const rd_kafka_DescribeConfigs_result_t* res = rd_kafka_event_DescribeConfigs_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_ConfigResource_error(rs[i])) {
+      return base::Status(CodeFor(rd_kafka_ConfigResource_error(rs[i])),
+                          fmt::format("DescribeConfigs {}: {}", resource,
+                                      rd_kafka_ConfigResource_error_string(rs[i])));
+    }
+    size_t m = 0;
+    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
+    for (size_t j = 0; j < m; ++j) {
+      if (name == rd_kafka_ConfigEntry_name(es[j]) && rd_kafka_ConfigEntry_value(es[j])) {
+        return std::string(rd_kafka_ConfigEntry_value(es[j]));
+      }
+    }
+  }
+  return base::NotFound("{} has no config entry {}", resource, name);
+}
+
+base::Status KafkaSink::CreateTopic(const std::string& topic, int32_t partitions) {
+  int timeout = static_cast<int>(std::max(options_.dial_timeout, options_.write_timeout).count());
+  char err[512];
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions,
+                                                  options_.replication_factor, err, sizeof(err));
+  if (!nt) return base::InvalidArgument("cannot create topic '{}': {}", topic, err);
+  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> ao(
+      rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  rd_kafka_AdminOptions_set_operation_timeout(ao.get(), timeout, err, sizeof(err));
+  rd_kafka_AdminOptions_set_request_timeout(ao.get(), timeout, err, sizeof(err));
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> q(rd_kafka_queue_new(rk_));
+  rd_kafka_CreateTopics(rk_, &nt, 1, ao.get(), q.get());
+  rd_kafka_NewTopic_destroy(nt);
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> ev(rd_kafka_queue_poll(q.get(), timeout + 2000));
+  if (!ev) return base::DeadlineExceeded("creating topic '{}' timed out", topic);
+  if (rd_kafka_event_error(ev.get())) {
+    return base::Status(
+        CodeFor(rd_kafka_event_error(ev.get())) == base::Code::kInternal
+            ? base::Code::kUnavailable
+            : CodeFor(rd_kafka_event_error(ev.get())),
+        fmt::format("creating topic '{}': {}", topic, rd_kafka_event_error_string(ev.get())));
+  }
+  size_t n = 0;
+  const rd_kafka_topic_result_t** trs =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(trs[i]);
+    const char* msg = rd_kafka_topic_result_error_string(trs[i]);
+    switch (e) {
+      case RD_KAFKA_RESP_ERR_NO_ERROR:
+      case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:  // created concurrently: fine
+        break;
+      case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+        return base::InvalidArgument(
+            "cannot create topic '{}': {}; lower replication-factor in the sink URI (now {})",
+            topic, msg ? msg : rd_kafka_err2str(e), options_.replication_factor);
+      case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
+        return base::InvalidArgument("cannot create topic '{}': {}; fix partition-num", topic,
+                                     msg ? msg : rd_kafka_err2str(e));
+      case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+      case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        return base::FailedPrecondition(
+            "not authorized to create topic '{}'; grant Create on the topic or create it yourself",
+            topic);
+      default:
+        return base::Status(
+            CodeFor(e) == base::Code::kInternal ? base::Code::kUnavailable : CodeFor(e),
+            fmt::format("cannot create topic '{}': {}", topic, msg ? msg : rd_kafka_err2str(e)));
+    }
+  }
+  Log()->info("created topic '{}' with {} partitions, replication factor {}", topic, partitions,
+              options_.replication_factor);
+  return base::Status::Ok();
+}
+
+base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
+  int timeout = static_cast<int>(options_.dial_timeout.count());
+  int32_t actual = 0;
+  bool created = false;
+  {
+    auto r = TopicPartitions(topic, timeout);
+    if (!r.ok() && r.status().code() != base::Code::kUnavailable) return r.status();
+    actual = r.ok() ? *r : -1;  // -1: exists but not ready (no leader yet)
+  }
+  if (actual == 0) {
+    if (!options_.auto_create_topic) {
+      return base::NotFound(
+          "topic '{}' does not exist and auto-create-topic=false; create the topic or set "
+          "auto-create-topic=true in the sink URI",
+          topic);
+    }
+    if (options_.required_acks == -1 && broker_id_ >= 0) {
+      auto isr = DescribeConfig(true, std::to_string(broker_id_), "min.insync.replicas");
+      if (isr.ok() && options_.replication_factor < std::stoi(*isr)) {
+        return base::FailedPrecondition(
+            "replication-factor {} is below the broker's min.insync.replicas {}, so writes with "
+            "required-acks=-1 would fail; raise replication-factor in the sink URI",
+            options_.replication_factor, *isr);
+      }
+    }
+    SLUICE_RETURN_IF_ERROR(
+        CreateTopic(topic, options_.partition_num.value_or(kDefaultPartitionNum)));
+    created = true;
+  }
+  // Wait until the metadata shows every partition with a leader.
+  auto deadline = Clock::now() + std::max(options_.dial_timeout, options_.write_timeout);
+  while (true) {
+    auto r = TopicPartitions(topic, timeout);
+    if (r.ok() && *r > 0) {
+      actual = *r;
+      // Metadata can name a leader before that broker serves the partition; writes with
+      // acks=0 would then be dropped silently. Wait until every leader answers ListOffsets.
+      if (!created || PartitionsServed(topic, actual, timeout)) break;
+    }
+    if (!r.ok() && r.status().code() != base::Code::kUnavailable) return r.status();
+    if (Clock::now() > deadline) {
+      return base::Unavailable("topic '{}' is not ready (no partition leaders) after {} ms: {}",
+                               topic,
+                               std::max(options_.dial_timeout, options_.write_timeout).count(),
+                               r.ok() ? "not in metadata yet" : r.status().message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  int32_t use = actual;
+  if (options_.partition_num) {
+    if (*options_.partition_num > actual) {
+      return base::InvalidArgument(
+          "partition-num {} is greater than the {} partitions of topic '{}'; lower partition-num "
+          "in the sink URI or add partitions to the topic",
+          *options_.partition_num, actual, topic);
+    }
+    if (*options_.partition_num < actual) {
+      Log()->warn(
+          "topic '{}' has {} partitions but partition-num={}; only partitions 0..{} "
+          "receive data",
+          topic, actual, *options_.partition_num, *options_.partition_num - 1);
+    }
+    use = *options_.partition_num;
+  }
+
+  // Message size limit: the topic's max.message.bytes (it inherits the broker's
+  // message.max.bytes unless overridden), minus TiCDC's safety margin.
+  int64_t limit = options_.max_message_bytes;
+  auto topic_max = DescribeConfig(false, topic, "max.message.bytes");
+  if (!topic_max.ok() && broker_id_ >= 0) {
+    Log()->warn("cannot read max.message.bytes of topic '{}' ({}); using the broker's limit", topic,
+                topic_max.status().message());
+    topic_max = DescribeConfig(true, std::to_string(broker_id_), "message.max.bytes");
+  }
+  if (topic_max.ok()) {
+    int64_t v = std::stoll(*topic_max);
+    if (v - kMaxMessageBytesMargin < limit) {
+      Log()->info("topic '{}': max.message.bytes={} caps max-message-bytes {} to {}", topic, v,
+                  options_.max_message_bytes, v - kMaxMessageBytesMargin);
+      limit = v - kMaxMessageBytesMargin;
+    }
+  } else {
+    Log()->warn("cannot read the message size limit of topic '{}' ({}); using max-message-bytes={}",
+                topic, topic_max.status().message(), limit);
+  }
+  TopicState& st = topics_[topic];
+  st.partitions = use;
+  st.topic_partitions = actual;
+  st.max_message_bytes = std::max<int64_t>(1, limit);
+  st.handle = TopicHandle(topic);
+  return use;
+}
+
+bool KafkaSink::PartitionsServed(const std::string& topic, int32_t partitions, int timeout_ms) {
+  for (int32_t p = 0; p < partitions; ++p) {
+    int64_t lo = 0, hi = 0;
+    if (rd_kafka_query_watermark_offsets(rk_, topic.c_str(), p, &lo, &hi, timeout_ms) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int64_t KafkaSink::effective_max_message_bytes(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return it->second.max_message_bytes;
+  int64_t limit = options_.max_message_bytes;
+  if (broker_max_message_bytes_ > 0)
+    limit = std::min(limit, broker_max_message_bytes_ - kMaxMessageBytesMargin);
+  return limit;
+}
+
+base::Status KafkaSink::Produce(const std::string& topic, int32_t partition, codec::Message msg,
+                                uint64_t token) {
+  int64_t size = static_cast<int64_t>((msg.key ? msg.key->size() : 0) + msg.value.size()) +
+                 kMessageOverheadBytes;
+  int64_t limit = effective_max_message_bytes(topic);
+  if (size > limit) {
+    return base::ResourceExhausted(
+        "message of {} bytes for topic '{}' exceeds the max message size {} (max-message-bytes "
+        "capped by the topic's max.message.bytes - 128); raise max-message-bytes and the topic's "
+        "max.message.bytes, or shrink the message",
+        size, topic, limit);
+  }
+  rd_kafka_topic_t* rkt;
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) {
+    if (partition < 0 || partition >= it->second.topic_partitions) {
+      return base::InvalidArgument("partition {} is out of range for topic '{}' with {} partitions",
+                                   partition, topic, it->second.topic_partitions);
+    }
+    rkt = it->second.handle;
+  } else {
+    rkt = TopicHandle(topic);
+    if (!rkt) return base::InvalidArgument("topic '{}' cannot be used", topic);
+  }
+
+  auto* p = new Pending{std::move(msg), token, this};
+  auto deadline =
+      Clock::now() + options_.write_timeout * (options_.max_retry + 1) + std::chrono::seconds(5);
+  while (true) {
+    void* key = p->msg.key ? p->msg.key->data() : nullptr;
+    size_t key_len = p->msg.key ? p->msg.key->size() : 0;
+    // No RD_KAFKA_MSG_F_COPY/FREE: librdkafka borrows the buffers until OnDelivery deletes p.
+    if (rd_kafka_produce(rkt, partition, 0, p->msg.value.data(), p->msg.value.size(), key, key_len,
+                         p) == 0) {
+      return base::Status::Ok();
+    }
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (Clock::now() > deadline) {
+        delete p;
+        return base::DeadlineExceeded(
+            "the Kafka producer queue stayed full for {} ms; the brokers at {} do not keep up",
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout *
+                                                                  (options_.max_retry + 1))
+                .count(),
+            options_.BrokerList());
+      }
+      rd_kafka_poll(rk_, 10);  // back-pressure: serve delivery reports to free queue space
+      continue;
+    }
+    delete p;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char reason[512];
+      rd_kafka_fatal_error(rk_, reason, sizeof(reason));
+      return base::DataLoss("the Kafka producer failed fatally: {}; restart the pipeline", reason);
+    }
+    return base::Status(CodeFor(err),
+                        fmt::format("cannot queue a message for '{}' partition {}: {}", topic,
+                                    partition, rd_kafka_err2str(err)));
+  }
+}
+
+void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
+  std::unique_ptr<Pending> p(static_cast<Pending*>(m->_private));
+  if (!p) return;
+  KafkaSink* self = p->sink;
+  base::Status status;
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    base::Code code = CodeFor(m->err);
+    std::string reason = rd_kafka_err2str(m->err);
+    if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+      code = base::Code::kCancelled;
+    } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_fatal_error(rk, buf, sizeof(buf));
+      reason = buf;
+    }
+    status = base::Status(code, fmt::format("delivery to topic '{}' partition {} failed: {}",
+                                            rd_kafka_topic_name(m->rkt), m->partition, reason));
+  }
+  if (self->cb_) self->cb_(p->token, status);
+}
+
+void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  self->last_error_ = reason ? reason : "";
+  Log()->warn("kafka client: {} ({})", reason ? reason : "",
+              rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+void KafkaSink::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto lvl = level <= 3   ? spdlog::level::err
+             : level <= 4 ? spdlog::level::warn
+             : level <= 6 ? spdlog::level::info
+                          : spdlog::level::debug;
+  Log()->log(lvl, "librdkafka {}: {}", fac, buf);
+}
+
+void KafkaSink::Poll(int timeout_ms) { rd_kafka_poll(rk_, timeout_ms); }
+
+base::Status KafkaSink::Flush(int timeout_ms) {
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    return base::DeadlineExceeded("{} Kafka messages still undelivered after {} ms",
+                                  rd_kafka_outq_len(rk_), timeout_ms);
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return base::Status(CodeFor(err), fmt::format("flush: {}", rd_kafka_err2str(err)));
+  }
+  return base::Status::Ok();
+}
+
+int KafkaSink::OutstandingMessages() const { return rd_kafka_outq_len(rk_); }
+
+}  // namespace sluice::sink::kafka

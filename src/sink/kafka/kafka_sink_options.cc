@@ -1,0 +1,858 @@
+#include "sink/kafka/kafka_sink_options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace sluice::sink::kafka {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::string_view kMask = "******";
+constexpr std::string_view kDocPath = "docs/kafka-sink-options.md";
+
+enum class Kind { kBool, kInt, kDuration, kEnum, kString };
+enum class Secret { kNo, kYes, kUrlCredentials };
+
+// A parameter value after kind-specific parsing and bounds checks.
+struct Parsed {
+  bool b = false;
+  int64_t i = 0;
+  milliseconds d{0};
+  std::string s;  // kEnum: the canonical value; kString: the value
+};
+
+// One URI query parameter. The parser validates against these fields and the doc table is
+// generated from them, so the two cannot drift apart.
+struct OptionSpec {
+  std::string_view name;
+  Kind kind;
+  std::string_view default_text;  // as shown in the docs
+  std::string_view doc;
+  int64_t min = 0;  // kInt: value bounds; kDuration: bounds in milliseconds
+  int64_t max = 0;
+  std::vector<std::string_view> allowed;  // kEnum: canonical values (matched case-insensitively)
+  std::vector<std::pair<std::string_view, std::string_view>> aliases;  // kEnum: alias -> value
+  std::string_view pattern;  // kString: ECMAScript regex the whole value must match
+  std::string_view pattern_doc;
+  Secret secret = Secret::kNo;
+  void (*apply)(KafkaSinkOptions&, const Parsed&) = nullptr;
+};
+
+const std::vector<OptionSpec>& Specs() {
+  static const std::vector<OptionSpec> specs = {
+      {.name = "protocol",
+       .kind = Kind::kEnum,
+       .default_text = "(required)",
+       .doc = "Message encoding protocol. canal-json is recommended in most cases.",
+       .allowed = {"canal-json", "avro", "debezium", "open-protocol", "simple"},
+       .aliases = {{"default", "open-protocol"}, {"flat-avro", "avro"}},
+       .apply =
+           [](KafkaSinkOptions& o, const Parsed& v) {
+             static const std::pair<std::string_view, Protocol> kMap[] = {
+                 {"canal-json", Protocol::kCanalJson},
+                 {"avro", Protocol::kAvro},
+                 {"debezium", Protocol::kDebezium},
+                 {"open-protocol", Protocol::kOpenProtocol},
+                 {"simple", Protocol::kSimple}};
+             for (auto& [n, p] : kMap)
+               if (n == v.s) o.protocol = p;
+           }},
+      {.name = "partition-num",
+       .kind = Kind::kInt,
+       .default_text = "existing topic's partition count; 3 when the sink creates the topic",
+       .doc = "Number of partitions written to. Must not exceed the partitions of an existing "
+              "topic; if smaller, only partitions 0..partition-num-1 receive data.",
+       .min = 1,
+       .max = 65536,
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.partition_num = static_cast<int32_t>(v.i); }},
+      {.name = "replication-factor",
+       .kind = Kind::kInt,
+       .default_text = "1",
+       .doc = "Replication factor of topics the sink creates (ignored for existing topics). "
+              "With required-acks=-1 it must be >= the broker's min.insync.replicas.",
+       .min = 1,
+       .max = 32767,
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.replication_factor = static_cast<int16_t>(v.i); }},
+      {.name = "compression",
+       .kind = Kind::kEnum,
+       .default_text = "none",
+       .doc = "Producer (batch-level) compression codec.",
+       .allowed = {"none", "gzip", "snappy", "lz4", "zstd"},
+       .apply =
+           [](KafkaSinkOptions& o, const Parsed& v) {
+             static const std::pair<std::string_view, Compression> kMap[] = {
+                 {"none", Compression::kNone},
+                 {"gzip", Compression::kGzip},
+                 {"snappy", Compression::kSnappy},
+                 {"lz4", Compression::kLz4},
+                 {"zstd", Compression::kZstd}};
+             for (auto& [n, c] : kMap)
+               if (n == v.s) o.compression = c;
+           }},
+      {.name = "required-acks",
+       .kind = Kind::kEnum,
+       .default_text = "-1",
+       .doc = "Acknowledgements a write waits for: -1 all in-sync replicas (enables the "
+              "idempotent producer), 1 the partition leader, 0 none.",
+       .allowed = {"-1", "0", "1"},
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.required_acks = std::stoi(v.s); }},
+      {.name = "max-message-bytes",
+       .kind = Kind::kInt,
+       .default_text = "10485760",
+       .doc = "Largest message (key + value + 36 bytes overhead) the sink sends; clamped to the "
+              "topic's max.message.bytes (or broker message.max.bytes) minus 128.",
+       .min = 1,
+       .max = 104857600,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.max_message_bytes = v.i; }},
+      {.name = "auto-create-topic",
+       .kind = Kind::kBool,
+       .default_text = "true",
+       .doc = "Create missing topics (with partition-num and replication-factor). If false, a "
+              "missing topic is an error. Existing topics are never altered.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.auto_create_topic = v.b; }},
+      {.name = "kafka-client-id",
+       .kind = Kind::kString,
+       .default_text = "sluice_producer",
+       .doc = "Kafka client.id of the producer.",
+       .pattern = "^[A-Za-z0-9._-]+$",
+       .pattern_doc = "letters, digits, '.', '_' and '-'",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.kafka_client_id = v.s; }},
+      {.name = "kafka-version",
+       .kind = Kind::kString,
+       .default_text = "(probed from the broker)",
+       .doc = "Kafka version of the cluster. Accepted for TiCDC compatibility and stored as a "
+              "hint; the client negotiates API versions with the broker.",
+       .pattern = "^[0-9]+(\\.[0-9]+){1,3}$",
+       .pattern_doc = "a version such as 2.4.0",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.kafka_version = v.s; }},
+      {.name = "dial-timeout",
+       .kind = Kind::kDuration,
+       .default_text = "10s",
+       .doc = "Timeout for connecting to a broker and for the reachability check at start.",
+       .min = 1,
+       .max = 3600000,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.dial_timeout = v.d; }},
+      {.name = "read-timeout",
+       .kind = Kind::kDuration,
+       .default_text = "10s",
+       .doc = "Timeout for a broker response (socket timeout).",
+       .min = 1,
+       .max = 3600000,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.read_timeout = v.d; }},
+      {.name = "write-timeout",
+       .kind = Kind::kDuration,
+       .default_text = "10s",
+       .doc = "Timeout of one produce request; a message is failed after "
+              "write-timeout x (max-retry + 1).",
+       .min = 1,
+       .max = 3600000,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.write_timeout = v.d; }},
+      {.name = "max-retry",
+       .kind = Kind::kInt,
+       .default_text = "5",
+       .doc = "Retries of a failed produce request before the message is reported failed.",
+       .min = 0,
+       .max = 1000,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.max_retry = static_cast<int>(v.i); }},
+      {.name = "enable-tidb-extension",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "canal-json: add the _tidb object and WATERMARK events; avro: _tidb_* fields; "
+              "debezium: checkpoint events.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.enable_tidb_extension = v.b; }},
+      {.name = "sasl-user",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "SASL user name (PLAIN, SCRAM). May also be given as URI userinfo.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.sasl_user = v.s; }},
+      {.name = "sasl-password",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "SASL password; URL-encode special characters. Never logged.",
+       .secret = Secret::kYes,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.sasl_password = v.s; }},
+      {.name = "sasl-mechanism",
+       .kind = Kind::kEnum,
+       .default_text = "plain when sasl-user is set",
+       .doc = "SASL mechanism (case-insensitive).",
+       .allowed = {"plain", "scram-sha-256", "scram-sha-512", "gssapi"},
+       .apply =
+           [](KafkaSinkOptions& o, const Parsed& v) {
+             static const std::pair<std::string_view, SaslMechanism> kMap[] = {
+                 {"plain", SaslMechanism::kPlain},
+                 {"scram-sha-256", SaslMechanism::kScramSha256},
+                 {"scram-sha-512", SaslMechanism::kScramSha512},
+                 {"gssapi", SaslMechanism::kGssapi}};
+             for (auto& [n, m] : kMap)
+               if (n == v.s) o.sasl_mechanism = m;
+           }},
+      {.name = "enable-tls",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "Connect with TLS (1.2+). Turned on automatically when ca/cert/key are given; "
+              "without them the system trust store is used.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.enable_tls = v.b; }},
+      {.name = "ca",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Path of the CA certificate (PEM) that signed the brokers' certificates.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.ca = v.s; }},
+      {.name = "cert",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Path of the client certificate (PEM); requires ca and key.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.cert = v.s; }},
+      {.name = "key",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Path of the client private key (PEM); requires ca and cert.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.key = v.s; }},
+      {.name = "insecure-skip-verify",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "Do not verify the brokers' certificates and host names (TLS only; testing).",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.insecure_skip_verify = v.b; }},
+      {.name = "schema-registry",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Schema registry URL (required for avro), e.g. https://user:pass@host:8081; "
+              "credentials are never logged.",
+       .pattern = "^https?://.+$",
+       .pattern_doc = "an http:// or https:// URL",
+       .secret = Secret::kUrlCredentials,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.schema_registry = v.s; }},
+      {.name = "only-output-updated-columns",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "canal-json / open-protocol: the old image of an UPDATE holds only changed "
+              "columns.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.only_output_updated_columns = v.b; }},
+      {.name = "content-compatible",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "canal-json: content compatible with official Canal; forces "
+              "only-output-updated-columns=true.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.content_compatible = v.b; }},
+      {.name = "delete-only-output-handle-key-columns",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "canal-json / open-protocol: DELETE events carry only the handle-key columns.",
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.delete_only_output_handle_key_columns = v.b; }},
+      {.name = "time-zone",
+       .kind = Kind::kString,
+       .default_text = "System",
+       .doc = "Time zone used to render TIMESTAMP values (IANA name such as Asia/Shanghai, "
+              "UTC, or System).",
+       .pattern = "^[A-Za-z0-9_+/-]+$",
+       .pattern_doc = "an IANA time zone name",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.time_zone = v.s; }},
+  };
+  return specs;
+}
+
+const OptionSpec* FindSpec(std::string_view name) {
+  for (auto& s : Specs())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Join(const std::vector<std::string_view>& v, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in`; '+' becomes a space when `plus_is_space` (query strings).
+base::Result<std::string> Decode(std::string_view in, bool plus_is_space, std::string_view what) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return base::InvalidArgument("sink URI: {} has a malformed %-escape; URL-encode '%' as %25",
+                                     what);
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Encode(std::string_view in) {
+  std::string out;
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':' ||
+        c == '*' || c == ',') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// "https://user:pass@host" -> "https://user:******@host".
+std::string MaskUrlCredentials(std::string_view url) {
+  auto scheme = url.find("://");
+  size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  if (end == std::string_view::npos) end = url.size();
+  auto at = url.rfind('@', end);
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  auto colon = url.find(':', start);
+  size_t user_end = (colon != std::string_view::npos && colon < at) ? colon : at;
+  return fmt::format("{}:{}{}", url.substr(0, user_end), kMask, url.substr(at));
+}
+
+bool ParseBool(std::string_view s, bool* out) {
+  static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
+  static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
+  if (kTrue.count(s)) return *out = true, true;
+  if (kFalse.count(s)) return *out = false, true;
+  return false;
+}
+
+// Go time.ParseDuration subset: a sequence of <decimal><unit>, unit in ns us µs ms s m h.
+bool ParseGoDuration(std::string_view s, milliseconds* out) {
+  if (s.empty()) return false;
+  if (s == "0") return *out = milliseconds(0), true;
+  long double total_ns = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (i == start) return false;
+    std::string num(s.substr(start, i - start));
+    if (std::count(num.begin(), num.end(), '.') > 1 || num == ".") return false;
+    long double value = std::stold(num);
+    size_t ustart = i;
+    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
+    std::string_view unit = s.substr(ustart, i - ustart);
+    long double mult;
+    if (unit == "ns") {
+      mult = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+      mult = 1e3;
+    } else if (unit == "ms") {
+      mult = 1e6;
+    } else if (unit == "s") {
+      mult = 1e9;
+    } else if (unit == "m") {
+      mult = 60e9;
+    } else if (unit == "h") {
+      mult = 3600e9;
+    } else {
+      return false;
+    }
+    total_ns += value * mult;
+  }
+  if (total_ns > 1e18L) return false;
+  *out = milliseconds(static_cast<int64_t>(total_ns / 1e6L));
+  return true;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
+  if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+// Validates `raw` against `spec`; the error never echoes a secret value.
+base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) {
+  std::string shown = spec.secret == Secret::kNo ? fmt::format("'{}'", raw) : "value";
+  Parsed v;
+  switch (spec.kind) {
+    case Kind::kBool:
+      if (!ParseBool(raw, &v.b)) {
+        return base::InvalidArgument("sink URI: {} {} is not a boolean; use true or false",
+                                     spec.name, shown);
+      }
+      return v;
+    case Kind::kInt: {
+      auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v.i);
+      if (ec != std::errc() || p != raw.data() + raw.size()) {
+        return base::InvalidArgument(
+            "sink URI: {} {} is not an integer; use an integer from {} "
+            "to {}",
+            spec.name, shown, spec.min, spec.max);
+      }
+      if (v.i < spec.min || v.i > spec.max) {
+        return base::InvalidArgument(
+            "sink URI: {} {} is out of range; use an integer from {} to {}", spec.name, shown,
+            spec.min, spec.max);
+      }
+      return v;
+    }
+    case Kind::kDuration:
+      if (!ParseGoDuration(raw, &v.d)) {
+        return base::InvalidArgument(
+            "sink URI: {} {} is not a duration; use a Go duration such as 10s or 500ms", spec.name,
+            shown);
+      }
+      if (v.d.count() < spec.min || v.d.count() > spec.max) {
+        return base::InvalidArgument(
+            "sink URI: {} {} is out of range; use a duration from {} to {}", spec.name, shown,
+            FormatDurationMs(spec.min), FormatDurationMs(spec.max));
+      }
+      return v;
+    case Kind::kEnum: {
+      std::string lower = Lower(raw);
+      for (auto& [alias, value] : spec.aliases) {
+        if (alias == lower) {
+          v.s = std::string(value);
+          return v;
+        }
+      }
+      for (auto a : spec.allowed) {
+        if (a == lower) {
+          v.s = lower;
+          return v;
+        }
+      }
+      return base::InvalidArgument("sink URI: {} {} is not supported; use one of {}", spec.name,
+                                   shown, Join(spec.allowed, ", "));
+    }
+    case Kind::kString:
+      if (raw.empty()) {
+        return base::InvalidArgument("sink URI: {} is empty; give a value or leave it out",
+                                     spec.name);
+      }
+      if (!spec.pattern.empty() && !std::regex_match(raw, std::regex(std::string(spec.pattern)))) {
+        return base::InvalidArgument("sink URI: {} {} is invalid; use {}", spec.name, shown,
+                                     spec.pattern_doc);
+      }
+      v.s = raw;
+      return v;
+  }
+  return base::Internal("sink URI: unhandled kind for {}", spec.name);
+}
+
+base::Status UnknownParameter(std::string_view name) {
+  std::vector<std::pair<size_t, std::string_view>> close;
+  for (auto& s : Specs()) {
+    size_t d = EditDistance(name, s.name);
+    bool related = name.size() >= 3 && (s.name.find(name) != std::string_view::npos ||
+                                        name.find(s.name) != std::string_view::npos);
+    if (d <= std::max<size_t>(2, s.name.size() / 4) || related) close.emplace_back(d, s.name);
+  }
+  std::sort(close.begin(), close.end());
+  if (close.size() > 3) close.resize(3);
+  if (close.empty()) {
+    return base::InvalidArgument(
+        "sink URI: unknown parameter '{}'; see {} for the supported "
+        "parameters",
+        name, kDocPath);
+  }
+  std::vector<std::string_view> names;
+  for (auto& [d, n] : close) names.push_back(n);
+  return base::InvalidArgument("sink URI: unknown parameter '{}'; did you mean {}? (see {})", name,
+                               Join(names, " or "), kDocPath);
+}
+
+base::Status ParseBroker(std::string_view hp, std::string* out) {
+  if (hp.empty()) {
+    return base::InvalidArgument(
+        "sink URI: empty broker address in the host list; use host1:port1,host2:port2");
+  }
+  std::string_view host, port;
+  if (hp.front() == '[') {
+    auto close = hp.find(']');
+    if (close == std::string_view::npos) {
+      return base::InvalidArgument("sink URI: broker '{}' has an unterminated IPv6 bracket", hp);
+    }
+    host = hp.substr(0, close + 1);
+    auto rest = hp.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return base::InvalidArgument("sink URI: broker '{}' is malformed; use [ipv6]:port", hp);
+      }
+      port = rest.substr(1);
+    }
+  } else {
+    auto colon = hp.rfind(':');
+    host = hp.substr(0, colon);
+    if (colon != std::string_view::npos) port = hp.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return base::InvalidArgument("sink URI: broker '{}' is malformed; write IPv6 as [addr]:port",
+                                   hp);
+    }
+  }
+  if (host.empty() || host == "[]") {
+    return base::InvalidArgument("sink URI: broker '{}' has no host; use host:port", hp);
+  }
+  int port_num = 9092;
+  if (!port.empty() || hp.back() == ':') {
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), port_num);
+    if (ec != std::errc() || p != port.data() + port.size() || port_num < 1 || port_num > 65535) {
+      return base::InvalidArgument(
+          "sink URI: broker '{}' has an invalid port; use a port from 1 "
+          "to 65535",
+          hp);
+    }
+  }
+  *out = fmt::format("{}:{}", host, port_num);
+  return base::Status::Ok();
+}
+
+bool ValidTopicName(std::string_view t) {
+  if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
+  return std::all_of(t.begin(), t.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+std::string_view ProtocolName(Protocol p) {
+  switch (p) {
+    case Protocol::kCanalJson:
+      return "canal-json";
+    case Protocol::kAvro:
+      return "avro";
+    case Protocol::kDebezium:
+      return "debezium";
+    case Protocol::kOpenProtocol:
+      return "open-protocol";
+    case Protocol::kSimple:
+      return "simple";
+  }
+  return "?";
+}
+
+std::string_view CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "?";
+}
+
+std::string_view SaslMechanismName(SaslMechanism m) {
+  switch (m) {
+    case SaslMechanism::kNone:
+      return "none";
+    case SaslMechanism::kPlain:
+      return "plain";
+    case SaslMechanism::kScramSha256:
+      return "scram-sha-256";
+    case SaslMechanism::kScramSha512:
+      return "scram-sha-512";
+    case SaslMechanism::kGssapi:
+      return "gssapi";
+  }
+  return "?";
+}
+
+std::string KafkaSinkOptions::BrokerList() const {
+  std::string out;
+  for (size_t i = 0; i < brokers.size(); ++i) {
+    if (i) out += ',';
+    out += brokers[i];
+  }
+  return out;
+}
+
+std::string KafkaSinkOptions::Redacted() const {
+  std::string out = "kafka://";
+  if (userinfo_given) out += fmt::format("{}:{}@", Encode(sasl_user), kMask);
+  out += BrokerList();
+  out += '/';
+  out += Encode(topic);
+  char sep = '?';
+  for (auto& [name, value] : params) {
+    const OptionSpec* spec = FindSpec(name);
+    std::string shown;
+    if (spec && spec->secret == Secret::kYes) {
+      shown = std::string(kMask);
+    } else if (spec && spec->secret == Secret::kUrlCredentials) {
+      shown = Encode(MaskUrlCredentials(value));
+    } else {
+      shown = Encode(value);
+    }
+    out += fmt::format("{}{}={}", sep, Encode(name), shown);
+    sep = '&';
+  }
+  return out;
+}
+
+base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
+  KafkaSinkOptions o;
+  auto sep = uri.find("://");
+  if (sep == std::string_view::npos) {
+    return base::InvalidArgument(
+        "sink URI: missing scheme; use kafka://host:port/<topic>?protocol=canal-json");
+  }
+  std::string scheme = Lower(uri.substr(0, sep));
+  if (scheme != "kafka" && scheme != "kafka+ssl") {
+    return base::InvalidArgument(
+        "sink URI: scheme '{}' is not supported here; use kafka://host:port/<topic>?protocol=...",
+        scheme);
+  }
+  bool scheme_tls = scheme == "kafka+ssl";
+  std::string_view rest = uri.substr(sep + 3);
+  if (auto hash = rest.find('#'); hash != std::string_view::npos) {
+    return base::InvalidArgument("sink URI: '#' is not allowed; URL-encode it as %23");
+  }
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string_view authority = rest, path;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+
+  // userinfo: the SASL user and password.
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    std::string_view user = userinfo, pass;
+    auto colon = userinfo.find(':');
+    if (colon != std::string_view::npos) {
+      user = userinfo.substr(0, colon);
+      pass = userinfo.substr(colon + 1);
+    }
+    SLUICE_ASSIGN_OR_RETURN(o.sasl_user, Decode(user, false, "the user name"));
+    SLUICE_ASSIGN_OR_RETURN(o.sasl_password, Decode(pass, false, "the password"));
+    if (o.sasl_user.empty()) {
+      return base::InvalidArgument("sink URI: userinfo has an empty user name; use user:password@");
+    }
+    o.userinfo_given = true;
+  }
+
+  if (authority.empty()) {
+    return base::InvalidArgument(
+        "sink URI: no broker address; use kafka://host1:port1[,host2:port2]/<topic>");
+  }
+  size_t start = 0;
+  while (true) {
+    auto comma = authority.find(',', start);
+    std::string_view hp = authority.substr(start, comma - start);
+    std::string broker;
+    SLUICE_RETURN_IF_ERROR(ParseBroker(hp, &broker));
+    o.brokers.push_back(std::move(broker));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+
+  SLUICE_ASSIGN_OR_RETURN(o.topic, Decode(path, false, "the topic"));
+  if (o.topic.empty()) {
+    return base::InvalidArgument(
+        "sink URI: the topic is missing; put the default topic in the path: "
+        "kafka://host:port/<topic>?protocol=canal-json");
+  }
+  if (!ValidTopicName(o.topic)) {
+    return base::InvalidArgument(
+        "sink URI: topic '{}' is not a valid Kafka topic name; use at most 249 letters, digits, "
+        "'.', '_' and '-'",
+        o.topic);
+  }
+
+  std::set<std::string> seen;
+  size_t pos = 0;
+  while (pos <= query.size() && !query.empty()) {
+    auto amp = query.find('&', pos);
+    std::string_view pair = query.substr(pos, amp == std::string_view::npos ? amp : amp - pos);
+    pos = amp == std::string_view::npos ? query.size() + 1 : amp + 1;
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    SLUICE_ASSIGN_OR_RETURN(std::string name, Decode(pair.substr(0, eq), true, "a parameter name"));
+    std::string value;
+    if (eq != std::string_view::npos) {
+      SLUICE_ASSIGN_OR_RETURN(
+          value, Decode(pair.substr(eq + 1), true, fmt::format("the value of {}", name)));
+    }
+    const OptionSpec* spec = FindSpec(name);
+    if (!spec) return UnknownParameter(name);
+    if (!seen.insert(name).second) {
+      return base::InvalidArgument("sink URI: {} is given more than once; keep one", name);
+    }
+    SLUICE_ASSIGN_OR_RETURN(Parsed parsed, ParseValue(*spec, value));
+    spec->apply(o, parsed);
+    o.params.emplace_back(std::move(name), std::move(value));
+  }
+
+  // Cross-parameter rules.
+  if (!seen.count("protocol")) {
+    return base::InvalidArgument(
+        "sink URI: protocol is required; add protocol=canal-json (or avro, debezium, "
+        "open-protocol, simple)");
+  }
+  if (o.userinfo_given && seen.count("sasl-user")) {
+    return base::InvalidArgument(
+        "sink URI: the SASL user is given both as userinfo and as sasl-user; keep one");
+  }
+  if (o.userinfo_given && seen.count("sasl-password")) {
+    return base::InvalidArgument(
+        "sink URI: the SASL password is given both as userinfo and as sasl-password; keep one");
+  }
+  if (!o.sasl_user.empty() && o.sasl_mechanism == SaslMechanism::kNone) {
+    o.sasl_mechanism = SaslMechanism::kPlain;
+  }
+  if ((o.sasl_mechanism == SaslMechanism::kPlain ||
+       o.sasl_mechanism == SaslMechanism::kScramSha256 ||
+       o.sasl_mechanism == SaslMechanism::kScramSha512) &&
+      (o.sasl_user.empty() || o.sasl_password.empty())) {
+    return base::InvalidArgument(
+        "sink URI: sasl-mechanism={} needs sasl-user and sasl-password; add both",
+        SaslMechanismName(o.sasl_mechanism));
+  }
+  if (o.sasl_user.empty() && !o.sasl_password.empty()) {
+    return base::InvalidArgument("sink URI: sasl-password is set without sasl-user; add sasl-user");
+  }
+  bool any_file = !o.ca.empty() || !o.cert.empty() || !o.key.empty();
+  if (any_file) {
+    if (seen.count("enable-tls") && !o.enable_tls) {
+      return base::InvalidArgument(
+          "sink URI: ca/cert/key are given but enable-tls=false; remove enable-tls=false or the "
+          "certificate files");
+    }
+    if (o.ca.empty() || o.cert.empty() || o.key.empty()) {
+      return base::InvalidArgument(
+          "sink URI: ca, cert and key must be given together; add the missing ones");
+    }
+    o.enable_tls = true;
+  }
+  if (scheme_tls) {
+    if (seen.count("enable-tls") && !o.enable_tls) {
+      return base::InvalidArgument(
+          "sink URI: scheme kafka+ssl conflicts with enable-tls=false; use kafka:// or remove "
+          "enable-tls=false");
+    }
+    o.enable_tls = true;
+  }
+  if (o.insecure_skip_verify && !o.enable_tls) {
+    return base::InvalidArgument(
+        "sink URI: insecure-skip-verify only applies to TLS; add enable-tls=true or remove it");
+  }
+  if (o.protocol == Protocol::kAvro && o.schema_registry.empty()) {
+    return base::InvalidArgument(
+        "sink URI: protocol=avro needs schema-registry; add schema-registry=http://host:8081");
+  }
+  if (o.content_compatible) o.only_output_updated_columns = true;
+  return o;
+}
+
+std::string KafkaSinkOptionsDoc() {
+  std::string out;
+  out +=
+      "# Kafka sink URI parameters\n"
+      "\n"
+      "<!-- Generated from the option table in src/sink/kafka/kafka_sink_options.cc; do not "
+      "edit.\n"
+      "     Regenerate: SLUICE_UPDATE_DOCS=1 <build>/src/sink/kafka/sink_kafka_test "
+      "--gtest_filter='KafkaSinkOptionsDoc.*' -->\n"
+      "\n"
+      "```\n"
+      "kafka://[user:password@]host1:port1[,host2:port2,...]/<topic>?protocol=canal-json"
+      "&<parameter>=<value>...\n"
+      "```\n"
+      "\n"
+      "- The path is the default topic. `kafka+ssl://` turns TLS on like `enable-tls=true`.\n"
+      "- `user:password@` sets the SASL user and password (mechanism `plain` unless "
+      "`sasl-mechanism` says otherwise).\n"
+      "- URL-encode special characters in user names, passwords and values (`%40` for `@`).\n"
+      "- Unknown parameters, repeated parameters and out-of-range values are errors.\n"
+      "- Durations are Go durations: `500ms`, `10s`, `1m30s`.\n"
+      "\n"
+      "| Parameter | Type | Default | Allowed values | Description |\n"
+      "|---|---|---|---|---|\n";
+  for (auto& s : Specs()) {
+    std::string type, allowed;
+    switch (s.kind) {
+      case Kind::kBool:
+        type = "bool";
+        allowed = "`true`, `false`";
+        break;
+      case Kind::kInt:
+        type = "integer";
+        allowed = fmt::format("{} .. {}", s.min, s.max);
+        break;
+      case Kind::kDuration:
+        type = "duration";
+        allowed = fmt::format("{} .. {}", FormatDurationMs(s.min), FormatDurationMs(s.max));
+        break;
+      case Kind::kEnum: {
+        type = "enum";
+        std::vector<std::string> parts;
+        for (auto a : s.allowed) parts.push_back(fmt::format("`{}`", a));
+        for (auto& [alias, value] : s.aliases)
+          parts.push_back(fmt::format("`{}` (= `{}`)", alias, value));
+        allowed = fmt::format("{}", fmt::join(parts, ", "));
+        break;
+      }
+      case Kind::kString:
+        type = "string";
+        allowed = s.pattern_doc.empty() ? "any" : std::string(s.pattern_doc);
+        break;
+    }
+    std::string def =
+        s.default_text.empty() ? "—"
+        : s.default_text.front() == '(' || s.default_text.find(' ') != std::string_view::npos
+            ? std::string(s.default_text)
+            : fmt::format("`{}`", s.default_text);
+    std::string doc(s.doc);
+    if (s.secret != Secret::kNo) doc += " *Secret: masked in logs and errors.*";
+    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", s.name, type, def, allowed, doc);
+  }
+  return out;
+}
+
+}  // namespace sluice::sink::kafka
