@@ -2,19 +2,16 @@
 target_sources(sluice_source_mysql PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/source_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/mysql_connection.cc
-  ${CMAKE_CURRENT_LIST_DIR}/binlog_client.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/binlog_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/binlog_source.cc)
 
 sluice_add_test(NAME source_mysql_config_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/tests/source_config_test.cc
   DEPS sluice::source_mysql
   LABELS unit)
 
-# BinlogSource needs the event parser (binlog_parser.h, parser.cmake).
-if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/binlog_parser.h)
-  target_sources(sluice_source_mysql PRIVATE ${CMAKE_CURRENT_LIST_DIR}/binlog_source.cc)
-  sluice_add_test(NAME source_mysql_it
-    SRCS ${CMAKE_CURRENT_LIST_DIR}/tests/binlog_source_it.cc
-    DEPS sluice::source_mysql
-    LABELS integration
-    FIXTURES servers)
-endif()
+sluice_add_test(NAME source_mysql_it
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/tests/binlog_source_it.cc
+  DEPS sluice::source_mysql
+  LABELS integration
+  FIXTURES servers)

@@ -876,6 +876,79 @@ TEST(BinlogSourceIt, MixedBinlogFormatIsRejectedWithFix) {
       << st.message();
 }
 
+// Flips one global setting (restored before asserting) and expects Open() to name it and the fix.
+void ExpectGlobalSettingRejected(const std::string& var, const std::string& bad,
+                                 const std::string& expect) {
+  auto root = RootSql();
+  auto old = MustQuery(root.get(), "SELECT @@global." + var);
+  std::string saved = *old.rows[0][0];
+  ASSERT_TRUE(root->Exec(fmt::format("SET GLOBAL {}='{}'", var, bad)).ok());
+  base::Status st;
+  {
+    BinlogSource src(Config());
+    st = src.Open({});
+  }
+  auto restored = root->Exec(fmt::format("SET GLOBAL {}='{}'", var, saved));
+  ASSERT_TRUE(restored.ok()) << restored.message();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find(expect), std::string::npos) << st.message();
+}
+
+TEST(BinlogSourceIt, MinimalRowImageIsRejectedWithFix) {
+  ExpectGlobalSettingRejected("binlog_row_image", "MINIMAL",
+                              "binlog_row_image is MINIMAL on 127.0.0.1:" + std::to_string(Port()) +
+                                  "; sluice needs FULL: SET GLOBAL binlog_row_image=FULL");
+}
+
+TEST(BinlogSourceIt, MinimalRowMetadataIsRejectedWithFix) {
+  ExpectGlobalSettingRejected("binlog_row_metadata", "MINIMAL",
+                              "binlog_row_metadata is MINIMAL on 127.0.0.1:" +
+                                  std::to_string(Port()) + "; sluice needs FULL");
+}
+
+TEST(BinlogSourceIt, UnknownGtidIsFailedPrecondition) {
+  BinlogSource src(Config());
+  model::SourcePosition p;
+  p.gtids = model::MariaGtidSet::Parse("0-1-4000000000").value();
+  auto st = src.Open(p);
+  std::vector<ChangeEvent> out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (st.ok() && std::chrono::steady_clock::now() < deadline) {
+    st = src.Read(&out, 100, milliseconds(200));
+  }
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  EXPECT_NE(st.message().find("gtid:0-1-4000000000"), std::string::npos) << st.message();
+}
+
+TEST(BinlogSourceIt, StartEarliestReadsFromTheFirstBinlog) {
+  BinlogSource src(Config("sluice", "sluice", Port(), "&start=earliest"));
+  ASSERT_TRUE(src.Open({}).ok());
+  auto sql = Sql();
+  auto logs = MustQuery(sql.get(), "SHOW BINARY LOGS");
+  ASSERT_FALSE(logs.rows.empty());
+  // The resolved start is the first file at offset 4 (or its GTID equivalent).
+  EXPECT_EQ(src.committed_position().binlog.file, *logs.rows[0][0]);
+  EXPECT_EQ(src.committed_position().binlog.offset, 4u);
+  // The first commit read lies in that first file.
+  auto all = ReadUntil(&src, [](const std::vector<ChangeEvent>& e) {
+    for (const auto& x : e) {
+      if (x.kind == ChangeEvent::Kind::kCommit || x.kind == ChangeEvent::Kind::kDdl) return true;
+    }
+    return false;
+  });
+  const ChangeEvent* first = nullptr;
+  for (const auto& e : all) {
+    if (e.kind == ChangeEvent::Kind::kCommit || e.kind == ChangeEvent::Kind::kDdl) {
+      first = &e;
+      break;
+    }
+  }
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->position.binlog.file, *logs.rows[0][0]);
+}
+
 TEST(BinlogSourceIt, PurgedOrUnknownFilePositionIsFailedPrecondition) {
   BinlogSource src(Config());
   model::SourcePosition p;
