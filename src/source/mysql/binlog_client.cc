@@ -71,13 +71,14 @@ base::Status BinlogClient::CheckPrivileges() {
       continue;
     }
     if (g.find(" ON *.* ") == std::string::npos) continue;
-    if (g.find("ALL PRIVILEGES") != std::string::npos) all = true;
-    if (g.find("REPLICATION SLAVE") != std::string::npos ||
-        g.find("REPLICATION REPLICA") != std::string::npos) {
-      repl_slave = true;
-    }
-    if (g.find("BINLOG MONITOR") != std::string::npos ||
-        g.find("REPLICATION CLIENT") != std::string::npos || g.find("SUPER") != std::string::npos) {
+    // Only the privilege list, so a user or host name cannot match.
+    std::string privs = g.substr(0, g.find(" ON "));
+    auto has = [&](std::string_view p) { return privs.find(p) != std::string::npos; };
+    if (has("ALL PRIVILEGES")) all = true;
+    if (has("REPLICATION SLAVE") || has("REPLICATION REPLICA")) repl_slave = true;
+    // MariaDB >= 10.5 aliases REPLICATION CLIENT to BINLOG MONITOR; SUPER covers it on MySQL only.
+    if (has("BINLOG MONITOR") || has("REPLICATION CLIENT") ||
+        (!server_.is_mariadb && has("SUPER"))) {
       monitor = true;
     }
   }
@@ -268,6 +269,11 @@ base::Status BinlogClient::FetchError() {
       return base::FailedPrecondition(
           "user '{}' lacks REPLICATION SLAVE on {}: {} (server said: {})", config_.user, ep,
           Fix(config_.user), msg);
+    case ER_SERVER_SHUTDOWN:
+    case ER_CONNECTION_KILLED:
+    case ER_QUERY_INTERRUPTED:
+      return base::Unavailable(
+          "the binlog dump on {} was stopped by the server: {} ({}); reconnect", ep, msg, err);
     case CR_SERVER_LOST:
     case CR_SERVER_GONE_ERROR:
       return base::Unavailable(

@@ -29,6 +29,7 @@ std::string OsReason(const char* message) {
     char* end = nullptr;
     long e = std::strtol(num.c_str(), &end, 10);
     if (end && *end == '\0' && e > 0) return std::strerror(static_cast<int>(e));
+    if (end && *end == '\0') return std::string(m.substr(0, open > 0 ? open - 1 : 0));
   }
   return std::string(m);
 }

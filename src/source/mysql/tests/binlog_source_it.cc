@@ -853,6 +853,29 @@ TEST(BinlogSourceIt, UserWithReplicationGrantsOnlyCanStream) {
   EXPECT_TRUE(hb);
 }
 
+TEST(BinlogSourceIt, KilledDumpConnectionIsUnavailable) {
+  TempUser u(fmt::format("it_kill_{}", getpid()), "REPLICATION SLAVE, BINLOG MONITOR");
+  BinlogSource src(Config(u.name, "pw", Port()));
+  ASSERT_TRUE(src.Open({}).ok());
+  std::vector<ChangeEvent> out;
+  ASSERT_TRUE(src.Read(&out, 100, milliseconds(300)).ok());
+  auto ids = MustQuery(u.root.get(),
+                       fmt::format("SELECT ID FROM information_schema.PROCESSLIST WHERE USER='{}' "
+                                   "AND COMMAND LIKE 'Binlog Dump%'",
+                                   u.name));
+  ASSERT_EQ(ids.rows.size(), 1u);
+  ASSERT_TRUE(u.root->Exec("KILL CONNECTION " + *ids.rows[0][0]).ok());
+  base::Status st;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (st.ok() && std::chrono::steady_clock::now() < deadline) {
+    out.clear();
+    st = src.Read(&out, 100, milliseconds(200));
+  }
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), base::Code::kUnavailable) << st.message();
+  EXPECT_EQ(st.action(), base::Action::kRetry);
+}
+
 TEST(BinlogSourceIt, MixedBinlogFormatIsRejectedWithFix) {
   auto root = RootSql();
   auto old = MustQuery(root.get(), "SELECT @@global.binlog_format");
