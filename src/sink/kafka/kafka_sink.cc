@@ -432,6 +432,7 @@ base::Status KafkaSink::Produce(const std::string& topic, int32_t partition, cod
     }
     rd_kafka_resp_err_t err = rd_kafka_last_error();
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      ++queue_full_waits_;
       if (Clock::now() > deadline) {
         delete p;
         return base::DeadlineExceeded(

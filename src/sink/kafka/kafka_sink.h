@@ -67,6 +67,8 @@ class KafkaSink : public sink::Sink {
 
   // Messages queued and not yet reported.
   int OutstandingMessages() const;
+  // How many 10 ms waits Produce() spent on a full queue (back-pressure).
+  uint64_t queue_full_waits() const { return queue_full_waits_; }
   const KafkaSinkOptions& options() const { return options_; }
 
  private:
@@ -102,6 +104,7 @@ class KafkaSink : public sink::Sink {
   std::map<std::string, rd_kafka_topic_t*> handles_;
   int64_t broker_max_message_bytes_ = 0;  // 0 = unknown
   int32_t broker_id_ = -1;
+  uint64_t queue_full_waits_ = 0;
   std::string last_error_;  // latest client-level error, for reachability messages
 };
 

@@ -129,7 +129,21 @@ base::Result<std::vector<ConsumedMessage>> TopicReader::ReadAll(const std::strin
       break;
     }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, std::min(remaining_ms(), 200));
-    if (!m) continue;
+    if (!m) {
+      // Idle: a partition whose last offsets are control records (transactions) never delivers
+      // offset end-1, but its position moves past it.
+      rd_kafka_topic_partition_list_t* pos =
+          rd_kafka_topic_partition_list_new(static_cast<int>(end.size()));
+      for (auto& [p, hi] : end) rd_kafka_topic_partition_list_add(pos, topic.c_str(), p);
+      if (rd_kafka_position(rk_, pos) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < pos->cnt; ++i) {
+          auto e = end.find(pos->elems[i].partition);
+          if (e != end.end() && pos->elems[i].offset >= e->second) end.erase(e);
+        }
+      }
+      rd_kafka_topic_partition_list_destroy(pos);
+      continue;
+    }
     if (m->err) {
       rd_kafka_resp_err_t e = m->err;
       std::string reason = rd_kafka_message_errstr(m);

@@ -141,6 +141,10 @@ struct CodecCase {
   int acks;
 };
 
+void PrintTo(const CodecCase& c, std::ostream* os) {
+  *os << "compression=" << c.compression << " acks=" << c.acks;
+}
+
 class KafkaSinkRoundTrip : public ::testing::TestWithParam<CodecCase> {};
 
 TEST_P(KafkaSinkRoundTrip, ThousandMessagesToExplicitPartitionsReadBackInOrder) {
@@ -299,6 +303,64 @@ TEST(KafkaSink, UnreachableBrokerIsUnavailableWithinDialTimeout) {
       << r.status().message();
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
   EXPECT_LT(elapsed, std::chrono::milliseconds(3500));
+}
+
+TEST(KafkaSink, FullQueueBlocksInsteadOfFailing) {
+  // 160 x 1 MiB exceeds the 64 MiB producer queue, so Produce() must wait for deliveries.
+  std::string topic = UniqueTopic("backpressure");
+  Deliveries d;
+  auto sink = MustCreate(Options(topic, "&partition-num=1&max-message-bytes=2097152"), &d);
+  ASSERT_TRUE(sink->PrepareTopic(topic).ok());
+  constexpr int kCount = 160;
+  for (int i = 0; i < kCount; ++i) {
+    std::string value(1 << 20, static_cast<char>('a' + i % 26));
+    auto st = sink->Produce(topic, 0, codec::Message{std::nullopt, std::move(value)}, i);
+    ASSERT_TRUE(st.ok()) << i << ": " << st.message();
+  }
+  EXPECT_GT(sink->queue_full_waits(), 0u);
+  ASSERT_TRUE(sink->Flush(60000).ok());
+  ASSERT_EQ(d.by_token.size(), static_cast<size_t>(kCount));
+  for (auto& [token, status] : d.by_token) EXPECT_TRUE(status.ok()) << status.message();
+  auto reader = TopicReader::Create(Bootstrap());
+  auto msgs = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(60)});
+  ASSERT_TRUE(msgs.ok()) << msgs.status().message();
+  ASSERT_EQ(msgs->size(), static_cast<size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ((*msgs)[i].value.size(), 1u << 20);
+    EXPECT_EQ((*msgs)[i].value[0], static_cast<char>('a' + i % 26));
+  }
+}
+
+TEST(KafkaSink, UndeliverableMessageIsReportedThroughTheCallback) {
+  // A topic that does not exist (and is not prepared): librdkafka cannot deliver, and the
+  // failure arrives through the delivery callback with the caller's token.
+  std::string topic = UniqueTopic("nowhere");
+  Deliveries d;
+  auto sink = MustCreate(Options(topic, "&write-timeout=1s&max-retry=0"), &d);
+  ASSERT_TRUE(sink->Produce(topic, 0, codec::Message{std::nullopt, "lost"}, 42).ok());
+  auto st = sink->Flush(15000);
+  EXPECT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(d.by_token.count(42), 1u);
+  const base::Status& ds = d.by_token[42];
+  EXPECT_FALSE(ds.ok());
+  EXPECT_EQ(ds.code(), base::Code::kUnavailable) << ds.message();
+  EXPECT_EQ(
+      ds.message(),
+      fmt::format("delivery to topic '{}' partition 0 failed: Local: Message timed out", topic));
+}
+
+TEST(KafkaSink, DestructionPurgesWhatCannotBeFlushed) {
+  // Message timeout 6 s, but the destructor only flushes for write-timeout (1 s) and then
+  // purges: the message is reported Cancelled, not lost silently.
+  std::string topic = UniqueTopic("purge");
+  Deliveries d;
+  auto sink = MustCreate(Options(topic, "&write-timeout=1s&max-retry=5"), &d);
+  ASSERT_TRUE(sink->Produce(topic, 0, codec::Message{std::nullopt, "stuck"}, 7).ok());
+  auto start = steady_clock::now();
+  sink.reset();
+  EXPECT_LT(steady_clock::now() - start, std::chrono::milliseconds(4000));
+  ASSERT_EQ(d.by_token.count(7), 1u);
+  EXPECT_EQ(d.by_token[7].code(), base::Code::kCancelled) << d.by_token[7].message();
 }
 
 TEST(TopicReader, StopsAtMaxMessages) {
