@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include <zlib.h>
+
 #include "base/byte_reader.h"
 #include "base/crc32.h"
 #include "source/mysql/row_decoder.h"
@@ -132,6 +134,30 @@ std::string FormatUuid(std::span<const uint8_t> sid) {
     out.push_back(kHex[sid[i] & 15]);
   }
   return out;
+}
+
+bool IsCompressed(uint8_t type) {
+  return type >= kMariaQueryCompressedEvent && type <= kMariaDeleteRowsCompressedEventV1;
+}
+
+// MariaDB log_bin_compress payload: u8 (0x80 | n), n-byte BE uncompressed length, zlib stream.
+base::Status Decompress(std::span<const uint8_t> in, std::vector<uint8_t>* out) {
+  if (in.empty() || (in[0] & 0xe0) != 0x80 || (in[0] & 0x07) == 0 || (in[0] & 0x07) > 4 ||
+      in.size() < 1u + (in[0] & 0x07)) {
+    return base::DataLoss("compressed payload has a bad header");
+  }
+  const size_t lenlen = in[0] & 0x07;
+  base::ByteReader r(in.subspan(1));
+  const uint64_t expected = r.ReadBE(lenlen);
+  if (expected > (1u << 30)) return base::DataLoss("compressed payload too large");
+  out->resize(expected);
+  uLongf dest_len = static_cast<uLongf>(expected);
+  int rc = uncompress(out->data(), &dest_len, in.data() + 1 + lenlen,
+                      static_cast<uLong>(in.size() - 1 - lenlen));
+  if (rc != Z_OK || dest_len != expected) {
+    return base::DataLoss("zlib failed to decompress the payload (rc {})", rc);
+  }
+  return base::Status::Ok();
 }
 
 }  // namespace
@@ -305,6 +331,7 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
       st = HandleRotate(h, body);
       break;
     case kQueryEvent:
+    case kMariaQueryCompressedEvent:
       st = HandleQuery(h, body, out);
       break;
     case kTableMapEvent:
@@ -316,6 +343,9 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
     case kWriteRowsEventV2:
     case kUpdateRowsEventV2:
     case kDeleteRowsEventV2:
+    case kMariaWriteRowsCompressedEventV1:
+    case kMariaUpdateRowsCompressedEventV1:
+    case kMariaDeleteRowsCompressedEventV1:
       st = HandleRows(h, body, out);
       break;
     case kXidEvent:
@@ -373,13 +403,6 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
       break;
     case kIncidentEvent:
       st = base::DataLoss("the source logged an INCIDENT (lost events); resynchronize");
-      break;
-    case kMariaQueryCompressedEvent:
-    case kMariaWriteRowsCompressedEventV1:
-    case kMariaUpdateRowsCompressedEventV1:
-    case kMariaDeleteRowsCompressedEventV1:
-      st = base::Unimplemented(
-          "compressed binlog events are not supported: SET GLOBAL log_bin_compress=OFF");
       break;
     case kPartialUpdateRowsEvent:
       st = base::Unimplemented(
@@ -507,6 +530,11 @@ base::Status BinlogParser::HandleQuery(const EventHeader& h, std::span<const uin
   r.Skip(1);  // NUL
   if (!r.ok()) return base::DataLoss("QUERY body truncated");
   std::string_view sql_full = r.String(r.remaining());
+  if (h.type == kMariaQueryCompressedEvent) {
+    SLUICE_RETURN_IF_ERROR(Decompress(
+        {reinterpret_cast<const uint8_t*>(sql_full.data()), sql_full.size()}, &decompressed_));
+    sql_full = {reinterpret_cast<const char*>(decompressed_.data()), decompressed_.size()};
+  }
   std::string_view sql = TrimLeft(sql_full);
 
   if (StartsWithWord(sql, "BEGIN") ||
@@ -601,8 +629,10 @@ base::Status BinlogParser::HandleTableMap(const EventHeader& h, std::span<const 
 
 base::Status BinlogParser::HandleRows(const EventHeader& h, std::span<const uint8_t> body,
                                       std::vector<model::ChangeEvent>* out) {
-  const bool v2 = h.type >= kWriteRowsEventV2;
-  const uint8_t kind = v2 ? h.type - kWriteRowsEventV2 : h.type - kWriteRowsEventV1;
+  const bool v2 = h.type >= kWriteRowsEventV2 && h.type <= kDeleteRowsEventV2;
+  const uint8_t kind = v2                     ? h.type - kWriteRowsEventV2
+                       : IsCompressed(h.type) ? h.type - kMariaWriteRowsCompressedEventV1
+                                              : h.type - kWriteRowsEventV1;
   const model::RowOp op = kind == 0   ? model::RowOp::kInsert
                           : kind == 1 ? model::RowOp::kUpdate
                                       : model::RowOp::kDelete;
@@ -629,6 +659,10 @@ base::Status BinlogParser::HandleRows(const EventHeader& h, std::span<const uint
   auto present2 = op == model::RowOp::kUpdate ? r.Bytes((n + 7) / 8) : present1;
   if (!r.ok()) return base::DataLoss("rows event bitmaps truncated");
   if (!in_txn_) BeginTxn(h, "");  // stream began mid-group
+  if (IsCompressed(h.type)) {     // only the row images are compressed
+    SLUICE_RETURN_IF_ERROR(Decompress(r.Rest(), &decompressed_));
+    r = base::ByteReader(decompressed_);
+  }
 
   while (!r.empty()) {
     ChangeEvent& ev = out->emplace_back();

@@ -41,11 +41,12 @@ class BinlogParser {
 
   // Consumes one complete event: the 19-byte v4 header, body and (if enabled) the 4-byte CRC.
   // Appends the ChangeEvents it completes (rows, DDL, commit, heartbeat) to `out`.
+  // MariaDB compressed events (log_bin_compress=ON) are decompressed with zlib.
   // Errors: DataLoss for checksum mismatch / malformed events (message says which event type,
-  // binlog file and offset), Unimplemented for unsupported column types or compressed events
-  // (message names the table/column and the server setting to change), FailedPrecondition if
-  // a TABLE_MAP lacks binlog_row_metadata=FULL column names. After an error the parser state
-  // is unspecified; restart from committed_position().
+  // binlog file and offset), Unimplemented for unsupported column types or MySQL compressed
+  // transaction payloads (message names the table/column and the server setting to change),
+  // FailedPrecondition if a TABLE_MAP lacks binlog_row_metadata=FULL column names. After an error
+  // the parser state is unspecified; restart from committed_position().
   base::Status Consume(std::span<const uint8_t> event, std::vector<model::ChangeEvent>* out);
 
   // Position after the last completed transaction/DDL (what a checkpoint would store).
@@ -109,6 +110,7 @@ class BinlogParser {
 
   Utf8Converter conv_;
   std::string scratch_;
+  std::vector<uint8_t> decompressed_;  // payload of the current compressed event
   std::string name_key_;
 };
 

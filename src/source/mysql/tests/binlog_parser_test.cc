@@ -439,5 +439,41 @@ TEST_F(MariaDbFixture, EveryEventReportsNoErrorAndRowsCountMatches) {
   EXPECT_EQ(rows, 3u + 3 + 4 + 1 + 3 + 3 + 2 + 2 + 3 + 1 + 1);
 }
 
+TEST(MariaDbCompressed, LogBinCompressEventsAreDecompressed) {
+  auto file = ReadFixture("mariadb_compressed.binlog");
+  ASSERT_GT(file.size(), 500u) << "missing fixture mariadb_compressed.binlog";
+  BinlogParser p;
+  std::vector<ChangeEvent> out;
+  size_t compressed = 0;
+  for (auto ev : SplitEvents(file)) {
+    if (ev[4] >= kMariaQueryCompressedEvent && ev[4] <= kMariaDeleteRowsCompressedEventV1) {
+      ++compressed;
+    }
+    auto st = p.Consume(ev, &out);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  EXPECT_EQ(compressed, 4u);  // CREATE TABLE, insert, update, delete
+  std::vector<const ChangeEvent*> rows;
+  const ChangeEvent* ddl = nullptr;
+  for (const auto& e : out) {
+    if (e.kind == ChangeEvent::Kind::kRow) rows.push_back(&e);
+    if (e.kind == ChangeEvent::Kind::kDdl) ddl = &e;
+  }
+  ASSERT_NE(ddl, nullptr);
+  EXPECT_EQ(ddl->ddl.sql, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(400))");
+  EXPECT_EQ(ddl->ddl.table, "t");
+  ASSERT_EQ(rows.size(), 4u);
+  std::string abc;
+  for (int i = 0; i < 100; ++i) abc += "abc";
+  EXPECT_EQ(rows[0]->row.after[0], Value::Int(1));
+  EXPECT_EQ(rows[0]->row.after[1], Str(abc));
+  EXPECT_EQ(rows[1]->row.after[1], Str("short"));
+  EXPECT_EQ(rows[2]->row.op, RowOp::kUpdate);
+  EXPECT_EQ(rows[2]->row.before[1], Str("short"));
+  EXPECT_EQ(rows[2]->row.after[1], Str("x"));
+  EXPECT_EQ(rows[3]->row.op, RowOp::kDelete);
+  EXPECT_EQ(rows[3]->row.before[1], Str(abc));
+}
+
 }  // namespace
 }  // namespace sluice::source::mysql

@@ -379,15 +379,27 @@ TEST(Mysql8Stream, UnknownEventNeedsIgnorableFlag) {
   EXPECT_TRUE(out.empty());
 }
 
-TEST(Mysql8Stream, CompressedEventsNameTheSetting) {
+TEST(Mysql8Stream, CompressedPayloadsNameTheSettingOrFailCleanly) {
   Mysql8Stream s;
   BinlogParser p;
   std::vector<ChangeEvent> out;
   ASSERT_TRUE(p.Consume(s.Fde(), &out).ok());
-  Bytes body = {0x81, 0x10, 0x78, 0x9c};
-  auto st = p.Consume(s.Event(kMariaWriteRowsCompressedEventV1, body), &out);
+  ASSERT_TRUE(p.Consume(s.TableMap(), &out).ok());
+  Bytes payload = {0x01, 0x02};
+  auto st = p.Consume(s.Event(kTransactionPayloadEvent, payload), &out);
   EXPECT_EQ(st.code(), base::Code::kUnimplemented);
-  EXPECT_NE(st.message().find("log_bin_compress=OFF"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("binlog_transaction_compression=OFF"), std::string::npos)
+      << st.message();
+  // A MariaDB compressed rows event whose zlib stream is garbage.
+  Bytes rows;
+  PutLE(rows, 0x42, 6);
+  PutLE(rows, 1, 2);
+  rows.push_back(3), rows.push_back(0x07);
+  for (uint8_t b : {0x81, 0x10, 0x78, 0x9c, 0x00, 0x01}) rows.push_back(b);
+  st = p.Consume(s.Event(kMariaWriteRowsCompressedEventV1, rows), &out);
+  EXPECT_EQ(st.code(), base::Code::kDataLoss);
+  EXPECT_NE(st.message().find("WRITE_ROWS_COMPRESSED_V1"), std::string::npos) << st.message();
+  EXPECT_TRUE(out.empty());
 }
 
 TEST(Mysql8Stream, SavepointsStayInsideTheTransaction) {
