@@ -157,7 +157,7 @@ start() {
       { cat "$dir/logs/format.log" >&2; die "formatting $dir/data failed"; }
   fi
 
-  : >"$dir/logs/server.log"
+  [[ -f "$dir/logs/server.log" ]] && mv -f "$dir/logs/server.log" "$dir/logs/server.log.1"
   # shellcheck disable=SC2046
   nohup "$java" $(java_opts) -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
     >"$dir/kafka.out" 2>&1 </dev/null &
