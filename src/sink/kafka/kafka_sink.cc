@@ -1,7 +1,9 @@
 #include "sink/kafka/kafka_sink.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <librdkafka/rdkafka.h>
@@ -34,6 +36,14 @@ struct EventDeleter {
 struct MetadataDeleter {
   void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
 };
+
+// Parses a broker config value; nullopt if it is not an integer.
+std::optional<int64_t> ToInt(const std::string& s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 }  // namespace
 
@@ -118,8 +128,8 @@ base::Status KafkaSink::CheckReachable() {
   hold.reset();
   if (broker_id_ >= 0) {
     auto v = DescribeConfig(true, std::to_string(broker_id_), "message.max.bytes");
-    if (v.ok()) {
-      broker_max_message_bytes_ = std::stoll(*v);
+    if (v.ok() && ToInt(*v)) {
+      broker_max_message_bytes_ = *ToInt(*v);
     } else {
       Log()->warn(
           "cannot read the broker's message.max.bytes ({}); grant DescribeConfigs on the "
@@ -298,7 +308,7 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
     }
     if (options_.required_acks == -1 && broker_id_ >= 0) {
       auto isr = DescribeConfig(true, std::to_string(broker_id_), "min.insync.replicas");
-      if (isr.ok() && options_.replication_factor < std::stoi(*isr)) {
+      if (isr.ok() && ToInt(*isr) && options_.replication_factor < *ToInt(*isr)) {
         return base::FailedPrecondition(
             "replication-factor {} is below the broker's min.insync.replicas {}, so writes with "
             "required-acks=-1 would fail; raise replication-factor in the sink URI",
@@ -355,8 +365,8 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
                 topic_max.status().message());
     topic_max = DescribeConfig(true, std::to_string(broker_id_), "message.max.bytes");
   }
-  if (topic_max.ok()) {
-    int64_t v = std::stoll(*topic_max);
+  if (topic_max.ok() && ToInt(*topic_max)) {
+    int64_t v = *ToInt(*topic_max);
     if (v - kMaxMessageBytesMargin < limit) {
       Log()->info("topic '{}': max.message.bytes={} caps max-message-bytes {} to {}", topic, v,
                   options_.max_message_bytes, v - kMaxMessageBytesMargin);
