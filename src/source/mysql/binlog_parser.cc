@@ -616,15 +616,29 @@ base::Status BinlogParser::HandleTableMap(const EventHeader& h, std::span<const 
   if (by_name != tables_by_name_.end() &&
       std::equal(definition.begin(), definition.end(), by_name->second->raw.begin(),
                  by_name->second->raw.end())) {
+    ForgetOldTableId(table_id);
     tables_by_id_[table_id] = by_name->second;  // same definition under a new table id
     return base::Status::Ok();
   }
   uint64_t version = by_name == tables_by_name_.end() ? 1 : by_name->second->schema->version + 1;
   auto map = std::make_shared<TableMap>();
-  SLUICE_RETURN_IF_ERROR(ParseTableMap(body, table_id_size_, version, map.get()));
+  const bool mariadb =
+      server_version_.empty() || server_version_.find("MariaDB") != std::string::npos;
+  SLUICE_RETURN_IF_ERROR(ParseTableMap(body, table_id_size_, version, map.get(), mariadb));
+  ForgetOldTableId(table_id);
   tables_by_id_[table_id] = map;
   tables_by_name_[name_key_] = std::move(map);
   return base::Status::Ok();
+}
+
+void BinlogParser::ForgetOldTableId(uint64_t table_id) {
+  // Table ids change on DDL/FLUSH; drop the table's previous id so the cache stays bounded by
+  // the number of tables rather than growing with every reassignment.
+  auto [it, inserted] = id_by_name_.try_emplace(name_key_, table_id);
+  if (!inserted && it->second != table_id) {
+    tables_by_id_.erase(it->second);
+    it->second = table_id;
+  }
 }
 
 base::Status BinlogParser::HandleRows(const EventHeader& h, std::span<const uint8_t> body,

@@ -76,6 +76,7 @@ class BinlogParser {
   base::Status HandleQuery(const EventHeader& h, std::span<const uint8_t> body,
                            std::vector<model::ChangeEvent>* out);
   base::Status HandleTableMap(const EventHeader& h, std::span<const uint8_t> body);
+  void ForgetOldTableId(uint64_t table_id);  // for the table in name_key_
   base::Status HandleRows(const EventHeader& h, std::span<const uint8_t> body,
                           std::vector<model::ChangeEvent>* out);
   base::Status HandleMariaGtid(const EventHeader& h, std::span<const uint8_t> body);
@@ -107,6 +108,7 @@ class BinlogParser {
   // Table maps by id (latest map wins) and by "schema\0table" (for schema identity/versions).
   std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_by_id_;
   std::unordered_map<std::string, std::shared_ptr<const TableMap>> tables_by_name_;
+  std::unordered_map<std::string, uint64_t> id_by_name_;
 
   Utf8Converter conv_;
   std::string scratch_;

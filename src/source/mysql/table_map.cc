@@ -46,14 +46,16 @@ bool IsNumeric(uint8_t type) {
 }
 
 // Columns covered by DEFAULT_CHARSET/COLUMN_CHARSET (ENUM/SET use their own TLVs).
-bool IsCharacter(uint8_t real_type) {
+// MariaDB also lists GEOMETRY (verified on 10.11: collation 63); MySQL does not.
+bool IsCharacter(uint8_t real_type, bool mariadb) {
   switch (real_type) {
     case kTypeString:
     case kTypeVarString:
     case kTypeVarchar:
     case kTypeBlob:
-    case kTypeGeometry:  // MariaDB counts GEOMETRY as a character column
       return true;
+    case kTypeGeometry:
+      return mariadb;
     default:
       return false;
   }
@@ -266,7 +268,7 @@ uint64_t ReadTableId(std::span<const uint8_t> body, size_t table_id_size) {
 }
 
 base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, uint64_t version,
-                           TableMap* out) {
+                           TableMap* out, bool mariadb) {
   base::ByteReader r(body);
   out->table_id = r.ReadLE(table_id_size);
   r.Skip(2);  // flags
@@ -310,7 +312,7 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
   std::vector<size_t> pk;
   size_t num_char = 0, num_enum_set = 0;
   for (const auto& c : codecs) {
-    if (IsCharacter(c.type)) ++num_char;
+    if (IsCharacter(c.type, mariadb)) ++num_char;
     if (IsEnumOrSet(c.type)) ++num_enum_set;
   }
   while (r.ok() && !r.empty()) {
@@ -390,7 +392,7 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
     }
     if (c.type == kTypeYear) c.is_unsigned = true;
     col.is_unsigned = c.is_unsigned;
-    if (IsCharacter(c.type)) {
+    if (IsCharacter(c.type, mariadb)) {
       if (char_idx < charsets.size()) c.collation = charsets[char_idx];
       ++char_idx;
     } else if (IsEnumOrSet(c.type)) {

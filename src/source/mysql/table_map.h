@@ -75,8 +75,9 @@ struct TableMap {
 // table_id_size is 6 (or 4 for ancient servers). Errors: DataLoss if malformed,
 // FailedPrecondition if column names are missing (binlog_row_metadata is not FULL),
 // Unimplemented for column types sluice cannot decode. `version` goes into the schema.
+// `mariadb`: MariaDB lists GEOMETRY columns in the charset metadata, MySQL does not.
 base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, uint64_t version,
-                           TableMap* out);
+                           TableMap* out, bool mariadb = true);
 
 // Extracts just the table id of a TABLE_MAP/ROWS body.
 uint64_t ReadTableId(std::span<const uint8_t> body, size_t table_id_size);

@@ -417,5 +417,38 @@ TEST(Mysql8Stream, SavepointsStayInsideTheTransaction) {
   EXPECT_EQ(out[0].kind, ChangeEvent::Kind::kCommit);
 }
 
+TEST(Mysql8Stream, GeometryIsNotACharsetColumnOnMysql) {
+  Mysql8Stream s;
+  BinlogParser p;
+  std::vector<ChangeEvent> out;
+  ASSERT_TRUE(p.Consume(s.Fde(), &out).ok());
+  // db.g (g GEOMETRY, v VARCHAR(10) latin1): COLUMN_CHARSET lists only v on MySQL.
+  Bytes b;
+  PutLE(b, 0x43, 6);
+  PutLE(b, 1, 2);
+  PutLenStr(b, "db"), b.push_back(0);
+  PutLenStr(b, "g"), b.push_back(0);
+  b.push_back(2);
+  b.push_back(kTypeGeometry), b.push_back(kTypeVarchar);
+  b.push_back(3), b.push_back(4), PutLE(b, 10, 2);  // metadata
+  b.push_back(0x03);                                // nullable
+  b.push_back(3), b.push_back(1), b.push_back(8);   // COLUMN_CHARSET: latin1
+  b.push_back(4), b.push_back(4), PutLenStr(b, "g"), PutLenStr(b, "v");
+  ASSERT_TRUE(p.Consume(s.Event(kTableMapEvent, b), &out).ok());
+  Bytes rows;
+  PutLE(rows, 0x43, 6);
+  PutLE(rows, 1, 2);
+  PutLE(rows, 2, 2);  // no extra data
+  rows.push_back(2), rows.push_back(0x03);
+  rows.push_back(0x01);                     // g NULL
+  rows.push_back(1), rows.push_back(0xE9);  // 'é' in latin1
+  auto st = p.Consume(s.Event(kWriteRowsEventV2, rows), &out);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].row.after[0].is_null());
+  EXPECT_EQ(out[0].row.after[1], Value::String("\xc3\xa9"));
+  EXPECT_EQ(out[0].row.table->columns[1].collation, 8u);
+}
+
 }  // namespace
 }  // namespace sluice::source::mysql
