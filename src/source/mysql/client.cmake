@@ -15,3 +15,4 @@ sluice_add_test(NAME source_mysql_it
   DEPS sluice::source_mysql
   LABELS integration
   FIXTURES servers)
+target_compile_definitions(source_mysql_it PRIVATE SLUICE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -876,58 +876,85 @@ TEST(BinlogSourceIt, KilledDumpConnectionIsUnavailable) {
   EXPECT_EQ(st.action(), base::Action::kRetry);
 }
 
-TEST(BinlogSourceIt, MixedBinlogFormatIsRejectedWithFix) {
-  auto root = RootSql();
-  auto old = MustQuery(root.get(), "SELECT @@global.binlog_format");
-  std::string saved = *old.rows[0][0];
-  ASSERT_TRUE(root->Exec("SET GLOBAL binlog_format='MIXED'").ok());
-  base::Status st;
-  {
-    BinlogSource src(Config());
-    st = src.Open({});
+// A throwaway MariaDB of our own (scripts/mariadb.sh) for tests that change global settings:
+// flipping binlog_format or binlog_row_metadata on the shared fixture server would break every
+// test running concurrently and leave undecodable events in its binlog.
+class PrivateServer {
+ public:
+  PrivateServer() {
+    port_ = ClosedPort();
+    dir_ = fmt::format("/tmp/sluice-it-{}-{}", getpid(), port_);
+    std::string cmd = fmt::format("{}/scripts/mariadb.sh start {} {} >{}.log 2>&1",
+                                  SLUICE_SOURCE_DIR, dir_, port_, dir_);
+    ok_ = std::system(cmd.c_str()) == 0;
   }
-  // Restore before asserting anything.
-  auto restored = root->Exec(fmt::format("SET GLOBAL binlog_format='{}'", saved));
-  ASSERT_TRUE(restored.ok()) << restored.message();
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
-  EXPECT_NE(st.message().find(
-                fmt::format("binlog_format is MIXED on 127.0.0.1:{}; sluice needs ROW: SET GLOBAL "
-                            "binlog_format=ROW",
-                            Port())),
-            std::string::npos)
-      << st.message();
-}
-
-// Flips one global setting (restored before asserting) and expects Open() to name it and the fix.
-void ExpectGlobalSettingRejected(const std::string& var, const std::string& bad,
-                                 const std::string& expect) {
-  auto root = RootSql();
-  auto old = MustQuery(root.get(), "SELECT @@global." + var);
-  std::string saved = *old.rows[0][0];
-  ASSERT_TRUE(root->Exec(fmt::format("SET GLOBAL {}='{}'", var, bad)).ok());
-  base::Status st;
-  {
-    BinlogSource src(Config());
-    st = src.Open({});
+  ~PrivateServer() {
+    std::string cmd = fmt::format("{}/scripts/mariadb.sh stop {} >/dev/null 2>&1; rm -rf {} {}.log",
+                                  SLUICE_SOURCE_DIR, dir_, dir_, dir_);
+    (void)std::system(cmd.c_str());
   }
-  auto restored = root->Exec(fmt::format("SET GLOBAL {}='{}'", var, saved));
-  ASSERT_TRUE(restored.ok()) << restored.message();
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
-  EXPECT_NE(st.message().find(expect), std::string::npos) << st.message();
-}
+  bool ok() const { return ok_; }
+  uint16_t port() const { return port_; }
+  std::string log() const { return dir_ + ".log"; }
+  std::unique_ptr<MySqlConnection> Root() const {
+    ConnectOptions o;
+    o.unix_socket = dir_ + "/mysql.sock";
+    o.user = "root";
+    auto c = MySqlConnection::Connect(o);
+    if (!c.ok()) throw std::runtime_error(c.status().message());
+    return std::move(c).value();
+  }
 
-TEST(BinlogSourceIt, MinimalRowImageIsRejectedWithFix) {
-  ExpectGlobalSettingRejected("binlog_row_image", "MINIMAL",
-                              "binlog_row_image is MINIMAL on 127.0.0.1:" + std::to_string(Port()) +
-                                  "; sluice needs FULL: SET GLOBAL binlog_row_image=FULL");
-}
+ private:
+  std::string dir_;
+  uint16_t port_ = 0;
+  bool ok_ = false;
+};
 
-TEST(BinlogSourceIt, MinimalRowMetadataIsRejectedWithFix) {
-  ExpectGlobalSettingRejected("binlog_row_metadata", "MINIMAL",
-                              "binlog_row_metadata is MINIMAL on 127.0.0.1:" +
-                                  std::to_string(Port()) + "; sluice needs FULL");
+TEST(BinlogSourceIt, WrongServerSettingsAreRejectedWithFix) {
+  PrivateServer srv;
+  ASSERT_TRUE(srv.ok()) << "could not start a private MariaDB; see " << srv.log();
+  auto root = srv.Root();
+  const std::string ep = fmt::format("127.0.0.1:{}", srv.port());
+  struct Case {
+    std::string var, bad, expect;
+  };
+  const Case cases[] = {
+      {"binlog_format", "MIXED",
+       "binlog_format is MIXED on " + ep + "; sluice needs ROW: SET GLOBAL binlog_format=ROW"},
+      {"binlog_format", "STATEMENT", "binlog_format is STATEMENT on " + ep},
+      {"binlog_row_image", "MINIMAL",
+       "binlog_row_image is MINIMAL on " + ep +
+           "; sluice needs FULL: SET GLOBAL binlog_row_image=FULL"},
+      {"binlog_row_metadata", "MINIMAL",
+       "binlog_row_metadata is MINIMAL on " + ep + "; sluice needs FULL"},
+      {"log_bin_compress", "ON",
+       "log_bin_compress is ON on " + ep +
+           "; sluice cannot read compressed binlog events: "
+           "SET GLOBAL log_bin_compress=OFF"},
+  };
+  for (const auto& c : cases) {
+    auto old = MustQuery(root.get(), "SELECT @@global." + c.var);
+    std::string saved = *old.rows[0][0];
+    ASSERT_TRUE(root->Exec(fmt::format("SET GLOBAL {}='{}'", c.var, c.bad)).ok()) << c.var;
+    base::Status st;
+    {
+      BinlogSource src(Config("sluice", "sluice", srv.port()));
+      st = src.Open({});
+    }
+    bool numeric = !saved.empty() && saved.find_first_not_of("0123456789") == std::string::npos;
+    auto restore = root->Exec(numeric ? fmt::format("SET GLOBAL {}={}", c.var, saved)
+                                      : fmt::format("SET GLOBAL {}='{}'", c.var, saved));
+    ASSERT_TRUE(restore.ok()) << c.var << ": " << restore.message();
+    ASSERT_FALSE(st.ok()) << c.var << "=" << c.bad;
+    EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+    EXPECT_NE(st.message().find(c.expect), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find('\n'), std::string::npos);
+  }
+  // With every setting restored the same source opens.
+  BinlogSource src(Config("sluice", "sluice", srv.port()));
+  auto st = src.Open({});
+  EXPECT_TRUE(st.ok()) << st.message();
 }
 
 TEST(BinlogSourceIt, UnknownGtidIsFailedPrecondition) {
