@@ -101,6 +101,9 @@ base::Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(
     mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &s);
   }
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // Binlog events and row values can be as large as the server's max_allowed_packet (<= 1 GiB).
+  unsigned long max_packet = 1ul << 30;
+  mysql_optionsv(m, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
   // Never read /etc/mysql/*.cnf: the URI is the whole configuration.
   const char* host = options.unix_socket.empty() ? options.host.c_str() : "localhost";
   if (!mysql_real_connect(m, host, options.user.c_str(), options.password.c_str(),

@@ -1098,6 +1098,28 @@ TEST(BinlogSourceIt, CloseFromAnotherThreadUnblocksRead) {
   EXPECT_TRUE(st.ok() || st.code() == base::Code::kCancelled) << st.message();
 }
 
+TEST(BinlogSourceIt, EventLargerThan16MiBIsReassembled) {
+  auto sql = Sql();
+  const std::string db = DbName("big");
+  FreshDb(sql.get(), db);
+  Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY, b LONGBLOB)", db));
+  model::SourcePosition start = CurrentPosition(sql.get());
+  // 20 MiB: one ROWS event spanning two protocol packets (0xFFFFFF continuation).
+  Must(sql.get(), fmt::format("INSERT INTO `{}`.t VALUES (1, REPEAT(0x00FF01, 7340032))", db));
+  auto want = MustQuery(sql.get(), fmt::format("SELECT b FROM `{}`.t", db));
+  BinlogSource src(Config());
+  ASSERT_TRUE(src.Open(start).ok());
+  auto all = ReadUntil(
+      &src, [&](const std::vector<ChangeEvent>& e) { return Filter(e, db).commits.size() >= 1; });
+  auto f = Filter(all, db);
+  ASSERT_EQ(f.rows.size(), 1u);
+  ASSERT_EQ(f.rows[0].row.after.size(), 2u);
+  const std::string& got = f.rows[0].row.after[1].as_string();
+  EXPECT_EQ(got.size(), 21u * 1024 * 1024);
+  EXPECT_TRUE(got == *want.rows[0][0]);
+  Must(sql.get(), fmt::format("DROP DATABASE `{}`", db));
+}
+
 // ---------------------------------------------------------------------------------------------
 // (c) Resume at committed_position(): no loss, no duplicate.
 
