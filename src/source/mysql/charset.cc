@@ -121,38 +121,17 @@ struct IconvName {
 };
 
 constexpr IconvName kIconvNames[] = {
-    {"big5", "BIG5"},
-    {"latin2", "ISO-8859-2"},
-    {"cp850", "CP850"},
-    {"hp8", "HP-ROMAN8"},
-    {"koi8r", "KOI8-R"},
-    {"ujis", "EUC-JP"},
-    {"sjis", "SHIFT_JIS"},
-    {"cp1251", "CP1251"},
-    {"hebrew", "ISO-8859-8"},
-    {"tis620", "TIS-620"},
-    {"euckr", "EUC-KR"},
-    {"latin7", "ISO-8859-13"},
-    {"koi8u", "KOI8-U"},
-    {"gb2312", "GB2312"},
-    {"greek", "ISO-8859-7"},
-    {"cp1250", "CP1250"},
-    {"gbk", "GBK"},
-    {"cp1257", "CP1257"},
-    {"latin5", "ISO-8859-9"},
-    {"armscii8", "ARMSCII-8"},
-    {"ucs2", "UCS-2BE"},
-    {"cp866", "CP866"},
-    {"macce", "MAC-CENTRALEUROPE"},
-    {"macroman", "MACINTOSH"},
-    {"cp852", "CP852"},
-    {"utf16", "UTF-16BE"},
-    {"utf16le", "UTF-16LE"},
-    {"cp1256", "CP1256"},
-    {"utf32", "UTF-32BE"},
-    {"geostd8", "GEORGIAN-PS"},
-    {"cp932", "CP932"},
-    {"eucjpms", "EUC-JP-MS"},
+    {"big5", "BIG5"},           {"dec8", "DEC-MCS"},      {"latin2", "ISO-8859-2"},
+    {"cp850", "CP850"},         {"hp8", "HP-ROMAN8"},     {"koi8r", "KOI8-R"},
+    {"ujis", "EUC-JP"},         {"sjis", "SHIFT_JIS"},    {"cp1251", "CP1251"},
+    {"hebrew", "ISO-8859-8"},   {"tis620", "TIS-620"},    {"euckr", "EUC-KR"},
+    {"latin7", "ISO-8859-13"},  {"koi8u", "KOI8-U"},      {"gb2312", "GB2312"},
+    {"greek", "ISO-8859-7"},    {"cp1250", "CP1250"},     {"gbk", "GBK"},
+    {"cp1257", "CP1257"},       {"latin5", "ISO-8859-9"}, {"armscii8", "ARMSCII-8"},
+    {"ucs2", "UCS-2BE"},        {"cp866", "CP866"},       {"macce", "MAC-CENTRALEUROPE"},
+    {"macroman", "MACINTOSH"},  {"cp852", "CP852"},       {"utf16", "UTF-16BE"},
+    {"utf16le", "UTF-16LE"},    {"cp1256", "CP1256"},     {"utf32", "UTF-32BE"},
+    {"geostd8", "GEORGIAN-PS"}, {"cp932", "CP932"},       {"eucjpms", "EUC-JP-MS"},
     {"gb18030", "GB18030"},
 };
 
@@ -256,8 +235,10 @@ base::Status Utf8Converter::Convert(uint32_t collation, std::string_view in, std
   std::string_view iconv_name = IconvNameOfCharset(cs);
   void* cd = iconv_name.empty() ? nullptr : Descriptor(iconv_name);
   if (cd == nullptr) {
-    return base::Unimplemented("no UTF-8 conversion for collation {} (charset '{}')", collation,
-                               cs.empty() ? "unknown" : cs);
+    return base::Unimplemented(
+        "no UTF-8 conversion for collation {} (charset '{}'): convert the column, e.g. ALTER "
+        "TABLE ... CONVERT TO CHARACTER SET utf8mb4",
+        collation, cs.empty() ? "unknown" : cs);
   }
   auto* handle = static_cast<iconv_t>(cd);
   iconv(handle, nullptr, nullptr, nullptr, nullptr);  // reset shift state

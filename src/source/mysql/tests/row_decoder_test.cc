@@ -84,6 +84,36 @@ Bytes SampleJson() {
   return d;
 }
 
+TEST(Charset, CollationIdsMapToCharsets) {
+  EXPECT_EQ(CharsetOfCollation(8), "latin1");
+  EXPECT_EQ(CharsetOfCollation(33), "utf8mb3");
+  EXPECT_EQ(CharsetOfCollation(45), "utf8mb4");
+  EXPECT_EQ(CharsetOfCollation(46), "utf8mb4");
+  EXPECT_EQ(CharsetOfCollation(224), "utf8mb4");
+  EXPECT_EQ(CharsetOfCollation(247), "utf8mb4");
+  EXPECT_EQ(CharsetOfCollation(255), "utf8mb4");  // MySQL 8 utf8mb4_0900_ai_ci
+  EXPECT_EQ(CharsetOfCollation(63), "binary");
+  EXPECT_EQ(CharsetOfCollation(28), "gbk");
+  EXPECT_EQ(CharsetOfCollation(2048), "utf8mb3");  // MariaDB utf8mb3_uca1400_ai_ci
+  EXPECT_EQ(CharsetOfCollation(2304), "utf8mb4");  // MariaDB utf8mb4_uca1400_ai_ci
+  EXPECT_EQ(CharsetOfCollation(0), "");
+  EXPECT_EQ(CharsetOfCollation(5000), "");
+}
+
+TEST(Charset, ConversionToUtf8) {
+  Utf8Converter conv;
+  std::string out;
+  ASSERT_TRUE(conv.Convert(8, "\x80\x81\xe9", &out).ok());
+  EXPECT_EQ(out, "\xe2\x82\xac\xc2\x81\xc3\xa9");  // €, U+0081, é
+  ASSERT_TRUE(conv.Convert(63, std::string_view("\x00\xff", 2), &out).ok());
+  EXPECT_EQ(out, std::string("\x00\xff", 2));
+  ASSERT_TRUE(conv.Convert(54, std::string_view("\x00\x41\xd8", 3), &out).ok());  // utf16
+  EXPECT_EQ(out, "A\xef\xbf\xbd");          // truncated surrogate → U+FFFD
+  auto st = conv.Convert(10, "abc", &out);  // swe7: no converter
+  EXPECT_EQ(st.code(), base::Code::kUnimplemented);
+  EXPECT_NE(st.message().find("swe7"), std::string::npos) << st.message();
+}
+
 TEST(MysqlJson, ObjectsArraysLiteralsStringsDoubles) {
   EXPECT_EQ(Json(SampleJson()), R"({"a": 1, "b": [true, null, "x"], "c": 2.5})");
 }
