@@ -25,9 +25,10 @@ enum OptionalMeta : uint8_t {
   kEnumAndSetColumnCharset = 11,
 };
 
-// Columns covered by the SIGNEDNESS bitmap. MariaDB 10.11 also counts YEAR (verified: a
-// (YEAR, TINYINT UNSIGNED, ...) table logs bitmap f0), as go-mysql does.
-bool IsNumeric(uint8_t type) {
+// Columns covered by the SIGNEDNESS bitmap. MariaDB logs signedness for every field that has
+// one, which includes YEAR (verified on 10.11: a (YEAR, TINYINT UNSIGNED, ...) table logs
+// bitmap f0); MySQL 8 only for TINY..LONGLONG, NEWDECIMAL, FLOAT, DOUBLE (is_numeric_type).
+bool IsNumeric(uint8_t type, bool mariadb) {
   switch (type) {
     case kTypeTiny:
     case kTypeShort:
@@ -35,11 +36,12 @@ bool IsNumeric(uint8_t type) {
     case kTypeLong:
     case kTypeLongLong:
     case kTypeNewDecimal:
-    case kTypeDecimal:
     case kTypeFloat:
     case kTypeDouble:
-    case kTypeYear:
       return true;
+    case kTypeYear:
+    case kTypeDecimal:
+      return mariadb;
     default:
       return false;
   }
@@ -386,7 +388,7 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
     model::Column& col = schema->columns[i];
     col.name = std::move(names[i]);
     col.nullable = (nullable[i / 8] >> (i % 8)) & 1;
-    if (IsNumeric(c.type)) {
+    if (IsNumeric(c.type, mariadb)) {
       c.is_unsigned = numeric_idx < unsigned_bits.size() && unsigned_bits[numeric_idx];
       ++numeric_idx;
     }

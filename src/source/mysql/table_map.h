@@ -75,7 +75,8 @@ struct TableMap {
 // table_id_size is 6 (or 4 for ancient servers). Errors: DataLoss if malformed,
 // FailedPrecondition if column names are missing (binlog_row_metadata is not FULL),
 // Unimplemented for column types sluice cannot decode. `version` goes into the schema.
-// `mariadb`: MariaDB lists GEOMETRY columns in the charset metadata, MySQL does not.
+// `mariadb`: MariaDB lists GEOMETRY columns in the charset metadata and YEAR in the
+// signedness bitmap; MySQL does neither.
 base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, uint64_t version,
                            TableMap* out, bool mariadb = true);
 

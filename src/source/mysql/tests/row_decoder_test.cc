@@ -562,5 +562,39 @@ TEST(Mysql8Stream, DdlTargetsAndRollback) {
   EXPECT_EQ(out[0].txn.commit_ts, out[1].txn.commit_ts);
 }
 
+TEST(Mysql8Stream, YearIsNotInTheSignednessBitmapOnMysql) {
+  Mysql8Stream s;
+  BinlogParser p;
+  std::vector<ChangeEvent> out;
+  ASSERT_TRUE(p.Consume(s.Fde(), &out).ok());
+  // db.y (y YEAR, u INT UNSIGNED, i INT): SIGNEDNESS 0x80 = first numeric column (u) unsigned.
+  Bytes b;
+  PutLE(b, 0x44, 6);
+  PutLE(b, 1, 2);
+  PutLenStr(b, "db"), b.push_back(0);
+  PutLenStr(b, "y"), b.push_back(0);
+  b.push_back(3);
+  b.push_back(kTypeYear), b.push_back(kTypeLong), b.push_back(kTypeLong);
+  b.push_back(0);     // no metadata
+  b.push_back(0x07);  // nullable
+  b.push_back(1), b.push_back(1), b.push_back(0x80);
+  b.push_back(4), b.push_back(6), PutLenStr(b, "y"), PutLenStr(b, "u"), PutLenStr(b, "i");
+  ASSERT_TRUE(p.Consume(s.Event(kTableMapEvent, b), &out).ok());
+  Bytes rows;
+  PutLE(rows, 0x44, 6);
+  PutLE(rows, 1, 2);
+  PutLE(rows, 2, 2);
+  rows.push_back(3), rows.push_back(0x07), rows.push_back(0x00);
+  rows.push_back(124);          // 2024
+  PutLE(rows, 0xFFFFFFFFu, 4);  // u = 4294967295
+  PutLE(rows, 0xFFFFFFFFu, 4);  // i = -1
+  auto st = p.Consume(s.Event(kWriteRowsEventV2, rows), &out);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].row.after[0], Value::UInt(2024));
+  EXPECT_EQ(out[0].row.after[1], Value::UInt(4294967295u));
+  EXPECT_EQ(out[0].row.after[2], Value::Int(-1));
+}
+
 }  // namespace
 }  // namespace sluice::source::mysql
