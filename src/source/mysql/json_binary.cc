@@ -83,11 +83,16 @@ bool ReadVarLen(base::ByteReader& r, uint64_t* len) {
   return false;
 }
 
+// Shortest round-trip form, as MySQL prints JSON doubles: "2.5", "3.0", "1.5e300", "1e-7".
 void AppendDouble(double d, std::string* out) {
   size_t start = out->size();
   fmt::format_to(std::back_inserter(*out), "{}", d);
-  std::string_view s(out->data() + start, out->size() - start);
-  if (s.find_first_of(".eEn") == std::string_view::npos) out->append(".0");
+  size_t e = out->find_first_of("eE", start);
+  if (e != std::string::npos) {
+    if (e + 1 < out->size() && (*out)[e + 1] == '+') out->erase(e + 1, 1);
+  } else if (out->find_first_of(".n", start) == std::string::npos) {
+    out->append(".0");
+  }
 }
 
 void AppendBase64(std::span<const uint8_t> in, std::string* out) {

@@ -135,6 +135,11 @@ TEST(MysqlJson, ScalarsAndEscapes) {
   Bytes dbl = {0x0b};
   PutLE(dbl, bits, 8);
   EXPECT_EQ(Json(dbl), "3.0");
+  double big = 1.5e300;
+  std::memcpy(&bits, &big, 8);
+  Bytes dbl2 = {0x0b};
+  PutLE(dbl2, bits, 8);
+  EXPECT_EQ(Json(dbl2), "1.5e300");
   EXPECT_EQ(Json({}), "null");
   // Opaque DECIMAL(14,4) -1234.5678.
   Bytes opaque = {0x0f, 246, 9, 14, 4, 0x7f, 0xff, 0xff, 0xfb, 0x2d, 0xe9, 0xd1};
