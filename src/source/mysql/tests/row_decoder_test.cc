@@ -601,5 +601,33 @@ TEST(Mysql8Stream, YearIsNotInTheSignednessBitmapOnMysql) {
   EXPECT_EQ(out[0].row.after[2], Value::Int(-1));
 }
 
+TEST(TableMap, PrimaryKeyWithPrefixAndDefaultCharsetExceptions) {
+  // db.k (a VARCHAR(20), b VARCHAR(20) latin1, c INT), PRIMARY KEY (c, a(5)).
+  Bytes b;
+  PutLE(b, 0x45, 6);
+  PutLE(b, 1, 2);
+  PutLenStr(b, "db"), b.push_back(0);
+  PutLenStr(b, "k"), b.push_back(0);
+  b.push_back(3);
+  b.push_back(kTypeVarchar), b.push_back(kTypeVarchar), b.push_back(kTypeLong);
+  b.push_back(4), PutLE(b, 80, 2), PutLE(b, 20, 2);
+  b.push_back(0x03);
+  b.push_back(2), b.push_back(3), b.push_back(45), b.push_back(1), b.push_back(8);  // default
+  b.push_back(4), b.push_back(6), PutLenStr(b, "a"), PutLenStr(b, "b"), PutLenStr(b, "c");
+  b.push_back(9), b.push_back(4), b.push_back(2), b.push_back(0), b.push_back(0), b.push_back(5);
+  TableMap map;
+  auto st = ParseTableMap(b, 6, 3, &map);
+  ASSERT_TRUE(st.ok()) << st.message();
+  const auto& t = *map.schema;
+  EXPECT_EQ(t.version, 3u);
+  EXPECT_EQ(t.primary_key, (std::vector<size_t>{2, 0}));
+  EXPECT_TRUE(t.columns[0].is_primary_key);
+  EXPECT_FALSE(t.columns[1].is_primary_key);
+  EXPECT_EQ(t.columns[0].collation, 45u);
+  EXPECT_EQ(t.columns[1].collation, 8u);
+  EXPECT_FALSE(t.columns[2].nullable);
+  EXPECT_EQ(map.table_id, 0x45u);
+}
+
 }  // namespace
 }  // namespace sluice::source::mysql
