@@ -53,13 +53,22 @@ base::Result<TimeZone> TimeZone::Parse(std::string_view name) {
   }
   int32_t off = 0;
   if (ParseFixedOffset(name, &off)) return FixedOffset(off);
-  if (name.find("..") != std::string_view::npos || name.front() == '/') {
+  std::string path;
+  if (name == "System" || name == "system" || name == "Local" || name == "local") {
+    // TiCDC's default: the server's zone, from $TZ or /etc/localtime (UTC if neither exists).
+    const char* tz = std::getenv("TZ");
+    if (tz && *tz && *tz != ':') return Parse(tz);
+    path = "/etc/localtime";
+    if (!std::ifstream(path)) return TimeZone();
+  }
+  if (path.empty() && (name.find("..") != std::string_view::npos || name.front() == '/')) {
     return base::InvalidArgument(
         "time zone '{}' is not valid; use UTC, an offset like +08:00 or an IANA name", name);
   }
-  const char* dir = std::getenv("TZDIR");
-  std::string path =
-      std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + std::string(name);
+  if (path.empty()) {
+    const char* dir = std::getenv("TZDIR");
+    path = std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + std::string(name);
+  }
   std::ifstream f(path, std::ios::binary);
   std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   auto bad = [&] {

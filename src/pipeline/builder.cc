@@ -1,0 +1,97 @@
+#include "pipeline/builder.h"
+
+#include "codec/canal_json/canal_json_encoder.h"
+#include "codec/common/time_zone.h"
+#include "sink/kafka/kafka_sink.h"
+#include "sink/kafka/kafka_sink_options.h"
+#include "source/mysql/binlog_source.h"
+#include "source/mysql/source_config.h"
+
+namespace sluice::pipeline {
+
+namespace {
+
+struct Parsed {
+  source::mysql::MySqlSourceConfig source;
+  sink::kafka::KafkaSinkOptions sink;
+  codec::canal_json::CanalJsonOptions canal;
+  dispatch::TableFilter filter;
+};
+
+base::Result<Parsed> Parse(const ChangefeedConfig& config) {
+  Parsed p;
+  SLUICE_RETURN_IF_ERROR(ValidateChangefeedId(config.id));
+  if (config.source_uri.empty()) {
+    return base::InvalidArgument(
+        "no source given; pass --source mysql://user:password@host:3306/");
+  }
+  if (config.sink_uri.empty()) {
+    return base::InvalidArgument(
+        "no sink given; pass --sink 'kafka://host:9092/topic?protocol=canal-json'");
+  }
+  auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
+  if (!src.ok()) return src.status().WithContext("source URI");
+  p.source = std::move(src).value();
+  auto snk = sink::kafka::ParseKafkaSinkUri(config.sink_uri);
+  if (!snk.ok()) return snk.status();
+  p.sink = std::move(snk).value();
+  if (p.sink.protocol != sink::kafka::Protocol::kCanalJson) {
+    return base::Unimplemented(
+        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json",
+        sink::kafka::ProtocolName(p.sink.protocol));
+  }
+  auto tz = codec::TimeZone::Parse(p.sink.time_zone);
+  if (!tz.ok()) return tz.status().WithContext("sink URI time-zone");
+  p.canal.enable_tidb_extension = p.sink.enable_tidb_extension;
+  p.canal.only_output_updated_columns = p.sink.only_output_updated_columns;
+  p.canal.content_compatible = p.sink.content_compatible;
+  p.canal.delete_only_output_handle_key_columns = p.sink.delete_only_output_handle_key_columns;
+  p.canal.format.time_zone = std::move(tz).value();
+  auto filter = dispatch::TableFilter::Parse(config.filter_rules, config.case_sensitive);
+  if (!filter.ok()) return filter.status().WithContext("filter.rules");
+  p.filter = std::move(filter).value();
+  auto router = dispatch::EventRouter::Create(p.sink.topic, config.dispatchers);
+  if (!router.ok()) return router.status();
+  return p;
+}
+
+}  // namespace
+
+base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
+  SLUICE_ASSIGN_OR_RETURN(Parsed parsed, Parse(config));
+  BuiltChangefeed built;
+  built.options.id = config.id;
+  built.options.filter = parsed.filter;
+  built.options.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
+  auto shared = std::make_shared<Parsed>(std::move(parsed));
+  auto dispatchers = config.dispatchers;
+  built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
+      -> base::Result<ChangefeedParts> {
+    ChangefeedParts parts;
+    parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    parts.encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
+    SLUICE_ASSIGN_OR_RETURN(auto router,
+                            dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
+    parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
+    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink, cb));
+    sink::kafka::KafkaSink* raw = sink.get();
+    parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
+    parts.sink = std::move(sink);
+    return parts;
+  };
+  return built;
+}
+
+base::Status CheckChangefeed(const ChangefeedConfig& config) {
+  SLUICE_ASSIGN_OR_RETURN(Parsed parsed, Parse(config));
+  {
+    source::mysql::BinlogSource source(parsed.source);
+    SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
+    source.Close();
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
+                                         parsed.sink, [](uint64_t, const base::Status&) {}));
+  return sink->PrepareTopic(parsed.sink.topic).status();
+}
+
+}  // namespace sluice::pipeline

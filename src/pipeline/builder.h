@@ -1,0 +1,23 @@
+// Builder: the composition root that turns a ChangefeedConfig into concrete parts
+// (binlog source, canal-json encoder, event router, Kafka sink).
+#pragma once
+
+#include "base/status.h"
+#include "pipeline/changefeed.h"
+#include "pipeline/changefeed_config.h"
+
+namespace sluice::pipeline {
+
+// Validates the whole config (URIs, filter, dispatchers, protocol) without connecting, and
+// returns the options and a factory for the changefeed's parts.
+struct BuiltChangefeed {
+  ChangefeedOptions options;
+  PartsFactory factory;
+};
+base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config);
+
+// Connects to the source and the sink and checks what a changefeed needs (server settings,
+// privileges, broker reachability, the default topic). Returns the first problem found.
+base::Status CheckChangefeed(const ChangefeedConfig& config);
+
+}  // namespace sluice::pipeline
