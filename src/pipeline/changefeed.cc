@@ -137,6 +137,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
   uint64_t last_sealed_commit_ts = 0;
   model::SourcePosition last_sealed_position = start;
   auto last_watermark = Clock::now();
+  uint64_t last_watermark_ts = 0;
   codec::Message msg;
 
   base::Status result;
@@ -225,9 +226,10 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
     }
     // Watermarks: after every message of the sealed transactions was queued, tell each
     // partition of every active topic that all commits up to last_sealed_commit_ts are out.
-    if (!open_txn && last_sealed_commit_ts != 0 &&
+    if (!open_txn && last_sealed_commit_ts > last_watermark_ts &&
         Clock::now() - last_watermark >= options_.watermark_interval) {
       last_watermark = Clock::now();
+      last_watermark_ts = last_sealed_commit_ts;
       codec::Message wm;
       if (parts.encoder->EncodeWatermark(last_sealed_commit_ts, &wm)) {
         for (const auto& [topic, n] : partitions) {
