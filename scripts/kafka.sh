@@ -5,6 +5,7 @@
 #   scripts/kafka.sh start <dir> [port]   # PLAINTEXT on 127.0.0.1:<port> (default 39092),
 #                                         # controller on <port+1>; idempotent
 #   scripts/kafka.sh stop <dir>           # SIGTERM, wait, then SIGKILL
+#   scripts/kafka.sh fetch                # only resolve the jars into the cache
 #
 # The broker jars come from Maven Central through tools/kafka/pom.xml, resolved once with
 # `mvn dependency:copy-dependencies` into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs
@@ -15,9 +16,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 pom="$root/tools/kafka/pom.xml"
-usage="usage: kafka.sh start <dir> [port] | kafka.sh stop <dir>"
+usage="usage: kafka.sh start <dir> [port] | kafka.sh stop <dir> | kafka.sh fetch"
 cmd=${1:?$usage}
-dir=$(realpath -m "${2:?$usage}")
+if [[ "$cmd" != fetch ]]; then
+  dir=$(realpath -m "${2:?$usage}")
+else
+  dir=$(pwd)
+fi
 port=${3:-39092}
 cport=$((port + 1))
 pidfile="$dir/kafka.pid"
@@ -206,5 +211,6 @@ stop() {
 case "$cmd" in
 start) start ;;
 stop) stop ;;
+fetch) ensure_libs >/dev/null && log "Kafka jars ready" ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
