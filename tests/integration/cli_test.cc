@@ -1,0 +1,131 @@
+// The sluice executable's handling of bad input: one clear error line naming the fix, and a
+// non-zero exit status. Runs the real binary against the real servers of the fixture.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <sstream>
+
+#include "source/mysql/mysql_connection.h"
+#include "test_env.h"
+
+namespace sluice {
+namespace {
+
+using testing::Env;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string stderr_text;
+  std::vector<std::string> error_lines;  // lines starting with "sluice: error:"
+};
+
+Outcome RunSluice(const std::string& args) {
+  std::string cmd = std::string(SLUICE_BIN) + " " + args + " 2>&1 >/dev/null";
+  Outcome out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  std::array<char, 4096> buf;
+  while (size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.stderr_text.append(buf.data(), n);
+  int status = ::pclose(p);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::istringstream lines(out.stderr_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("sluice: error:", 0) == 0) out.error_lines.push_back(line);
+  }
+  return out;
+}
+
+std::string SourceUri(const std::string& user, const std::string& password,
+                      const std::string& port) {
+  return "'mysql://" + user + ":" + password + "@127.0.0.1:" + port + "/'";
+}
+
+std::string GoodSource() {
+  return SourceUri(Env("SLUICE_MARIADB_USER"), Env("SLUICE_MARIADB_PASSWORD"),
+                   Env("SLUICE_MARIADB_PORT"));
+}
+
+std::string GoodSink() {
+  return "'kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/cli_check?protocol=canal-json'";
+}
+
+void ExpectOneError(const Outcome& o, const std::string& needle) {
+  EXPECT_NE(o.exit_code, 0) << o.stderr_text;
+  ASSERT_EQ(o.error_lines.size(), 1u) << o.stderr_text;
+  EXPECT_NE(o.error_lines[0].find(needle), std::string::npos) << o.error_lines[0];
+}
+
+TEST(Cli, CheckPassesWithGoodSourceAndSink) {
+  Outcome o = RunSluice("check --source " + GoodSource() + " --sink " + GoodSink());
+  EXPECT_EQ(o.exit_code, 0) << o.stderr_text;
+  EXPECT_TRUE(o.error_lines.empty()) << o.stderr_text;
+}
+
+TEST(Cli, BadSinkUriNamesTheParameter) {
+  Outcome o = RunSluice("check --source " + GoodSource() + " --sink 'kafka://" +
+                        Env("SLUICE_KAFKA_BOOTSTRAP") + "/t?protocol=canal-json&compression=brotli'");
+  ExpectOneError(o, "compression 'brotli'");
+  EXPECT_NE(o.error_lines[0].find("lz4"), std::string::npos);  // lists the valid values
+}
+
+TEST(Cli, BadSourceUriIsRejected) {
+  Outcome o = RunSluice("run --source 'postgres://x@h/' --sink " + GoodSink());
+  ExpectOneError(o, "source URI");
+}
+
+TEST(Cli, UnreachableDatabaseSaysSo) {
+  Outcome o = RunSluice("check --source " + SourceUri("sluice", "sluice", "1") + " --sink " +
+                        GoodSink());
+  ExpectOneError(o, "cannot connect to MariaDB at 127.0.0.1:1");
+}
+
+TEST(Cli, UnreachableKafkaSaysSo) {
+  Outcome o = RunSluice("check --source " + GoodSource() +
+                        " --sink 'kafka://127.0.0.1:1/t?protocol=canal-json&dial-timeout=2s'");
+  ExpectOneError(o, "cannot reach Kafka at 127.0.0.1:1");
+}
+
+TEST(Cli, WrongPasswordNamesTheUserNotThePassword) {
+  Outcome o = RunSluice("check --source " +
+                        SourceUri("sluice", "wrong-pass-123", Env("SLUICE_MARIADB_PORT")) +
+                        " --sink " + GoodSink());
+  ExpectOneError(o, "sluice");
+  EXPECT_EQ(o.stderr_text.find("wrong-pass-123"), std::string::npos) << o.stderr_text;
+}
+
+TEST(Cli, MissingReplicationPrivilegeGivesTheGrant) {
+  source::mysql::ConnectOptions opts;  // root over the socket: it may create users
+  opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
+  opts.user = "root";
+  auto c = source::mysql::MySqlConnection::Connect(opts);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE((*c)->Exec("CREATE USER IF NOT EXISTS 'cli_noprivs'@'%' IDENTIFIED BY 'pw'").ok());
+  ASSERT_TRUE((*c)->Exec("GRANT SELECT ON *.* TO 'cli_noprivs'@'%'").ok());
+  Outcome o = RunSluice("check --source " + SourceUri("cli_noprivs", "pw", Env("SLUICE_MARIADB_PORT")) +
+                        " --sink " + GoodSink());
+  ExpectOneError(o, "GRANT REPLICATION SLAVE");
+  ASSERT_TRUE((*c)->Exec("DROP USER 'cli_noprivs'@'%'").ok());
+}
+
+TEST(Cli, MissingRequiredFlagIsAUsageError) {
+  Outcome o = RunSluice("consume --topic t");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.stderr_text.find("--brokers"), std::string::npos) << o.stderr_text;
+}
+
+TEST(Cli, BadConfigFileNamesTheKey) {
+  std::string path = ::testing::TempDir() + "/bad-cf.toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fputs("[sink]\ndispatchers = [{matcher = ['a.*'], partition = 'random'}]\n", f);
+  std::fclose(f);
+  Outcome o = RunSluice("check --source " + GoodSource() + " --sink " + GoodSink() +
+                        " --config " + path);
+  ExpectOneError(o, "sink.dispatchers[0]");
+}
+
+}  // namespace
+}  // namespace sluice
