@@ -4,6 +4,8 @@
 #
 #   scripts/kafka.sh start <dir> [port]   # PLAINTEXT on 127.0.0.1:<port> (default 39092),
 #                                         # controller on <port+1>; idempotent
+#   scripts/kafka.sh start-secure <dir> [port]
+#                                         # as start, plus secured listeners (below)
 #   scripts/kafka.sh stop <dir>           # SIGTERM, wait, then SIGKILL
 #   scripts/kafka.sh fetch                # only resolve the jars into the cache
 #
@@ -11,12 +13,27 @@
 # `mvn dependency:copy-dependencies` into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs
 # and re-used from there (works offline once cached). Everything else lives under <dir>:
 # server.properties, data/ (log.dirs), logs/, kafka.out (stdout/stderr) and kafka.pid.
+#
+# start-secure (also: SLUICE_KAFKA_SECURE=1 with start) adds, for security tests:
+#   <port>    PLAINTEXT       inter-broker listener; principal User:ANONYMOUS is a super user
+#   <port+1>  CONTROLLER      PLAINTEXT
+#   <port+2>  SASL_PLAINTEXT  PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+#   <port+3>  SSL             server certificate for 127.0.0.1/localhost, no client auth
+#   <port+4>  SSL (mTLS)      client certificate required (signed by the same CA)
+# with StandardAuthorizer, allow.everyone.if.no.acl.found=false and super.users admin,
+# ANONYMOUS (the PLAINTEXT/controller listeners) and the client certificate's DN.
+# Users (same password for PLAIN and both SCRAM mechanisms; SCRAM ones created at format time):
+#   admin/admin-secret (super user), alice/alice-secret, bob/bob-secret (no ACLs are created:
+#   tests grant them through the admin API).
+# Certificates (openssl, under <dir>/tls): ca.pem, server.pem/server-key.pem, client.pem,
+# client-key.pem, and other-ca.pem (an unrelated CA, for bad-certificate tests).
+# <dir>/secure.env lists the ports and paths as KEY=VALUE lines.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 pom="$root/tools/kafka/pom.xml"
-usage="usage: kafka.sh start <dir> [port] | kafka.sh stop <dir> | kafka.sh fetch"
+usage="usage: kafka.sh start|start-secure <dir> [port] | kafka.sh stop <dir> | kafka.sh fetch"
 cmd=${1:?$usage}
 if [[ "$cmd" != fetch ]]; then
   dir=$(realpath -m "${2:?$usage}")
@@ -25,6 +42,16 @@ else
 fi
 port=${3:-39092}
 cport=$((port + 1))
+secure=${SLUICE_KAFKA_SECURE:-}
+if [[ "$cmd" == start-secure ]]; then
+  cmd=start
+  secure=1
+fi
+[[ "$secure" == 0 ]] && secure=
+sasl_port=$((port + 2))
+ssl_port=$((port + 3))
+mtls_port=$((port + 4))
+client_dn="CN=sluice-client,O=sluice"
 pidfile="$dir/kafka.pid"
 java=${JAVA:-java}
 
@@ -131,6 +158,78 @@ logger.state.level = WARN
 PROPS
 }
 
+# A test CA, a server certificate for 127.0.0.1/localhost, a client certificate and an
+# unrelated CA, all PEM; regenerated only when missing.
+make_certs() {
+  local t="$dir/tls"
+  [[ -f "$t/.complete" ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  mkdir -p "$t"
+  (
+    cd "$t"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 3650 \
+      -subj "/CN=sluice test CA" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca-key.pem -out other-ca.pem \
+      -days 3650 -subj "/CN=unrelated CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr \
+      -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+      -out server.pem -days 3650 -extfile server.ext 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout client-key.pem -out client.csr \
+      -subj "/O=sluice/CN=sluice-client" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+      -out client.pem -days 3650 -extfile client.ext 2>/dev/null
+    # Kafka's PEM key store: PKCS#8 private key followed by the certificate chain.
+    cat server-key.pem server.pem ca.pem >server-keystore.pem
+  ) || die "generating test certificates in $t failed"
+  touch "$t/.complete"
+}
+
+write_secure_config() {
+  local t="$dir/tls" users="" u
+  for u in admin alice bob; do users+=" user_$u=\"$u-secret\""; done
+  sed -i -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL|" \
+    "$dir/server.properties"
+  cat >>"$dir/server.properties" <<PROPS
+# --- start-secure ---
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS;User:$client_dn
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$users;
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$t/server-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$t/ca.pem
+ssl.client.auth=none
+listener.name.mtls.ssl.client.auth=required
+PROPS
+  cat >"$dir/secure.env" <<ENV
+SLUICE_KAFKA_SECURE_PLAINTEXT=127.0.0.1:$port
+SLUICE_KAFKA_SECURE_SASL=127.0.0.1:$sasl_port
+SLUICE_KAFKA_SECURE_SSL=127.0.0.1:$ssl_port
+SLUICE_KAFKA_SECURE_MTLS=127.0.0.1:$mtls_port
+SLUICE_KAFKA_SECURE_TLS_DIR=$t
+SLUICE_KAFKA_SECURE_CLIENT_PRINCIPAL=User:$client_dn
+ENV
+}
+
+# SCRAM credentials are stored in the KRaft metadata log, so they are added when formatting.
+scram_args() {
+  local u m
+  for u in admin alice bob; do
+    for m in SCRAM-SHA-256 SCRAM-SHA-512; do
+      printf '%s\n' --add-scram "$m=[name=$u,password=$u-secret]"
+    done
+  done
+}
+
 java_opts() {
   echo "-Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true" \
     "-Dlog4j2.configurationFile=$dir/log4j2.properties -Dkafka.logs.dir=$dir/logs"
@@ -146,6 +245,12 @@ start() {
   fi
   port_open "$port" && die "127.0.0.1:$port is already in use by another process; pick another port"
   port_open "$cport" && die "controller port 127.0.0.1:$cport is already in use; pick another port"
+  if [[ -n "$secure" ]]; then
+    local p
+    for p in "$sasl_port" "$ssl_port" "$mtls_port"; do
+      port_open "$p" && die "port 127.0.0.1:$p (secure listeners use port+2..port+4) is in use; pick another port"
+    done
+  fi
   command -v "$java" >/dev/null || die "java not found (scripts/install-deps.sh installs openjdk-17)"
 
   local libs t0 ver
@@ -153,12 +258,19 @@ start() {
   libs=$(ensure_libs)
   ver=$(kafka_version)
   write_config
+  if [[ -n "$secure" ]]; then
+    make_certs
+    write_secure_config
+  fi
 
   # Format once; a formatted data dir is re-used (topics survive a stop/start).
   if [[ ! -f "$dir/data/meta.properties" ]]; then
+    local extra=()
+    [[ -n "$secure" ]] && mapfile -t extra < <(scram_args)
     # shellcheck disable=SC2046
     "$java" $(java_opts) -cp "$libs/*" kafka.tools.StorageTool format --standalone \
-      -t "$(random_cluster_id)" -c "$dir/server.properties" >"$dir/logs/format.log" 2>&1 ||
+      -t "$(random_cluster_id)" -c "$dir/server.properties" "${extra[@]}" \
+      >"$dir/logs/format.log" 2>&1 ||
       { cat "$dir/logs/format.log" >&2; die "formatting $dir/data failed"; }
   fi
 
@@ -183,7 +295,9 @@ start() {
     sleep 0.2
   done
   local ms=$((($(date +%s%N) - t0) / 1000000))
-  echo "kafka $ver ready on 127.0.0.1:$port (controller :$cport, pid $(cat "$pidfile"), ${ms} ms, dir $dir)"
+  local extra_msg=""
+  [[ -n "$secure" ]] && extra_msg=", SASL :$sasl_port, SSL :$ssl_port, mTLS :$mtls_port"
+  echo "kafka $ver ready on 127.0.0.1:$port (controller :$cport$extra_msg, pid $(cat "$pidfile"), ${ms} ms, dir $dir)"
 }
 
 stop() {
