@@ -255,6 +255,34 @@ const std::vector<OptionSpec>& Specs() {
        .pattern = "^[A-Za-z0-9_+/-]+$",
        .pattern_doc = "an IANA time zone name",
        .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.time_zone = v.s; }},
+      {.name = "large-message-handle-option",
+       .kind = Kind::kEnum,
+       .default_text = "none",
+       .doc = "What to do with a row message over the max message size: none fails the "
+              "changefeed, handle-key-only sends only the primary-key columns, claim-check "
+              "stores the full message under claim-check-storage-uri and sends the key columns "
+              "with its location. Needs enable-tidb-extension=true.",
+       .allowed = {"none", "handle-key-only", "claim-check"},
+       .apply =
+           [](KafkaSinkOptions& o, const Parsed& v) {
+             o.large_message_handle = v.s == "handle-key-only" ? LargeMessageHandle::kHandleKeyOnly
+                                      : v.s == "claim-check"   ? LargeMessageHandle::kClaimCheck
+                                                               : LargeMessageHandle::kNone;
+           }},
+      {.name = "claim-check-storage-uri",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Where claim-check stores full messages (one <uuid>.json file each, holding "
+              "base64 key and value). Only local directories are supported.",
+       .pattern = "^file:///.*$",
+       .pattern_doc = "a file:///absolute/dir URI",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.claim_check_storage_uri = v.s; }},
+      {.name = "large-message-handle-compression",
+       .kind = Kind::kEnum,
+       .default_text = "none",
+       .doc = "Compression of the stored claim-check message. Only none is supported so far.",
+       .allowed = {"none"},
+       .apply = [](KafkaSinkOptions&, const Parsed&) {}},
   };
   return specs;
 }
@@ -598,6 +626,18 @@ std::string_view SaslMechanismName(SaslMechanism m) {
   return "?";
 }
 
+std::string_view LargeMessageHandleName(LargeMessageHandle h) {
+  switch (h) {
+    case LargeMessageHandle::kNone:
+      return "none";
+    case LargeMessageHandle::kHandleKeyOnly:
+      return "handle-key-only";
+    case LargeMessageHandle::kClaimCheck:
+      return "claim-check";
+  }
+  return "?";
+}
+
 std::string KafkaSinkOptions::BrokerList() const {
   std::string out;
   for (size_t i = 0; i < brokers.size(); ++i) {
@@ -787,6 +827,30 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
         "sink URI: protocol=avro needs schema-registry; add schema-registry=http://host:8081");
   }
   if (o.content_compatible) o.only_output_updated_columns = true;
+  if (o.large_message_handle != LargeMessageHandle::kNone && !o.enable_tidb_extension) {
+    return base::InvalidArgument(
+        "sink URI: large-message-handle-option={} needs enable-tidb-extension=true (consumers "
+        "read the _tidb marker); add enable-tidb-extension=true",
+        LargeMessageHandleName(o.large_message_handle));
+  }
+  if (o.large_message_handle == LargeMessageHandle::kClaimCheck) {
+    if (o.claim_check_storage_uri.empty()) {
+      return base::InvalidArgument(
+          "sink URI: large-message-handle-option=claim-check needs claim-check-storage-uri; add "
+          "claim-check-storage-uri=file:///path/to/dir");
+    }
+    std::string dir = o.claim_check_storage_uri.substr(std::string_view("file://").size());
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (dir.find("/../") != std::string::npos || dir.ends_with("/..")) {
+      return base::InvalidArgument(
+          "sink URI: claim-check-storage-uri must not contain '..'; give an absolute directory");
+    }
+    o.claim_check_dir = std::move(dir);
+  } else if (!o.claim_check_storage_uri.empty()) {
+    return base::InvalidArgument(
+        "sink URI: claim-check-storage-uri is only used with "
+        "large-message-handle-option=claim-check; set that option or remove the URI");
+  }
   return o;
 }
 

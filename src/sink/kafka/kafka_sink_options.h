@@ -22,11 +22,14 @@ namespace sluice::sink::kafka {
 enum class Protocol { kCanalJson, kAvro, kDebezium, kOpenProtocol, kSimple };
 enum class Compression { kNone, kGzip, kSnappy, kLz4, kZstd };
 enum class SaslMechanism { kNone, kPlain, kScramSha256, kScramSha512, kGssapi };
+// What the pipeline does with a message over the effective max message size (ticdc.md §6).
+enum class LargeMessageHandle { kNone, kHandleKeyOnly, kClaimCheck };
 
 // Canonical names as written in the URI ("canal-json", "zstd", "scram-sha-256").
 std::string_view ProtocolName(Protocol p);
 std::string_view CompressionName(Compression c);
 std::string_view SaslMechanismName(SaslMechanism m);
+std::string_view LargeMessageHandleName(LargeMessageHandle h);
 
 struct KafkaSinkOptions {
   std::vector<std::string> brokers;  // "host:port", at least one
@@ -63,6 +66,11 @@ struct KafkaSinkOptions {
   bool content_compatible = false;  // forces only_output_updated_columns
   bool delete_only_output_handle_key_columns = false;
   std::string time_zone = "System";
+
+  // Large messages (applied by the pipeline's produce path; require enable-tidb-extension).
+  LargeMessageHandle large_message_handle = LargeMessageHandle::kNone;
+  std::string claim_check_storage_uri;  // "file:///dir" as given; claim-check only
+  std::string claim_check_dir;          // the local directory of claim_check_storage_uri
 
   // The query parameters as given (URL-decoded), in order; used by Redacted().
   std::vector<std::pair<std::string, std::string>> params;

@@ -249,6 +249,36 @@ TEST(KafkaSinkUri, ContentCompatibleForcesOnlyUpdatedColumns) {
   EXPECT_TRUE(o.only_output_updated_columns);
 }
 
+TEST(KafkaSinkUri, LargeMessageOptions) {
+  std::string ext = std::string(kBase) + "&enable-tidb-extension=true";
+  EXPECT_EQ(MustParse(kBase).large_message_handle, LargeMessageHandle::kNone);
+  EXPECT_EQ(MustParse(ext + "&large-message-handle-option=handle-key-only").large_message_handle,
+            LargeMessageHandle::kHandleKeyOnly);
+  auto cc =
+      MustParse(ext +
+                "&large-message-handle-option=claim-check"
+                "&claim-check-storage-uri=file:///tmp/cc/&large-message-handle-compression=none");
+  EXPECT_EQ(cc.large_message_handle, LargeMessageHandle::kClaimCheck);
+  EXPECT_EQ(cc.claim_check_dir, "/tmp/cc");
+  EXPECT_NE(ErrorOf(std::string(kBase) + "&large-message-handle-option=handle-key-only")
+                .find("needs enable-tidb-extension=true"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(ext + "&large-message-handle-option=claim-check")
+                .find("add claim-check-storage-uri=file:///"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(ext + "&large-message-handle-option=claim-check"
+                          "&claim-check-storage-uri=s3://bucket/x")
+                .find("claim-check-storage-uri"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(ext + "&claim-check-storage-uri=file:///tmp/x").find("only used with"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(ext + "&large-message-handle-option=claim-check"
+                    "&claim-check-storage-uri=file:///tmp/x&large-message-handle-compression=lz4")
+          .find("use one of none"),
+      std::string::npos);
+}
+
 TEST(KafkaSinkUri, SecretsNeverAppearInRedactedFormOrErrors) {
   auto o = MustParse(
       "kafka://bob:topsecret1@h:1/t?protocol=avro&sasl-mechanism=scram-sha-256"
