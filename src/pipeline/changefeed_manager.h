@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pipeline/builder.h"  // BuiltChangefeed
 #include "pipeline/changefeed.h"
 #include "pipeline/changefeed_config.h"
 #include "pipeline/state_store.h"
