@@ -1,8 +1,11 @@
 #include "pipeline/sqlite_state_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -156,6 +159,45 @@ TEST(SqliteStateStore, ReopenKeepsEverythingAndIsPrivate) {
   ASSERT_TRUE(cp.ok() && cp->has_value());
   EXPECT_EQ((*cp)->binlog.file, "bin.000002");
   EXPECT_EQ((*cp)->binlog.offset, 77u);
+}
+
+// A child process saves checkpoints 1, 2, 3, ... and reports each one after Save returned; it
+// is killed with SIGKILL mid-stream. The reopened store must hold the last reported checkpoint
+// (or the one being saved when the kill came), never an older or torn one.
+TEST(SqliteStateStore, CheckpointSurvivesKill9) {
+  TempDir dir;
+  std::string path = dir.File("sluice.db");
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto store = SqliteStateStore::Open(path);
+    if (!store.ok()) ::_exit(2);
+    for (uint64_t i = 1;; ++i) {
+      if (!(*store)->Save("cf", Pos("bin.000001", i)).ok()) ::_exit(3);
+      if (::write(fds[1], &i, sizeof i) != static_cast<ssize_t>(sizeof i)) ::_exit(4);
+    }
+  }
+  ::close(fds[1]);
+  uint64_t last = 0, v = 0;
+  while (last < 100 && ::read(fds[0], &v, sizeof v) == static_cast<ssize_t>(sizeof v)) last = v;
+  ::kill(pid, SIGKILL);
+  while (::read(fds[0], &v, sizeof v) == static_cast<ssize_t>(sizeof v)) last = v;
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  ASSERT_GE(last, 100u);
+
+  auto store = SqliteStateStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto cp = (*store)->Load("cf");
+  ASSERT_TRUE(cp.ok()) << cp.status().message();
+  ASSERT_TRUE(cp->has_value());
+  uint64_t got = (*cp)->binlog.offset;
+  EXPECT_TRUE(got == last || got == last + 1) << "acknowledged " << last << ", stored " << got;
 }
 
 TEST(SqliteStateStore, CorruptFileIsDataLossNamingTheFileAndTheFix) {
