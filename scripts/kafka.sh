@@ -225,7 +225,7 @@ scram_args() {
   local u m
   for u in admin alice bob; do
     for m in SCRAM-SHA-256 SCRAM-SHA-512; do
-      printf '%s\n' --add-scram "$m=[name=$u,password=$u-secret]"
+      printf '%s\n' --add-scram "$m=[name=\"$u\",password=\"$u-secret\"]"
     done
   done
 }
@@ -282,7 +282,8 @@ start() {
 
   local deadline=$((SECONDS + ${SLUICE_KAFKA_START_TIMEOUT:-60}))
   until port_open "$port" && grep -q "Kafka Server started" "$dir/logs/server.log" 2>/dev/null; do
-    if ! running; then
+    # kill -0, not running(): right after the fork /proc/<pid>/cmdline may not show java yet.
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       tail -n 30 "$dir/kafka.out" "$dir/logs/server.log" >&2 || true
       rm -f "$pidfile"
       die "broker exited during startup (logs in $dir/logs)"

@@ -120,6 +120,22 @@ base::Status KafkaSink::CheckReachable() {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     std::string reason = rd_kafka_err2str(err);
     if (!last_error_.empty()) reason += ": " + last_error_;
+    // Authentication and TLS failures are not transient: name the setting to fix.
+    if (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
+        last_error_.find("SASL") != std::string::npos) {
+      return base::FailedPrecondition(
+          "SASL authentication to Kafka at {} failed ({}); check sasl-user, sasl-password and "
+          "sasl-mechanism={} in the sink URI",
+          options_.BrokerList(), last_error_, SaslMechanismName(options_.sasl_mechanism));
+    }
+    if (last_error_code_ == RD_KAFKA_RESP_ERR__SSL ||
+        (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
+         last_error_.find("SSL") != std::string::npos)) {
+      return base::FailedPrecondition(
+          "TLS handshake with Kafka at {} failed ({}); check that ca is the CA that signed the "
+          "brokers' certificates and that cert/key are right",
+          options_.BrokerList(), last_error_);
+    }
     return base::Unavailable("cannot reach Kafka at {} ({}); check the broker list in the sink URI",
                              options_.BrokerList(), reason);
   }
@@ -477,6 +493,9 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
     std::string reason = rd_kafka_err2str(m->err);
     if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
       code = base::Code::kCancelled;
+    } else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+      reason = fmt::format("{}; grant Write (and Describe) on the topic to the sink's principal",
+                           reason);
     } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       rd_kafka_fatal_error(rk, buf, sizeof(buf));
@@ -491,6 +510,7 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
 void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
   self->last_error_ = reason ? reason : "";
+  self->last_error_code_ = err;
   Log()->warn("kafka client: {} ({})", reason ? reason : "",
               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }

@@ -105,7 +105,8 @@ class KafkaSink : public sink::Sink {
   int64_t broker_max_message_bytes_ = 0;  // 0 = unknown
   int32_t broker_id_ = -1;
   uint64_t queue_full_waits_ = 0;
-  std::string last_error_;  // latest client-level error, for reachability messages
+  std::string last_error_;   // latest client-level error, for reachability messages
+  int last_error_code_ = 0;  // its rd_kafka_resp_err_t
 };
 
 }  // namespace sluice::sink::kafka
