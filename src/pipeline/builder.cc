@@ -2,6 +2,7 @@
 
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
+#include "pipeline/large_message.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
 #include "source/mysql/binlog_source.h"
@@ -69,13 +70,22 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
       -> base::Result<ChangefeedParts> {
     ChangefeedParts parts;
     parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
-    parts.encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
+    auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
+    codec::canal_json::CanalJsonEncoder* enc = encoder.get();
+    parts.encoder = std::move(encoder);
     SLUICE_ASSIGN_OR_RETURN(auto router,
                             dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
     parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
     SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink, cb));
     sink::kafka::KafkaSink* raw = sink.get();
     parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
+                            LargeMessageHandler::Create(shared->sink));
+    parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
+                                               const model::TxnInfo& txn, const std::string& topic,
+                                               codec::Message* msg) {
+      return large->Handle(*enc, row, txn, topic, raw->effective_max_message_bytes(topic), msg);
+    };
     parts.sink = std::move(sink);
     return parts;
   };

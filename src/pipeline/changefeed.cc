@@ -167,6 +167,11 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             result = n.status();
             break;
           }
+          // Large-message hook: after partition_count() the sink knows the topic's limit.
+          if (parts.handle_large_row) {
+            result = parts.handle_large_row(ev.row, ev.txn, topic, &msg);
+            if (!result.ok()) break;
+          }
           int32_t p = parts.router->PartitionFor(ev.row, ev.txn, *n);
           result = produce(topic, p, std::move(msg), *open_txn);
           stats_.rows++;

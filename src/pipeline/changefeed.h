@@ -39,6 +39,11 @@ struct ChangefeedParts {
   std::function<base::Result<int32_t>(const std::string& topic)> prepare_topic;
   // Largest message value the sink accepts for `topic` (0 = unlimited).
   std::function<size_t(const std::string& topic)> max_message_bytes;
+  // Optional: shrinks an encoded row message over the sink's limit for `topic` in place
+  // (large-message-handle-option; see pipeline/large_message.h) or returns why it cannot.
+  std::function<base::Status(const model::RowChange& row, const model::TxnInfo& txn,
+                             const std::string& topic, codec::Message* msg)>
+      handle_large_row;
 };
 using PartsFactory = std::function<base::Result<ChangefeedParts>(sink::DeliveryCallback)>;
 
