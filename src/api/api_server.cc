@@ -1,0 +1,239 @@
+#include "api/api_server.h"
+
+#include <httplib.h>
+
+#include "api/auth.h"
+#include "api/json_mapping.h"
+#include "base/logging.h"
+
+namespace sluice::api {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr char kJson[] = "application/json";
+
+void Reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(Dump(body), kJson);
+}
+
+void ReplyError(httplib::Response& res, const base::Status& st,
+                const std::vector<std::string>& secrets = {}) {
+  base::Status scrubbed(st.code(), Scrub(st.message(), secrets));
+  Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
+}
+
+std::string PathId(const httplib::Request& req) {
+  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<ApiServer>> ApiServer::Create(ApiOptions options,
+                                                           pipeline::ChangefeedManager* manager) {
+  if (manager == nullptr) return base::Internal("ApiServer::Create needs a ChangefeedManager");
+  if (options.port < 0 || options.port > 65535) {
+    return base::InvalidArgument("API port {} is out of range; use 0-65535", options.port);
+  }
+  SLUICE_RETURN_IF_ERROR(CheckListenSecurity(options.host, options.token));
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(options), manager));
+}
+
+ApiServer::ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager)
+    : options_(std::move(options)),
+      manager_(manager),
+      server_(std::make_unique<httplib::Server>()),
+      port_(options_.port) {
+  InstallRoutes();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::InstallRoutes() {
+  auto& s = *server_;
+  s.set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle keep-alive clients
+  s.set_payload_max_length(1 << 20);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
+  // server bind the same port and silently take half of the connections.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
+
+  // Authentication before routing: every route but /healthz.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (options_.token.empty() || req.path == "/healthz") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (BearerTokenMatches(req.get_header_value("Authorization"), options_.token)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.status = 401;
+    res.set_content(Dump(json{{"error",
+                               {{"code", "UNAUTHENTICATED"},
+                                {"message",
+                                 "missing or wrong API token; send 'Authorization: "
+                                 "Bearer <token>' (sluice cli --token)"}}}}),
+                    kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  // Method, path and status only: bodies may hold passwords.
+  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    base::Logger("api")->info("{} {} -> {}", req.method, req.path, res.status);
+  });
+  s.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        Reply(res, 500, ErrorJson(base::Internal("request failed: {}", what)));
+      });
+  // Unrouted paths get the JSON error format too (handlers that set a body are left alone).
+  httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 404) {
+      Reply(
+          res, 404,
+          ErrorJson(base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path)));
+    } else if (res.status == 405) {
+      Reply(res, 405,
+            ErrorJson(base::InvalidArgument("method {} not allowed on {}", req.method, req.path)));
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  s.set_error_handler(on_error);
+
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    Reply(res, 200, json{{"status", "ok"}});
+  });
+
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    auto feeds = manager_->List();
+    res.status = 200;
+    res.set_content(FormatMetrics(feeds, rates_.Rates(), ReadProcessStats()),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  s.Get("/api/v1/changefeeds", [this](const httplib::Request&, httplib::Response& res) {
+    json items = json::array();
+    for (const auto& info : manager_->List()) items.push_back(InfoToJson(info));
+    Reply(res, 200, json{{"items", items}});
+  });
+
+  s.Post("/api/v1/changefeeds", [this](const httplib::Request& req, httplib::Response& res) {
+    auto parsed = ParseChangefeedRequest(req.body, RequestKind::kCreate);
+    if (!parsed.ok()) return ReplyError(res, parsed.status());
+    auto secrets = SecretsOf(parsed->config);
+    auto info = manager_->Create(parsed->config, parsed->paused);
+    if (!info.ok()) return ReplyError(res, info.status(), secrets);
+    res.set_header("Location", "/api/v1/changefeeds/" + info->id);
+    Reply(res, 201, InfoToJson(*info));
+  });
+
+  const std::string kOne = R"(/api/v1/changefeeds/([^/]+))";
+  s.Get(kOne, [this](const httplib::Request& req, httplib::Response& res) {
+    auto info = manager_->Get(PathId(req));
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, InfoToJson(*info));
+  });
+
+  s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
+    auto parsed = ParseChangefeedRequest(req.body, RequestKind::kUpdate, PathId(req));
+    if (!parsed.ok()) return ReplyError(res, parsed.status());
+    auto secrets = SecretsOf(parsed->config);
+    auto info = manager_->Update(parsed->config);
+    if (!info.ok()) return ReplyError(res, info.status(), secrets);
+    Reply(res, 200, InfoToJson(*info));
+  });
+
+  s.Delete(kOne, [this](const httplib::Request& req, httplib::Response& res) {
+    std::string id = PathId(req);
+    auto st = manager_->Remove(id);
+    if (!st.ok()) return ReplyError(res, st);
+    Reply(res, 200, json{{"id", id}, {"removed", true}});
+  });
+
+  s.Post(kOne + "/pause", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string id = PathId(req);
+    auto st = manager_->Pause(id);
+    if (!st.ok()) return ReplyError(res, st);
+    auto info = manager_->Get(id);
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, InfoToJson(*info));
+  });
+
+  s.Post(kOne + "/resume", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string id = PathId(req);
+    auto st = manager_->Resume(id);
+    if (!st.ok()) return ReplyError(res, st);
+    auto info = manager_->Get(id);
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, InfoToJson(*info));
+  });
+}
+
+base::Status ApiServer::Start() {
+  if (started_) return base::FailedPrecondition("API server already started");
+  int bound = -1;
+  if (options_.port == 0) {
+    bound = server_->bind_to_any_port(options_.host);
+  } else if (server_->bind_to_port(options_.host, options_.port)) {
+    bound = options_.port;
+  }
+  if (bound <= 0) {
+    return base::Unavailable(
+        "cannot listen on {}:{} (address in use or not local); pick another --addr", options_.host,
+        options_.port);
+  }
+  port_ = bound;
+  started_ = true;
+  listen_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the listen loop runs; wait for it so Stop() cannot be lost.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  sampler_thread_ = std::thread([this] { SampleRates(); });
+  base::Logger("api")->info("API listening on {}:{}{}", options_.host, port_,
+                            options_.token.empty() ? "" : " (bearer token required)");
+  return base::Status::Ok();
+}
+
+void ApiServer::SampleRates() {
+  std::unique_lock<std::mutex> lock(sampler_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto now = RowRateTracker::Clock::now();
+    std::vector<std::string> ids;
+    for (const auto& info : manager_->List()) {
+      rates_.Record(info.id, info.rows, now);
+      ids.push_back(info.id);
+    }
+    rates_.Retain(ids);
+    lock.lock();
+    sampler_cv_.wait_for(lock, options_.rate_sample_interval, [this] { return stopping_; });
+  }
+}
+
+void ApiServer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(sampler_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  sampler_cv_.notify_all();
+  if (sampler_thread_.joinable()) sampler_thread_.join();
+  if (started_) server_->stop();
+  if (listen_thread_.joinable()) listen_thread_.join();
+}
+
+}  // namespace sluice::api

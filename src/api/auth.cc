@@ -1,0 +1,67 @@
+#include "api/auth.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace sluice::api {
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr v4{};
+  std::string h(host);
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  return false;
+}
+
+base::Status CheckListenSecurity(std::string_view host, std::string_view token) {
+  if (!token.empty() || IsLoopbackHost(host)) return base::Status::Ok();
+  return base::InvalidArgument(
+      "--addr {} is reachable from other machines and no API token is set; pass --token "
+      "(or set SLUICE_API_TOKEN) so clients must send 'Authorization: Bearer <token>', or "
+      "listen on 127.0.0.1",
+      host);
+}
+
+bool BearerTokenMatches(std::string_view authorization, std::string_view token) {
+  if (token.empty()) return true;
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (authorization.size() < kPrefix.size()) return false;
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
+      return false;
+    }
+  }
+  std::string_view given = authorization.substr(kPrefix.size());
+  if (given.size() != token.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  }
+  return diff == 0;
+}
+
+base::Status SplitHostPort(std::string_view addr, std::string_view flag, std::string* host,
+                           int* port) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == addr.size()) {
+    return base::InvalidArgument("{} '{}' must be host:port, e.g. 127.0.0.1:8300", flag, addr);
+  }
+  std::string_view h = addr.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string_view p = addr.substr(colon + 1);
+  int value = -1;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value < 0 || value > 65535) {
+    return base::InvalidArgument("{} '{}' has a bad port; use 0-65535, e.g. 127.0.0.1:8300", flag,
+                                 addr);
+  }
+  *host = std::string(h);
+  *port = value;
+  return base::Status::Ok();
+}
+
+}  // namespace sluice::api

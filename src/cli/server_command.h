@@ -1,0 +1,20 @@
+// `sluice server`: runs the changefeeds of a state directory and serves the REST API until
+// SIGINT/SIGTERM, then stops every changefeed after a final checkpoint.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::cli {
+
+struct ServerFlags {
+  std::string addr = "127.0.0.1:8300";
+  std::string state_dir = "./sluice-state";
+  std::string token;
+};
+
+CLI::App* AddServerCommand(CLI::App* app, ServerFlags* flags);
+int RunServer(const ServerFlags& flags);
+
+}  // namespace sluice::cli
