@@ -1,0 +1,348 @@
+// Robustness: kill -9 of the real `sluice run` process at random moments loses no row change.
+//
+// A workload thread writes exactly kChanges single-row changes (INSERT/UPDATE/DELETE in
+// transactions of 1..120 statements, seeded RNG) into a fresh database while the main thread
+// SIGKILLs the sluice process group at random moments (0.3-2 s apart, at least kMinKills times)
+// and restarts it at once; restarts resume from the checkpoint file in --state-dir. After the
+// workload, the last instance catches up (its checkpoint file reaches @@gtid_binlog_pos) and is
+// stopped with SIGTERM.
+//
+// Every change is identifiable: each INSERT/UPDATE writes v = its statement number (unique), a
+// DELETE carries the row's last v, and ids are never reused. Reading the whole topic back, for
+// each primary key the messages (all in one partition) are mapped to positions k in that key's
+// upstream change list; in partition order each message must be the next change (k = prev+1) or
+// a re-delivery after a restart (k <= prev, the replayed suffix). So no change is skipped, the
+// last message of every key is its last change, and replaying ends in exactly the row SELECT
+// returns (or no row). Duplicates are counted and bounded.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "codec/canal_json/canal_json_decoder.h"
+#include "robustness_util.h"
+#include "sink/kafka/topic_reader.h"
+
+namespace sluice::robustness {
+namespace {
+
+constexpr int kChanges = 100000;
+constexpr int kMinKills = 5;
+
+enum class Op { kInsert, kUpdate, kDelete };
+const char* OpName(Op op) {
+  return op == Op::kInsert ? "INSERT" : op == Op::kUpdate ? "UPDATE" : "DELETE";
+}
+
+struct Change {
+  Op op;
+  int64_t v;  // v written (INSERT/UPDATE) or the deleted row's v (DELETE)
+};
+
+// What the workload did: per id, its changes in commit order.
+struct Workload {
+  std::map<int64_t, std::vector<Change>> changes;
+  int statements = 0;
+  int transactions = 0;
+  std::string error;  // non-empty if the workload failed
+};
+
+void RunWorkload(const std::string& db, Workload* w, std::atomic<int>* done_statements) {
+  try {
+    auto conn = Connect();
+    std::mt19937_64 rng(20260307);
+    auto rand_int = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    std::vector<int64_t> live;
+    std::map<int64_t, int64_t> value_of;  // id -> current v
+    int64_t next_id = 1;
+    int64_t seq = 0;
+    auto pad = [&] {
+      return std::string(static_cast<size_t>(rand_int(0, 40)), 'a' + rand_int(0, 25));
+    };
+    while (w->statements < kChanges) {
+      // Mostly small transactions, sometimes a larger one.
+      int size = rand_int(0, 9) == 0 ? rand_int(40, 120) : rand_int(1, 12);
+      size = std::min(size, kChanges - w->statements);
+      Exec(*conn, "BEGIN");
+      std::vector<std::pair<int64_t, Change>> pending;
+      for (int i = 0; i < size; ++i) {
+        int op = rand_int(0, 99);
+        ++seq;
+        if (live.size() < 200 || op < 45) {
+          int64_t id = next_id++;
+          Exec(*conn, "INSERT INTO " + db + ".t VALUES (" + std::to_string(id) + "," +
+                          std::to_string(seq) + ",'" + pad() + "')");
+          live.push_back(id);
+          value_of[id] = seq;
+          pending.push_back({id, {Op::kInsert, seq}});
+        } else if (op < 80) {
+          int64_t id = live[static_cast<size_t>(rand_int(0, static_cast<int>(live.size()) - 1))];
+          Exec(*conn, "UPDATE " + db + ".t SET v=" + std::to_string(seq) + ", s='" + pad() +
+                          "' WHERE id=" + std::to_string(id));
+          value_of[id] = seq;
+          pending.push_back({id, {Op::kUpdate, seq}});
+        } else {
+          size_t idx = static_cast<size_t>(rand_int(0, static_cast<int>(live.size()) - 1));
+          int64_t id = live[idx];
+          Exec(*conn, "DELETE FROM " + db + ".t WHERE id=" + std::to_string(id));
+          pending.push_back({id, {Op::kDelete, value_of[id]}});
+          value_of.erase(id);
+          live[idx] = live.back();
+          live.pop_back();
+        }
+      }
+      Exec(*conn, "COMMIT");
+      for (auto& [id, c] : pending) w->changes[id].push_back(c);
+      w->statements += size;
+      ++w->transactions;
+      done_statements->store(w->statements);
+    }
+  } catch (const std::exception& e) {
+    w->error = e.what();
+  }
+}
+
+TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
+  const auto t0 = Clock::now();
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "rb_crash_" + suffix;
+  const std::string topic = "rb_crash_" + suffix;
+  const std::string id = "crash-" + suffix;
+  const std::string state_dir = ::testing::TempDir() + "/rb-crash-" + suffix;
+  const std::string log_path = state_dir + "/sluice.log";
+  std::filesystem::remove_all(state_dir);
+  std::filesystem::create_directories(state_dir);
+
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn,
+       "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
+  Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
+
+  const std::string config_path = state_dir + "/changefeed.toml";
+  WriteFile(config_path, "[filter]\nrules = ['" + db +
+                             ".*']\n\n[sink]\ndispatchers = [\n  {matcher = ['" + db +
+                             ".*'], partition = \"index-value\"},\n]\n");
+  const int server_id = 5000 + ::getpid() % 1000;
+  const std::string sink = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
+                           "?protocol=canal-json&partition-num=3&compression=lz4"
+                           "&enable-tidb-extension=true";
+  auto args = [&](bool first) {
+    std::string source = SourceUri(server_id);
+    // Later starts carry no start position: they must resume from the checkpoint file.
+    if (!first)
+      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
+    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
+                                    id,         "--source",    source,        "--sink", sink,
+                                    "--config", config_path,   "--state-dir", state_dir};
+  };
+
+  auto child = std::make_unique<Child>(args(true), log_path);
+  {
+    std::string not_ready =
+        WaitFirstCheckpoint(*conn, *child, db + ".probe", state_dir, id, log_path);
+    ASSERT_TRUE(not_ready.empty()) << not_ready;
+  }
+
+  Workload work;
+  std::atomic<int> done{0};
+  std::atomic<bool> workload_finished{false};
+  std::thread workload([&] {
+    RunWorkload(db, &work, &done);
+    workload_finished = true;
+  });
+
+  // Kill at random moments while the workload runs (and after, until kMinKills).
+  std::mt19937 kill_rng(77);
+  int kills = 0;
+  const auto workload_deadline = Clock::now() + std::chrono::seconds(150);
+  while ((!workload_finished || kills < kMinKills) && Clock::now() < workload_deadline) {
+    auto pause = std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2000)(kill_rng));
+    auto wake = Clock::now() + pause;
+    while (Clock::now() < wake && (!workload_finished || kills < kMinKills)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (workload_finished && kills >= kMinKills) break;
+    ASSERT_TRUE(child->running()) << "sluice exited on its own (" << child->exit_code()
+                                  << "): " << Tail(log_path);
+    ASSERT_TRUE(child->Kill(SIGKILL)) << "sluice survived SIGKILL";
+    ++kills;
+    std::fprintf(stderr, "[crash] kill %d at %d/%d statements, checkpoint %s\n", kills, done.load(),
+                 kChanges, CheckpointGtids(state_dir, id).c_str());
+    child = std::make_unique<Child>(args(false), log_path);
+  }
+  const bool in_time = Clock::now() < workload_deadline;
+  if (!in_time) ::kill(-child->pid(), SIGKILL);  // let the workload thread end fast
+  workload.join();
+  ASSERT_TRUE(in_time) << "workload did not finish within 150 s (" << done.load() << " done)";
+  ASSERT_TRUE(work.error.empty()) << work.error;
+  ASSERT_EQ(work.statements, kChanges);
+  ASSERT_GE(kills, kMinKills);
+  const double workload_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // The last instance catches up, then stops cleanly.
+  const std::string final_gtid = GtidPos(*conn);
+  {
+    auto until = Clock::now() + std::chrono::seconds(90);
+    while (Clock::now() < until && CheckpointGtids(state_dir, id) != final_gtid) {
+      ASSERT_TRUE(child->running()) << "sluice exited: " << Tail(log_path);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(CheckpointGtids(state_dir, id), final_gtid) << Tail(log_path);
+  }
+  ASSERT_TRUE(child->Kill(SIGTERM, std::chrono::seconds(30))) << "no exit after SIGTERM";
+  EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
+
+  // Read the topic back.
+  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  sink::kafka::ReadLimits limits;
+  limits.timeout = std::chrono::seconds(120);
+  auto msgs = (*reader)->ReadAll(topic, limits);
+  ASSERT_TRUE(msgs.ok()) << msgs.status().message();
+
+  struct KeyState {
+    int32_t partition = -1;
+    int prev = -1;      // position of the previous message in the key's change list
+    int max_seen = -1;  // highest position delivered so far
+    std::map<std::string, std::optional<std::string>> last_data;
+  };
+  std::map<int64_t, KeyState> keys;
+  std::set<std::tuple<uint64_t, int64_t, std::string>> distinct_commit_ts;
+  uint64_t dml = 0, redelivered = 0, replays = 0;
+  int errors = 0;
+  auto fail = [&](const std::string& what) {
+    if (++errors <= 20) ADD_FAILURE() << what;
+  };
+  for (const auto& m : *msgs) {
+    auto decoded = codec::canal_json::DecodeCanalJson(m.value);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    const auto& msg = *decoded;
+    if (msg.IsWatermark() || msg.table != "t") continue;
+    ASSERT_FALSE(msg.is_ddl) << msg.sql;
+    ASSERT_TRUE(msg.data.has_value());
+    ++dml;
+    std::map<std::string, std::optional<std::string>> data(msg.data->begin(), msg.data->end());
+    if (!data["id"] || !data["v"]) {
+      fail("message without id or v");
+      continue;
+    }
+    int64_t key = std::stoll(*data["id"]);
+    int64_t v = std::stoll(*data["v"]);
+    if (msg.tidb && msg.tidb->commit_ts) {
+      distinct_commit_ts.insert({*msg.tidb->commit_ts, key, msg.type});
+    }
+    auto it = work.changes.find(key);
+    if (it == work.changes.end()) {
+      fail("message for id " + std::to_string(key) + " that was never written");
+      continue;
+    }
+    const auto& list = it->second;
+    int k = -1;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (OpName(list[i].op) == msg.type && list[i].v == v) k = static_cast<int>(i);
+    }
+    if (k < 0) {
+      fail("id " + std::to_string(key) + ": " + msg.type + " v=" + std::to_string(v) +
+           " matches no upstream change");
+      continue;
+    }
+    KeyState& ks = keys[key];
+    if (ks.partition >= 0 && ks.partition != m.partition) {
+      fail("id " + std::to_string(key) + " moved from partition " + std::to_string(ks.partition) +
+           " to " + std::to_string(m.partition));
+    }
+    ks.partition = m.partition;
+    if (k == ks.prev + 1) {
+      // the next change (or, below max_seen, the continuation of a replay)
+    } else if (k <= ks.prev) {
+      ++replays;  // a restart replays from the checkpoint
+    } else {
+      fail("id " + std::to_string(key) + ": change " + std::to_string(k) + " (" + msg.type +
+           ") follows change " + std::to_string(ks.prev) + " at p" + std::to_string(m.partition) +
+           "@" + std::to_string(m.offset) + ": changes in between were lost");
+    }
+    if (k <= ks.max_seen) ++redelivered;
+    if (msg.type == "UPDATE" && k > 0) {
+      const auto* old_v = msg.old ? codec::canal_json::FindColumn(*msg.old, "v") : nullptr;
+      if (!old_v || !*old_v || **old_v != std::to_string(list[static_cast<size_t>(k) - 1].v)) {
+        fail("id " + std::to_string(key) + ": UPDATE old image is not the previous change");
+      }
+    }
+    ks.prev = k;
+    ks.max_seen = std::max(ks.max_seen, k);
+    ks.last_data = std::move(data);
+  }
+
+  // Coverage: every upstream change of every key was delivered, and the last message of each
+  // key is its last change.
+  uint64_t covered = 0;
+  for (const auto& [key, list] : work.changes) {
+    auto it = keys.find(key);
+    if (it == keys.end()) {
+      fail("id " + std::to_string(key) + ": no message at all");
+      continue;
+    }
+    covered += static_cast<uint64_t>(it->second.max_seen + 1);
+    if (it->second.max_seen + 1 != static_cast<int>(list.size()) ||
+        it->second.prev + 1 != static_cast<int>(list.size())) {
+      fail("id " + std::to_string(key) + ": " + std::to_string(list.size()) +
+           " changes upstream, highest delivered " + std::to_string(it->second.max_seen + 1) +
+           ", last message is change " + std::to_string(it->second.prev + 1));
+    }
+  }
+  EXPECT_EQ(covered, static_cast<uint64_t>(kChanges));
+  EXPECT_GE(distinct_commit_ts.size(), static_cast<size_t>(kChanges));
+  EXPECT_EQ(dml, static_cast<uint64_t>(kChanges) + redelivered);
+
+  // Final state: the last message of each key equals SELECT (or the key is gone).
+  auto rows = conn->Query("SELECT id, v, s FROM " + db + ".t");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  std::map<int64_t, std::vector<std::optional<std::string>>> table;
+  for (const auto& r : rows->rows) table[std::stoll(*r[0])] = r;
+  size_t live_rows = 0;
+  for (const auto& [key, ks] : keys) {
+    bool deleted = work.changes[key].back().op == Op::kDelete;
+    auto row = table.find(key);
+    if (deleted) {
+      if (row != table.end()) fail("id " + std::to_string(key) + " deleted but still in table");
+      continue;
+    }
+    ++live_rows;
+    if (row == table.end()) {
+      fail("id " + std::to_string(key) + " in Kafka but not in table");
+      continue;
+    }
+    std::map<std::string, std::optional<std::string>> want{
+        {"id", row->second[0]}, {"v", row->second[1]}, {"s", row->second[2]}};
+    if (ks.last_data != want) fail("id " + std::to_string(key) + ": final row differs from SELECT");
+  }
+  EXPECT_EQ(live_rows, table.size());
+
+  const double duplicate_ratio = static_cast<double>(redelivered) / kChanges;
+  const double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf(
+      "[crash] %d statements in %d transactions, %d kills, %llu messages, %llu re-delivered "
+      "(%.1f%%, %llu replay starts), distinct (commitTs,id,type)=%zu, workload %.1f s, "
+      "total %.1f s\n",
+      kChanges, work.transactions, kills, static_cast<unsigned long long>(dml),
+      static_cast<unsigned long long>(redelivered), 100.0 * duplicate_ratio,
+      static_cast<unsigned long long>(replays), distinct_commit_ts.size(), workload_s, total_s);
+  EXPECT_LT(duplicate_ratio, 0.5) << "too many duplicates: checkpoints lag far behind delivery";
+  EXPECT_EQ(errors, 0);
+  if (!HasFailure()) {
+    Exec(*conn, "DROP DATABASE " + db);
+    std::filesystem::remove_all(state_dir);
+  }
+}
+
+}  // namespace
+}  // namespace sluice::robustness
