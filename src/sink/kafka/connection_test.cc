@@ -419,8 +419,9 @@ std::vector<CheckResult> TestKafkaConnection(const KafkaSinkOptions& o,
     std::string fix;
     if (probe.Saw(RD_KAFKA_RESP_ERR__AUTHENTICATION) && why.find("SASL") != std::string::npos) {
       fix = fmt::format(
-          "check sasl-user, sasl-password and sasl-mechanism={} against the broker's SASL users",
-          SaslMechanismName(o.sasl_mechanism));
+          "check sasl-user, sasl-password and sasl-mechanism={} against the broker's SASL "
+          "users{}",
+          SaslMechanismName(o.sasl_mechanism), internal::ScramCompatibilityHint(o));
     } else if (probe.Saw(RD_KAFKA_RESP_ERR__SSL) || why.find("SSL") != std::string::npos ||
                why.find("certificate") != std::string::npos) {
       fix = o.enable_tls ? "check that ca is the CA that signed the brokers' certificates, that "

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace sluice::sink::kafka::internal {
 
 base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
@@ -65,6 +67,17 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
     }
   }
   return base::Status::Ok();
+}
+
+std::string ScramCompatibilityHint(const KafkaSinkOptions& o) {
+  bool scram = o.sasl_mechanism == SaslMechanism::kScramSha256 ||
+               o.sasl_mechanism == SaslMechanism::kScramSha512;
+  if (!scram || rd_kafka_version() >= 0x020601ff) return "";
+  return fmt::format(
+      "; note: this build uses librdkafka {}, whose SCRAM login Kafka 4.x brokers reject even "
+      "with the right password (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895): "
+      "upgrade librdkafka, or use sasl-mechanism=plain over TLS",
+      rd_kafka_version_str());
 }
 
 base::Code CodeFor(rd_kafka_resp_err_t err) {

@@ -24,6 +24,11 @@ base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::
 // socket/connect timeouts, TLS (security.protocol, ssl.*) and SASL (sasl.*).
 base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& options);
 
+// For a failed SCRAM login: librdkafka before 2.6.1 repeats the client nonce in the SCRAM
+// client-final-message, which Kafka 4.x brokers reject as invalid credentials
+// (confluentinc/librdkafka#4895). Returns a hint naming that when it applies, else "".
+std::string ScramCompatibilityHint(const KafkaSinkOptions& options);
+
 // Maps a librdkafka error to what the caller should do (see CONTRIBUTING.md).
 base::Code CodeFor(rd_kafka_resp_err_t err);
 

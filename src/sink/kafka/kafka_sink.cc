@@ -125,8 +125,9 @@ base::Status KafkaSink::CheckReachable() {
         last_error_.find("SASL") != std::string::npos) {
       return base::FailedPrecondition(
           "SASL authentication to Kafka at {} failed ({}); check sasl-user, sasl-password and "
-          "sasl-mechanism={} in the sink URI",
-          options_.BrokerList(), last_error_, SaslMechanismName(options_.sasl_mechanism));
+          "sasl-mechanism={} in the sink URI{}",
+          options_.BrokerList(), last_error_, SaslMechanismName(options_.sasl_mechanism),
+          internal::ScramCompatibilityHint(options_));
     }
     if (last_error_code_ == RD_KAFKA_RESP_ERR__SSL ||
         (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
