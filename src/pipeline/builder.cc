@@ -2,7 +2,9 @@
 
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
+#include "base/logging.h"
 #include "pipeline/large_message.h"
+#include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
 #include "source/mysql/binlog_source.h"
@@ -98,6 +100,23 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+  }
+  // Kafka pre-flight (sink/kafka/connection_test.h): every check is logged; failures are
+  // returned together, each with its fix.
+  auto checks = sink::kafka::TestKafkaConnection(parsed.sink);
+  std::string failed;
+  size_t n_failed = 0;
+  for (const auto& c : checks) {
+    if (c.passed) {
+      base::Logger("check")->info("{} {}: {}", c.skipped ? "SKIP" : "PASS", c.name, c.detail);
+    } else {
+      base::Logger("check")->error("FAIL {}: {} (fix: {})", c.name, c.detail, c.fix);
+      failed += fmt::format("{}{}: {} (fix: {})", n_failed++ ? "; " : "", c.name, c.detail, c.fix);
+    }
+  }
+  if (n_failed > 0) {
+    return base::FailedPrecondition("sink: {} of {} Kafka checks failed: {}", n_failed,
+                                    checks.size(), failed);
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));
