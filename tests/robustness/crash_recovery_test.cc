@@ -188,14 +188,26 @@ TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
   ASSERT_GE(kills, kMinKills);
   const double workload_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
-  // The last instance catches up, then stops cleanly.
+  // The last instance catches up, then stops cleanly. The checkpoint file may already have been
+  // written by a killed instance, so first wait until the last one has started streaming (its
+  // "started at" log line; a SIGTERM before its handler is installed would kill it outright).
   const std::string final_gtid = GtidPos(*conn);
   {
     auto until = Clock::now() + std::chrono::seconds(90);
-    while (Clock::now() < until && CheckpointGtids(state_dir, id) != final_gtid) {
+    auto started = [&] {
+      std::string log = ReadFile(log_path);
+      int n = 0;
+      for (size_t at = 0; (at = log.find("changefeed " + id + " started", at)) != std::string::npos;
+           ++at) {
+        ++n;
+      }
+      return n >= kills + 1;
+    };
+    while (Clock::now() < until && (!started() || CheckpointGtids(state_dir, id) != final_gtid)) {
       ASSERT_TRUE(child->running()) << "sluice exited: " << Tail(log_path);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    ASSERT_TRUE(started()) << "the last instance did not start: " << Tail(log_path);
     ASSERT_EQ(CheckpointGtids(state_dir, id), final_gtid) << Tail(log_path);
   }
   ASSERT_TRUE(child->Kill(SIGTERM, std::chrono::seconds(30))) << "no exit after SIGTERM";
