@@ -486,7 +486,20 @@ void BinlogParser::BeginTxn(const EventHeader& h, std::string gtid) {
   saw_begin_ = false;
   pending_gtid_.reset();
   txn_.commit_time_ms = static_cast<uint64_t>(h.timestamp) * 1000;
+  // TSO-like commit ts: (ms << 18) | logical. The logical part is the low 18 bits of the GTID
+  // sequence number, so a transaction replayed after a restart gets the same commitTs as on
+  // its first delivery (consumers may deduplicate by it). Only if that is not greater than
+  // the previous transaction's (server clock stepped back, or no GTID) do we fall back to
+  // previous + 1 to keep commitTs strictly increasing.
   uint64_t ts = txn_.commit_time_ms << 18;
+  size_t sep = gtid.find_last_of("-:");
+  if (sep != std::string::npos) {
+    uint64_t seq = 0;
+    for (size_t i = sep + 1; i < gtid.size() && gtid[i] >= '0' && gtid[i] <= '9'; ++i) {
+      seq = seq * 10 + static_cast<uint64_t>(gtid[i] - '0');
+    }
+    ts |= seq & ((uint64_t{1} << 18) - 1);
+  }
   if (ts <= last_commit_ts_) ts = last_commit_ts_ + 1;
   last_commit_ts_ = ts;
   txn_.commit_ts = ts;
