@@ -208,12 +208,12 @@ const std::vector<OptionSpec>& Specs() {
       {.name = "cert",
        .kind = Kind::kString,
        .default_text = "",
-       .doc = "Path of the client certificate (PEM); requires ca and key.",
+       .doc = "Path of the client certificate (PEM) for mutual TLS; requires key.",
        .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.cert = v.s; }},
       {.name = "key",
        .kind = Kind::kString,
        .default_text = "",
-       .doc = "Path of the client private key (PEM); requires ca and cert.",
+       .doc = "Path of the client private key (PEM) for mutual TLS; requires cert.",
        .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.key = v.s; }},
       {.name = "insecure-skip-verify",
        .kind = Kind::kBool,
@@ -804,9 +804,11 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
           "sink URI: ca/cert/key are given but enable-tls=false; remove enable-tls=false or the "
           "certificate files");
     }
-    if (o.ca.empty() || o.cert.empty() || o.key.empty()) {
+    // ca alone: verify the brokers (server-side TLS); cert + key: also a client certificate.
+    if (o.cert.empty() != o.key.empty()) {
       return base::InvalidArgument(
-          "sink URI: ca, cert and key must be given together; add the missing ones");
+          "sink URI: cert and key must be given together (client certificate and its private "
+          "key); add the missing one");
     }
     o.enable_tls = true;
   }

@@ -295,12 +295,26 @@ std::string TlsUri(const std::string& addr, const std::string& ca, const std::st
 
 TEST(KafkaSecurity, TlsWithTheRightCa) {
   ASSERT_TRUE(g_broker);
-  auto o = MustParse(TlsUri(g_broker->Ssl(), "ca.pem", UniqueTopic("tls")));
+  // Server-side TLS: only the CA, no client certificate.
+  auto o = MustParse(fmt::format("kafka://{}/{}?protocol=canal-json&dial-timeout=5s&ca={}",
+                                 g_broker->Ssl(), UniqueTopic("tls"), g_broker->Tls("ca.pem")));
   Deliveries d;
   base::Status st = ProduceThree(o, &d);
   EXPECT_TRUE(st.ok()) << st.message();
   auto rs = TestKafkaConnection(o);
   EXPECT_EQ(Find(rs, "connect").substr(0, 5), "pass|") << FormatCheckResults(rs);
+}
+
+TEST(KafkaSecurity, MutualTlsWithoutAClientCertificateIsRefused) {
+  ASSERT_TRUE(g_broker);
+  auto o =
+      MustParse(fmt::format("kafka://{}/{}?protocol=canal-json&dial-timeout=5s&ca={}",
+                            g_broker->Mtls(), UniqueTopic("mtls-nocert"), g_broker->Tls("ca.pem")));
+  Deliveries d;
+  base::Status st = ProduceThree(o, &d);
+  ASSERT_FALSE(st.ok());
+  auto rs = TestKafkaConnection(o);
+  EXPECT_EQ(Find(rs, "connect").substr(0, 5), "fail|") << FormatCheckResults(rs);
 }
 
 TEST(KafkaSecurity, MutualTls) {

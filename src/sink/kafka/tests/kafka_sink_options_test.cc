@@ -234,8 +234,13 @@ TEST(KafkaSinkUri, SecurityRules) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&ca=/c.pem&cert=/x.pem&key=/k.pem&enable-tls=false"),
             "sink URI: ca/cert/key are given but enable-tls=false; remove enable-tls=false or the "
             "certificate files");
-  EXPECT_EQ(ErrorOf(std::string(kBase) + "&ca=/c.pem"),
-            "sink URI: ca, cert and key must be given together; add the missing ones");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "&ca=/c.pem&cert=/x.pem"),
+            "sink URI: cert and key must be given together (client certificate and its private "
+            "key); add the missing one");
+  auto ca_only = MustParse(std::string(kBase) + "&ca=/c.pem");
+  EXPECT_TRUE(ca_only.enable_tls);
+  EXPECT_EQ(ca_only.ca, "/c.pem");
+  EXPECT_TRUE(ca_only.cert.empty());
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&insecure-skip-verify=true"),
             "sink URI: insecure-skip-verify only applies to TLS; add enable-tls=true or remove it");
   EXPECT_EQ(ErrorOf("kafka://h:1/t?protocol=avro"),
