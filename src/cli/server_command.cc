@@ -76,7 +76,7 @@ int RunServer(const ServerFlags& flags) {
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::printf("sluice server listening on http://%s:%d\n", host.c_str(), (*server)->port());
   std::fflush(stdout);
-  log->info("sluice server ready: state {} , API http://{}:{}", db_path, host, (*server)->port());
+  log->info("sluice server ready: state {}, API http://{}:{}", db_path, host, (*server)->port());
 
   int sig = 0;
   sigwait(&signals, &sig);
