@@ -39,10 +39,12 @@ class MockCluster : public ::testing::Test {
   }
 
   // A sink on the mock cluster; the topic exists (the mock has no CreateTopics).
-  void MakeSink(const std::string& params = "") {
-    auto o = ParseKafkaSinkUri(
-        fmt::format("kafka://{}/t?protocol=canal-json&auto-create-topic=false&dial-timeout=5s{}",
-                    bootstrap_, params));
+  void MakeSink(const std::string& params = "",
+                const std::string& timeouts = "&dial-timeout=2s&read-timeout=1s") {
+    auto o = ParseKafkaSinkUri(fmt::format(
+        "kafka://{}/"
+        "t?protocol=canal-json&auto-create-topic=false&dial-timeout=2s&read-timeout=1s{}",
+        bootstrap_, params));
     ASSERT_TRUE(o.ok()) << o.status().message();
     auto s = KafkaSink::Create(*o, [this](uint64_t token, const base::Status& st) {
       ++reports_[token];
@@ -64,8 +66,9 @@ class MockCluster : public ::testing::Test {
     }
   }
 
-  // Every token reported once and OK, and the topic holds each message exactly once.
-  void ExpectNoLoss(uint64_t n) {
+  // Every token reported once and OK, and the topic holds each message exactly once (or, with
+  // allow_duplicates, at least once).
+  void ExpectNoLoss(uint64_t n, bool allow_duplicates = false) {
     ASSERT_TRUE(sink_->Flush(60000).ok());
     sink_->Poll(0);
     ASSERT_EQ(reports_.size(), n);
@@ -81,6 +84,11 @@ class MockCluster : public ::testing::Test {
     for (auto& m : *msgs) got.insert(m.value);
     std::multiset<std::string> want;
     for (uint64_t i = 0; i < n; ++i) want.insert(fmt::format("m{}", i));
+    if (allow_duplicates) {
+      for (auto& w : want) EXPECT_GE(got.count(w), 1u) << w << " lost";
+      EXPECT_GE(got.size(), want.size());
+      return;
+    }
     EXPECT_EQ(got.size(), want.size());
     EXPECT_TRUE(got == want) << "lost or duplicated messages";
   }
@@ -107,7 +115,9 @@ TEST_F(MockCluster, BrokerDownMidStreamThenUpLosesNothing) {
   Produce(600, 900);
   rd_kafka_mock_broker_set_up(mc_, 1);
   Produce(900, 1000);
-  ExpectNoLoss(1000);
+  // A batch appended just before the outage whose answer was lost is re-sent; the mock does not
+  // de-duplicate idempotent retries (see RequestTimeoutsAreRetriedWithoutLoss): at-least-once.
+  ExpectNoLoss(1000, /*allow_duplicates=*/true);
 }
 
 TEST_F(MockCluster, NotEnoughReplicasIsRetriedWithoutLoss) {
@@ -120,10 +130,14 @@ TEST_F(MockCluster, NotEnoughReplicasIsRetriedWithoutLoss) {
   ExpectNoLoss(500);
 }
 
+// Request timeouts: request.timeout.ms = write-timeout = 1 s and the leader answers the next
+// produce requests after 1.5 s (plus two REQUEST_TIMED_OUT answers), so the client times them
+// out and re-sends. A real broker drops the re-sent batch by its idempotent sequence number;
+// the mock broker de-duplicates only for transactional producers (rd_kafka_mock_validate_records
+// returns early without a TransactionalId), so a batch may land twice there. The check is
+// therefore "no loss" (every message at least once, every delivery reported once and OK).
 TEST_F(MockCluster, RequestTimeoutsAreRetriedWithoutLoss) {
-  // request.timeout.ms = write-timeout = 1 s; the leader answers the next produce requests
-  // after 1.5 s, so the client times them out and retries (idempotently).
-  MakeSink("&write-timeout=1s&max-retry=10");
+  MakeSink("&write-timeout=1s&max-retry=10", "&dial-timeout=2s&read-timeout=1s");
   for (int32_t p = 0; p < kPartitions; ++p) rd_kafka_mock_partition_set_leader(mc_, "t", p, 1);
   ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(mc_, 1, kProduceApiKey, 2,
                                                          RD_KAFKA_RESP_ERR_NO_ERROR, 1500,
@@ -132,7 +146,7 @@ TEST_F(MockCluster, RequestTimeoutsAreRetriedWithoutLoss) {
   rd_kafka_mock_push_request_errors(mc_, kProduceApiKey, 2, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
                                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
   Produce(0, 300);
-  ExpectNoLoss(300);
+  ExpectNoLoss(300, /*allow_duplicates=*/true);
 }
 
 TEST_F(MockCluster, NonRetriableErrorFailsDeliveryWithMappedCode) {
