@@ -45,6 +45,15 @@ std::optional<int64_t> ToInt(const std::string& s) {
   return v;
 }
 
+bool IsAuthorizationError(rd_kafka_resp_err_t e) {
+  return e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+         e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
+constexpr const char* kIdempotentAclFix =
+    "required-acks=-1 uses the idempotent producer, which needs Write on the topics (or "
+    "IdempotentWrite on the cluster): grant Write on the topic to the sink's principal";
+
 }  // namespace
 
 // A message owned by the sink from Produce() until its delivery report; librdkafka points into
@@ -475,7 +484,11 @@ base::Status KafkaSink::Produce(const std::string& topic, int32_t partition, cod
     delete p;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char reason[512];
-      rd_kafka_fatal_error(rk_, reason, sizeof(reason));
+      rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk_, reason, sizeof(reason));
+      if (IsAuthorizationError(cause)) {
+        return base::FailedPrecondition("the Kafka producer was refused: {}; {}", reason,
+                                        kIdempotentAclFix);
+      }
       return base::DataLoss("the Kafka producer failed fatally: {}; restart the pipeline", reason);
     }
     return base::Status(CodeFor(err),
@@ -499,8 +512,13 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
                            reason);
     } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
-      rd_kafka_fatal_error(rk, buf, sizeof(buf));
+      rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk, buf, sizeof(buf));
       reason = buf;
+      // The idempotent producer's InitProducerId was refused: an ACL problem, not data loss.
+      if (IsAuthorizationError(cause)) {
+        code = base::Code::kFailedPrecondition;
+        reason = fmt::format("{}; {}", reason, kIdempotentAclFix);
+      }
     }
     status = base::Status(code, fmt::format("delivery to topic '{}' partition {} failed: {}",
                                             rd_kafka_topic_name(m->rkt), m->partition, reason));
