@@ -80,6 +80,21 @@ inline std::string CheckpointGtids(const std::string& state_dir, const std::stri
   return pos.ok() ? pos->gtids.ToString() : "";
 }
 
+// True once the checkpoint covers `target` (a GTID position such as @@gtid_binlog_pos): every
+// domain of the target is at or past its sequence number. Other tests may write to the same
+// server concurrently, so the checkpoint may legitimately move beyond the target.
+inline bool CheckpointReached(const std::string& state_dir, const std::string& id,
+                              const std::string& target) {
+  auto have = model::MariaGtidSet::Parse(CheckpointGtids(state_dir, id));
+  auto want = model::MariaGtidSet::Parse(target);
+  if (!have.ok() || !want.ok() || have->empty()) return false;
+  for (const auto& [domain, gtid] : want->domains()) {
+    auto it = have->domains().find(domain);
+    if (it == have->domains().end() || it->second.seq_no < gtid.seq_no) return false;
+  }
+  return true;
+}
+
 // Tail of a log file, for failure messages.
 inline std::string Tail(const std::string& path, size_t bytes = 3000) {
   std::string text = ReadFile(path);
@@ -177,7 +192,7 @@ inline std::string WaitFirstCheckpoint(source::mysql::MySqlConnection& conn, Chi
     std::string gtid = GtidPos(conn);
     auto probe_until = Clock::now() + std::chrono::seconds(3);
     while (Clock::now() < probe_until) {
-      if (CheckpointGtids(state_dir, id) == gtid) return "";
+      if (CheckpointReached(state_dir, id, gtid)) return "";
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
