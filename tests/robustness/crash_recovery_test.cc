@@ -14,14 +14,20 @@
 // a re-delivery after a restart (k <= prev, the replayed suffix). So no change is skipped, the
 // last message of every key is its last change, and replaying ends in exactly the row SELECT
 // returns (or no row). Duplicates are counted and bounded.
+//
+// KillNineServerLosesNoRowChange repeats this against `sluice server`: the changefeed is created
+// once through the REST API and each restarted server must recover it from <state-dir>/sluice.db.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -109,112 +115,12 @@ void RunWorkload(const std::string& db, Workload* w, std::atomic<int>* done_stat
   }
 }
 
-TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
-  const auto t0 = Clock::now();
-  const std::string suffix = std::to_string(::getpid());
-  const std::string db = "rb_crash_" + suffix;
-  const std::string topic = "rb_crash_" + suffix;
-  const std::string id = "crash-" + suffix;
-  const std::string state_dir = ::testing::TempDir() + "/rb-crash-" + suffix;
-  const std::string log_path = state_dir + "/sluice.log";
-  std::filesystem::remove_all(state_dir);
-  std::filesystem::create_directories(state_dir);
-
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
-  Exec(*conn,
-       "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
-  Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
-
-  const std::string config_path = state_dir + "/changefeed.toml";
-  WriteFile(config_path, "[filter]\nrules = ['" + db +
-                             ".*']\n\n[sink]\ndispatchers = [\n  {matcher = ['" + db +
-                             ".*'], partition = \"index-value\"},\n]\n");
-  const int server_id = 5000 + ::getpid() % 1000;
-  const std::string sink = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
-                           "?protocol=canal-json&partition-num=3&compression=lz4"
-                           "&enable-tidb-extension=true";
-  auto args = [&](bool first) {
-    std::string source = SourceUri(server_id);
-    // Later starts carry no start position: they must resume from the checkpoint file.
-    if (!first)
-      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
-    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
-                                    id,         "--source",    source,        "--sink", sink,
-                                    "--config", config_path,   "--state-dir", state_dir};
-  };
-
-  auto child = std::make_unique<Child>(args(true), log_path);
-  {
-    std::string not_ready =
-        WaitFirstCheckpoint(*conn, *child, db + ".probe", state_dir, id, log_path);
-    ASSERT_TRUE(not_ready.empty()) << not_ready;
-  }
-
-  Workload work;
-  std::atomic<int> done{0};
-  std::atomic<bool> workload_finished{false};
-  std::thread workload([&] {
-    RunWorkload(db, &work, &done);
-    workload_finished = true;
-  });
-
-  // Kill at random moments while the workload runs (and after, until kMinKills).
-  std::mt19937 kill_rng(77);
-  int kills = 0;
-  const auto workload_deadline = Clock::now() + std::chrono::seconds(150);
-  while ((!workload_finished || kills < kMinKills) && Clock::now() < workload_deadline) {
-    auto pause = std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2000)(kill_rng));
-    auto wake = Clock::now() + pause;
-    while (Clock::now() < wake && (!workload_finished || kills < kMinKills)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (workload_finished && kills >= kMinKills) break;
-    ASSERT_TRUE(child->running()) << "sluice exited on its own (" << child->exit_code()
-                                  << "): " << Tail(log_path);
-    ASSERT_TRUE(child->Kill(SIGKILL)) << "sluice survived SIGKILL";
-    ++kills;
-    std::fprintf(stderr, "[crash] kill %d at %d/%d statements, checkpoint %s\n", kills, done.load(),
-                 kChanges, CheckpointGtids(state_dir, id).c_str());
-    child = std::make_unique<Child>(args(false), log_path);
-  }
-  const bool in_time = Clock::now() < workload_deadline;
-  if (!in_time) ::kill(-child->pid(), SIGKILL);  // let the workload thread end fast
-  workload.join();
-  ASSERT_TRUE(in_time) << "workload did not finish within 150 s (" << done.load() << " done)";
-  ASSERT_TRUE(work.error.empty()) << work.error;
-  ASSERT_EQ(work.statements, kChanges);
-  ASSERT_GE(kills, kMinKills);
-  const double workload_s = std::chrono::duration<double>(Clock::now() - t0).count();
-
-  // The last instance catches up, then stops cleanly. The checkpoint file may already have been
-  // written by a killed instance, so first wait until the last one has started streaming (its
-  // "started at" log line; a SIGTERM before its handler is installed would kill it outright).
-  const std::string final_gtid = GtidPos(*conn);
-  {
-    auto until = Clock::now() + std::chrono::seconds(90);
-    auto started = [&] {
-      std::string log = ReadFile(log_path);
-      int n = 0;
-      for (size_t at = 0; (at = log.find("changefeed " + id + " started", at)) != std::string::npos;
-           ++at) {
-        ++n;
-      }
-      return n >= kills + 1;
-    };
-    while (Clock::now() < until && (!started() || !CheckpointReached(state_dir, id, final_gtid))) {
-      ASSERT_TRUE(child->running()) << "sluice exited: " << Tail(log_path);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_TRUE(started()) << "the last instance did not start: " << Tail(log_path);
-    ASSERT_TRUE(CheckpointReached(state_dir, id, final_gtid))
-      << CheckpointGtids(state_dir, id) << " has not reached " << final_gtid << Tail(log_path);
-  }
-  ASSERT_TRUE(child->Kill(SIGTERM, std::chrono::seconds(30))) << "no exit after SIGTERM";
-  EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
-
-  // Read the topic back.
+// Reads the whole topic back and checks it against the workload (see the file comment): no
+// change lost, final rows equal SELECT, one partition per key, bounded duplicates. Prints the
+// statistics prefixed with `tag`.
+void VerifyTopic(source::mysql::MySqlConnection& conn, const std::string& db,
+                 const std::string& topic, Workload& work, int kills, Clock::time_point t0,
+                 double workload_s, const char* tag) {
   auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   sink::kafka::ReadLimits limits;
@@ -317,7 +223,7 @@ TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
   EXPECT_EQ(dml, static_cast<uint64_t>(kChanges) + redelivered);
 
   // Final state: the last message of each key equals SELECT (or the key is gone).
-  auto rows = conn->Query("SELECT id, v, s FROM " + db + ".t");
+  auto rows = conn.Query("SELECT id, v, s FROM " + db + ".t");
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   std::map<int64_t, std::vector<std::optional<std::string>>> table;
   for (const auto& r : rows->rows) table[std::stoll(*r[0])] = r;
@@ -343,14 +249,311 @@ TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
   const double duplicate_ratio = static_cast<double>(redelivered) / kChanges;
   const double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::printf(
-      "[crash] %d statements in %d transactions, %d kills, %llu messages, %llu re-delivered "
+      "[%s] %d statements in %d transactions, %d kills, %llu messages, %llu re-delivered "
       "(%.1f%%, %llu replay starts), distinct (commitTs,id,type)=%zu, workload %.1f s, "
       "total %.1f s\n",
-      kChanges, work.transactions, kills, static_cast<unsigned long long>(dml),
+      tag, kChanges, work.transactions, kills, static_cast<unsigned long long>(dml),
       static_cast<unsigned long long>(redelivered), 100.0 * duplicate_ratio,
       static_cast<unsigned long long>(replays), distinct_commit_ts.size(), workload_s, total_s);
   EXPECT_LT(duplicate_ratio, 0.5) << "too many duplicates: checkpoints lag far behind delivery";
   EXPECT_EQ(errors, 0);
+}
+
+TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
+  const auto t0 = Clock::now();
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "rb_crash_" + suffix;
+  const std::string topic = "rb_crash_" + suffix;
+  const std::string id = "crash-" + suffix;
+  const std::string state_dir = ::testing::TempDir() + "/rb-crash-" + suffix;
+  const std::string log_path = state_dir + "/sluice.log";
+  std::filesystem::remove_all(state_dir);
+  std::filesystem::create_directories(state_dir);
+
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn,
+       "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
+  Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
+
+  const std::string config_path = state_dir + "/changefeed.toml";
+  WriteFile(config_path, "[filter]\nrules = ['" + db +
+                             ".*']\n\n[sink]\ndispatchers = [\n  {matcher = ['" + db +
+                             ".*'], partition = \"index-value\"},\n]\n");
+  const int server_id = 5000 + ::getpid() % 1000;
+  const std::string sink = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
+                           "?protocol=canal-json&partition-num=3&compression=lz4"
+                           "&enable-tidb-extension=true";
+  auto args = [&](bool first) {
+    std::string source = SourceUri(server_id);
+    // Later starts carry no start position: they must resume from the checkpoint file.
+    if (!first)
+      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
+    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
+                                    id,         "--source",    source,        "--sink", sink,
+                                    "--config", config_path,   "--state-dir", state_dir};
+  };
+
+  auto child = std::make_unique<Child>(args(true), log_path);
+  {
+    std::string not_ready =
+        WaitFirstCheckpoint(*conn, *child, db + ".probe", state_dir, id, log_path);
+    ASSERT_TRUE(not_ready.empty()) << not_ready;
+  }
+
+  Workload work;
+  std::atomic<int> done{0};
+  std::atomic<bool> workload_finished{false};
+  std::thread workload([&] {
+    RunWorkload(db, &work, &done);
+    workload_finished = true;
+  });
+
+  // Kill at random moments while the workload runs (and after, until kMinKills).
+  std::mt19937 kill_rng(77);
+  int kills = 0;
+  const auto workload_deadline = Clock::now() + std::chrono::seconds(150);
+  while ((!workload_finished || kills < kMinKills) && Clock::now() < workload_deadline) {
+    auto pause = std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2000)(kill_rng));
+    auto wake = Clock::now() + pause;
+    while (Clock::now() < wake && (!workload_finished || kills < kMinKills)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (workload_finished && kills >= kMinKills) break;
+    ASSERT_TRUE(child->running()) << "sluice exited on its own (" << child->exit_code()
+                                  << "): " << Tail(log_path);
+    ASSERT_TRUE(child->Kill(SIGKILL)) << "sluice survived SIGKILL";
+    ++kills;
+    std::fprintf(stderr, "[crash] kill %d at %d/%d statements, checkpoint %s\n", kills, done.load(),
+                 kChanges, CheckpointGtids(state_dir, id).c_str());
+    child = std::make_unique<Child>(args(false), log_path);
+  }
+  const bool in_time = Clock::now() < workload_deadline;
+  if (!in_time) ::kill(-child->pid(), SIGKILL);  // let the workload thread end fast
+  workload.join();
+  ASSERT_TRUE(in_time) << "workload did not finish within 150 s (" << done.load() << " done)";
+  ASSERT_TRUE(work.error.empty()) << work.error;
+  ASSERT_EQ(work.statements, kChanges);
+  ASSERT_GE(kills, kMinKills);
+  const double workload_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // The last instance catches up, then stops cleanly. The checkpoint file may already have been
+  // written by a killed instance, so first wait until the last one has started streaming (its
+  // "started at" log line; a SIGTERM before its handler is installed would kill it outright).
+  const std::string final_gtid = GtidPos(*conn);
+  {
+    auto until = Clock::now() + std::chrono::seconds(90);
+    auto started = [&] {
+      std::string log = ReadFile(log_path);
+      int n = 0;
+      for (size_t at = 0; (at = log.find("changefeed " + id + " started", at)) != std::string::npos;
+           ++at) {
+        ++n;
+      }
+      return n >= kills + 1;
+    };
+    while (Clock::now() < until && (!started() || !CheckpointReached(state_dir, id, final_gtid))) {
+      ASSERT_TRUE(child->running()) << "sluice exited: " << Tail(log_path);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(started()) << "the last instance did not start: " << Tail(log_path);
+    ASSERT_TRUE(CheckpointReached(state_dir, id, final_gtid))
+        << CheckpointGtids(state_dir, id) << " has not reached " << final_gtid << Tail(log_path);
+  }
+  ASSERT_TRUE(child->Kill(SIGTERM, std::chrono::seconds(30))) << "no exit after SIGTERM";
+  EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
+
+  VerifyTopic(*conn, db, topic, work, kills, t0, workload_s, "crash");
+  if (!HasFailure()) {
+    Exec(*conn, "DROP DATABASE " + db);
+    std::filesystem::remove_all(state_dir);
+  }
+}
+
+// The `sluice server` process: waits for its ready line in `log_path` after byte `from` (the
+// log is shared by all instances) and returns the base URL, "" if it exited or timed out.
+std::string WaitServerReady(Child& child, const std::string& log_path, size_t from) {
+  static const std::regex ready(R"(sluice server listening on (http://[0-9.]+:[0-9]+))");
+  auto until = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < until) {
+    std::string log = ReadFile(log_path);
+    std::smatch m;
+    if (log.size() > from) {
+      std::string tail = log.substr(from);
+      if (std::regex_search(tail, m, ready)) return m[1];
+    }
+    if (!child.running()) return "";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "";
+}
+
+// GET /api/v1/changefeeds/{id}; a null json on a transport error or non-200 answer.
+nlohmann::json GetChangefeed(const std::string& base, const std::string& id) {
+  httplib::Client client(base);
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(10, 0);
+  auto r = client.Get(("/api/v1/changefeeds/" + id).c_str());
+  if (!r || r->status != 200) return nlohmann::json();
+  return nlohmann::json::parse(r->body, nullptr, false);
+}
+
+std::string CheckpointOf(const nlohmann::json& info) {
+  if (!info.is_object() || !info.contains("checkpoint") || !info["checkpoint"].is_string()) {
+    return "";
+  }
+  return PositionGtids(info["checkpoint"].get<std::string>());
+}
+
+// The same workload and verification against `sluice server`: the changefeed is created once
+// through the REST API; every restart of the killed server must resume it by itself (Recover)
+// from the checkpoint in <state-dir>/sluice.db.
+TEST(CrashRecovery, KillNineServerLosesNoRowChange) {
+  const auto t0 = Clock::now();
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "rb_srvcrash_" + suffix;
+  const std::string topic = "rb_srvcrash_" + suffix;
+  const std::string id = "srvcrash-" + suffix;
+  const std::string state_dir = ::testing::TempDir() + "/rb-srvcrash-" + suffix;
+  const std::string log_path = state_dir + "/server.log";
+  std::filesystem::remove_all(state_dir);
+  std::filesystem::create_directories(state_dir);
+
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn,
+       "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
+  Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
+
+  const std::vector<std::string> argv = {SLUICE_BIN, "--log-level", "info",        "server",
+                                         "--addr",   "127.0.0.1:0", "--state-dir", state_dir};
+  auto start_server = [&](std::unique_ptr<Child>& child, std::string& base) {
+    size_t from = ReadFile(log_path).size();
+    child = std::make_unique<Child>(argv, log_path);
+    base = WaitServerReady(*child, log_path, from);
+  };
+  std::unique_ptr<Child> child;
+  std::string base;
+  start_server(child, base);
+  ASSERT_FALSE(base.empty()) << "sluice server not ready: " << Tail(log_path);
+
+  const int server_id = 7000 + ::getpid() % 1000;
+  nlohmann::json body = {
+      {"id", id},
+      {"source_uri", SourceUri(server_id)},
+      {"sink_uri", "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
+                       "?protocol=canal-json&partition-num=3&compression=lz4"
+                       "&enable-tidb-extension=true"},
+      {"filter_rules", {db + ".*"}},
+      {"dispatchers", {{{"matcher", {db + ".*"}}, {"partition", "index-value"}}}}};
+  {
+    httplib::Client client(base);
+    client.set_read_timeout(30, 0);
+    auto r = client.Post("/api/v1/changefeeds", body.dump(), "application/json");
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+
+  // A durable position: probe rows until GET's checkpoint covers @@gtid_binlog_pos, so start=now
+  // is resolved and every workload change is after the position a restart resumes from.
+  {
+    bool ready = false;
+    auto until = Clock::now() + std::chrono::seconds(60);
+    while (!ready && Clock::now() < until) {
+      ASSERT_TRUE(child->running()) << "sluice server exited: " << Tail(log_path);
+      Exec(*conn, "INSERT INTO " + db + ".probe VALUES ()");
+      std::string gtid = GtidPos(*conn);
+      auto probe_until = Clock::now() + std::chrono::seconds(3);
+      while (!ready && Clock::now() < probe_until) {
+        ready = GtidsCover(CheckpointOf(GetChangefeed(base, id)), gtid);
+        if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    ASSERT_TRUE(ready) << "no checkpoint within 60 s: " << GetChangefeed(base, id).dump()
+                       << Tail(log_path);
+  }
+
+  Workload work;
+  std::atomic<int> done{0};
+  std::atomic<bool> workload_finished{false};
+  std::thread workload([&] {
+    RunWorkload(db, &work, &done);
+    workload_finished = true;
+  });
+
+  // Kill at random moments while the workload runs (and after, until kMinKills). Each restart
+  // waits for the new instance's ready line, so every instance gets to run.
+  std::mt19937 kill_rng(78);
+  int kills = 0;
+  std::string loop_error;
+  const auto workload_deadline = Clock::now() + std::chrono::seconds(150);
+  while ((!workload_finished || kills < kMinKills) && Clock::now() < workload_deadline) {
+    auto pause = std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2000)(kill_rng));
+    auto wake = Clock::now() + pause;
+    while (Clock::now() < wake && (!workload_finished || kills < kMinKills)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (workload_finished && kills >= kMinKills) break;
+    std::string cp = CheckpointOf(GetChangefeed(base, id));
+    if (!child->running()) {
+      loop_error = "sluice server exited on its own (" + std::to_string(child->exit_code()) +
+                   "): " + Tail(log_path);
+      break;
+    }
+    if (!child->Kill(SIGKILL)) {
+      loop_error = "sluice server survived SIGKILL";
+      break;
+    }
+    ++kills;
+    std::fprintf(stderr, "[srvcrash] kill %d at %d/%d statements, checkpoint %s\n", kills,
+                 done.load(), kChanges, cp.c_str());
+    start_server(child, base);
+    if (base.empty()) {
+      loop_error = "restarted sluice server not ready: " + Tail(log_path);
+      break;
+    }
+  }
+  const bool in_time = Clock::now() < workload_deadline;
+  workload.join();
+  ASSERT_TRUE(loop_error.empty()) << loop_error;
+  ASSERT_TRUE(in_time) << "workload did not finish within 150 s (" << done.load() << " done)";
+  ASSERT_TRUE(work.error.empty()) << work.error;
+  ASSERT_EQ(work.statements, kChanges);
+  ASSERT_GE(kills, kMinKills);
+  const double workload_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // The last instance recovers the changefeed by itself and catches up, then stops cleanly.
+  const std::string final_gtid = GtidPos(*conn);
+  {
+    auto until = Clock::now() + std::chrono::seconds(90);
+    nlohmann::json info;
+    auto caught_up = [&] {
+      info = GetChangefeed(base, id);
+      return info.is_object() && info.value("state", "") == "normal" &&
+             GtidsCover(CheckpointOf(info), final_gtid);
+    };
+    while (Clock::now() < until && !caught_up()) {
+      ASSERT_TRUE(child->running()) << "sluice server exited: " << Tail(log_path);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(caught_up()) << info.dump() << " has not reached " << final_gtid << Tail(log_path);
+  }
+  ASSERT_TRUE(child->Kill(SIGTERM, std::chrono::seconds(30))) << "no exit after SIGTERM";
+  EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
+  {
+    // Every restarted instance brought the changefeed back by itself.
+    std::string log = ReadFile(log_path);
+    int recovered = 0;
+    for (size_t at = 0;
+         (at = log.find("recovered 1 of 1 stored changefeeds", at)) != std::string::npos; ++at) {
+      ++recovered;
+    }
+    EXPECT_EQ(recovered, kills) << Tail(log_path);
+  }
+
+  VerifyTopic(*conn, db, topic, work, kills, t0, workload_s, "srvcrash");
   if (!HasFailure()) {
     Exec(*conn, "DROP DATABASE " + db);
     std::filesystem::remove_all(state_dir);

@@ -71,21 +71,24 @@ inline void WriteFile(const std::string& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-// The GTID set of the checkpoint file `<state_dir>/<id>.checkpoint`, "" if there is none yet.
-inline std::string CheckpointGtids(const std::string& state_dir, const std::string& id) {
-  std::string text = ReadFile(state_dir + "/" + id + ".checkpoint");
+// The GTID set of a serialized position (`binlog=...;gtid=...`), "" if empty or unparsable.
+inline std::string PositionGtids(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return "";
   auto pos = model::SourcePosition::Deserialize(text);
   return pos.ok() ? pos->gtids.ToString() : "";
 }
 
-// True once the checkpoint covers `target` (a GTID position such as @@gtid_binlog_pos): every
-// domain of the target is at or past its sequence number. Other tests may write to the same
-// server concurrently, so the checkpoint may legitimately move beyond the target.
-inline bool CheckpointReached(const std::string& state_dir, const std::string& id,
-                              const std::string& target) {
-  auto have = model::MariaGtidSet::Parse(CheckpointGtids(state_dir, id));
+// The GTID set of the checkpoint file `<state_dir>/<id>.checkpoint`, "" if there is none yet.
+inline std::string CheckpointGtids(const std::string& state_dir, const std::string& id) {
+  return PositionGtids(ReadFile(state_dir + "/" + id + ".checkpoint"));
+}
+
+// True once the GTID set `have_gtids` covers `target` (a GTID position such as
+// @@gtid_binlog_pos): every domain of the target is at or past its sequence number. Other tests
+// may write to the same server concurrently, so a checkpoint may legitimately move beyond it.
+inline bool GtidsCover(const std::string& have_gtids, const std::string& target) {
+  auto have = model::MariaGtidSet::Parse(have_gtids);
   auto want = model::MariaGtidSet::Parse(target);
   if (!have.ok() || !want.ok() || have->empty()) return false;
   for (const auto& [domain, gtid] : want->domains()) {
@@ -93,6 +96,12 @@ inline bool CheckpointReached(const std::string& state_dir, const std::string& i
     if (it == have->domains().end() || it->second.seq_no < gtid.seq_no) return false;
   }
   return true;
+}
+
+// True once the checkpoint file of changefeed `id` covers `target` (see GtidsCover).
+inline bool CheckpointReached(const std::string& state_dir, const std::string& id,
+                              const std::string& target) {
+  return GtidsCover(CheckpointGtids(state_dir, id), target);
 }
 
 // Tail of a log file, for failure messages.
