@@ -7,7 +7,9 @@ function(sluice_add_library)
   add_library(sluice::${ARG_NAME} ALIAS sluice_${ARG_NAME})
   target_include_directories(sluice_${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(sluice_${ARG_NAME} PUBLIC ${ARG_DEPS})
-  target_compile_options(sluice_${ARG_NAME} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  # Designated initializers may omit members (option tables rely on it).
+  target_compile_options(sluice_${ARG_NAME} PRIVATE -Wall -Wextra -Wno-unused-parameter
+                         -Wno-missing-field-initializers)
 endfunction()
 
 # sluice_add_test(NAME <name> SRCS ... DEPS ... LABELS ... [FIXTURES ...])

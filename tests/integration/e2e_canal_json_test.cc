@@ -54,7 +54,7 @@ class RunningChangefeed {
     feed_ = std::make_unique<pipeline::Changefeed>(built->options, built->factory, &store_);
     thread_ = std::thread([this] { result_ = feed_->Run(&stop_); });
   }
-  ~RunningChangefeed() { Stop(); }
+  ~RunningChangefeed() { static_cast<void>(Stop()); }
   base::Status Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
