@@ -200,7 +200,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             stats_.ddls++;
           }
           if (result.ok()) {
-            tracker->Seal(*open_txn, ev.position, ev.txn.commit_ts);
+            tracker->Seal(open_txn.value(), ev.position, ev.txn.commit_ts);
             last_sealed_commit_ts = ev.txn.commit_ts;
             last_sealed_position = ev.position;
             open_txn.reset();
