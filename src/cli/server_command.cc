@@ -65,7 +65,8 @@ int RunServer(const ServerFlags& flags) {
   auto store = pipeline::SqliteStateStore::Open(db_path);
   if (!store.ok()) return Fail(store.status());
 
-  pipeline::ChangefeedManager manager(store->get());
+  pipeline::ChangefeedManager manager(store->get(), pipeline::ChangefeedFactory(),
+                                      pipeline::ResolveStartPosition);
   if (auto st = manager.Recover(); !st.ok()) return Fail(st);
 
   auto server = api::ApiServer::Create(options, &manager);

@@ -7,6 +7,7 @@
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
+#include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/source_config.h"
 
@@ -92,6 +93,16 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
     return parts;
   };
   return built;
+}
+
+base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig& config) {
+  auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
+  if (!src.ok()) return src.status().WithContext("source URI");
+  source::mysql::BinlogClient client(*src);
+  SLUICE_RETURN_IF_ERROR(client.Connect());
+  auto pos = client.ResolveStart(src->start);
+  client.Close();
+  return pos;
 }
 
 base::Status CheckChangefeed(const ChangefeedConfig& config) {

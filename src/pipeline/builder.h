@@ -16,6 +16,11 @@ struct BuiltChangefeed {
 };
 base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config);
 
+// Connects to the source and resolves its configured start (`start=now`, `earliest`, a GTID
+// or file:pos) to a concrete position: used when a changefeed is created, so that rows written
+// after the create call are never skipped however late the changefeed thread starts.
+base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig& config);
+
 // Connects to the source and the sink and checks what a changefeed needs (server settings,
 // privileges, broker reachability, the default topic). Returns the first problem found.
 base::Status CheckChangefeed(const ChangefeedConfig& config);

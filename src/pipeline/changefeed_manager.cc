@@ -55,6 +55,7 @@ struct RunningChangefeed {
 struct ChangefeedManager::Impl {
   StateStore* store;
   ChangefeedFactory factory;
+  StartResolver start_resolver;
 
   // Serializes operations that start or stop runs (Create, Pause, Resume, Update, Remove,
   // Recover, Shutdown). Joining a thread happens under op_mu only, so Get/List never wait for
@@ -203,10 +204,12 @@ struct ChangefeedManager::Impl {
   }
 };
 
-ChangefeedManager::ChangefeedManager(StateStore* store, ChangefeedFactory factory)
+ChangefeedManager::ChangefeedManager(StateStore* store, ChangefeedFactory factory,
+                                     StartResolver start_resolver)
     : impl_(std::make_unique<Impl>()) {
   impl_->store = store;
   impl_->factory = factory ? std::move(factory) : ChangefeedFactory(BuildChangefeed);
+  impl_->start_resolver = std::move(start_resolver);
 }
 
 ChangefeedManager::~ChangefeedManager() { Shutdown(); }
@@ -240,6 +243,13 @@ base::Result<ChangefeedInfo> ChangefeedManager::Create(const ChangefeedConfig& c
   SLUICE_RETURN_IF_ERROR(impl_->factory(config).status());
   // A new changefeed starts where its source URI says, never at a stale checkpoint.
   SLUICE_RETURN_IF_ERROR(impl_->store->Remove(config.id));
+  if (impl_->start_resolver) {
+    // Pin the start now: rows written after Create returns are captured even if the run
+    // starts later (or the changefeed is created paused).
+    auto start = impl_->start_resolver(config);
+    if (!start.ok()) return start.status().WithContext("resolving the start position");
+    if (!start->empty()) SLUICE_RETURN_IF_ERROR(impl_->store->Save(config.id, *start));
+  }
   ChangefeedRecord record;
   record.config = config;
   record.desired = paused ? DesiredState::kPaused : DesiredState::kRunning;

@@ -42,18 +42,24 @@ struct ChangefeedInfo {
 
 // Builds the parts of a changefeed (defaults to BuildChangefeed); injectable for tests.
 using ChangefeedFactory = std::function<base::Result<BuiltChangefeed>(const ChangefeedConfig&)>;
+// Resolves a new changefeed's start to a concrete source position at Create time (the server
+// passes ResolveStartPosition); empty = resolve when the changefeed first starts.
+using StartResolver =
+    std::function<base::Result<model::SourcePosition>(const ChangefeedConfig&)>;
 
 class ChangefeedManager {
  public:
   // `store` must outlive the manager.
-  explicit ChangefeedManager(StateStore* store, ChangefeedFactory factory = {});
+  explicit ChangefeedManager(StateStore* store, ChangefeedFactory factory = {},
+                             StartResolver start_resolver = {});
   ~ChangefeedManager();  // stops every changefeed (Shutdown)
 
   // Starts every stored changefeed whose desired state is running.
   base::Status Recover();
 
   // Validates (BuildChangefeed) and stores a new changefeed, then starts it unless
-  // `paused`. AlreadyExists-like errors use InvalidArgument naming the id.
+  // `paused`. With a StartResolver, the start position is resolved and stored as the first
+  // checkpoint before this returns (an unreachable source fails the create). AlreadyExists-like errors use InvalidArgument naming the id.
   base::Result<ChangefeedInfo> Create(const ChangefeedConfig& config, bool paused = false);
   std::vector<ChangefeedInfo> List();
   base::Result<ChangefeedInfo> Get(const std::string& id);

@@ -504,3 +504,42 @@ TEST_F(ChangefeedManagerTest, ConcurrentApiCallsAreSafe) {
 
 }  // namespace
 }  // namespace sluice::pipeline
+
+namespace sluice::pipeline {
+namespace {
+
+TEST_F(ChangefeedManagerTest, StartResolverPinsTheStartAtCreate) {
+  model::SourcePosition pinned;
+  pinned.binlog = {"bin.000001", 700};
+  int resolved = 0;
+  StartResolver resolver = [&](const ChangefeedConfig&) -> base::Result<model::SourcePosition> {
+    ++resolved;
+    return pinned;
+  };
+  ChangefeedManager m(store_.get(), FakeFactory(&world_), resolver);
+  // Created paused: the position is pinned even though nothing runs yet.
+  auto created = m.Create(Config("pinned"), /*paused=*/true);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  EXPECT_EQ(resolved, 1);
+  auto saved = store_->Load("pinned");
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  EXPECT_EQ((*saved)->binlog.offset, 700u);
+  ASSERT_TRUE(m.Resume("pinned").ok());
+  ASSERT_TRUE(WaitFor([&] { return !world_.Opens("pinned").empty(); }));
+  EXPECT_EQ(world_.Opens("pinned")[0], 700u) << "the run starts at the position pinned at create";
+
+  // An unreachable source fails the create and stores nothing.
+  StartResolver failing = [](const ChangefeedConfig&) -> base::Result<model::SourcePosition> {
+    return base::Unavailable("cannot connect to MariaDB at 127.0.0.1:1: Connection refused");
+  };
+  ChangefeedManager m2(store_.get(), FakeFactory(&world_), failing);
+  auto bad = m2.Create(Config("unpinned"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("resolving the start position"), std::string::npos);
+  auto record = store_->GetChangefeed("unpinned");
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->has_value());
+}
+
+}  // namespace
+}  // namespace sluice::pipeline
