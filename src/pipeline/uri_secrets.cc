@@ -6,47 +6,23 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.h"
+
 namespace sluice::pipeline {
 
 namespace {
 
 constexpr std::string_view kMask = "****";
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decodes; a malformed escape is kept literally (this is only used to recognize masks,
 // names and embedded URLs; the real parsers validate).
 std::string Decode(std::string_view in) {
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && Hex(in[i + 1]) >= 0 && Hex(in[i + 2]) >= 0) {
-      out += static_cast<char>(Hex(in[i + 1]) * 16 + Hex(in[i + 2]));
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
+  base::PercentDecode(in, &out, {.lenient = true});
   return out;
 }
 
-std::string Encode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':' ||
-        c == '*' || c == ',') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
+std::string Encode(std::string_view in) { return base::PercentEncode(in, "/:*,"); }
 
 bool IsSecretName(std::string_view raw_name) {
   std::string n = Decode(raw_name);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.h"
+
 namespace sluice::sink::kafka {
 namespace {
 
@@ -321,49 +323,17 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decodes `in`; '+' becomes a space when `plus_is_space` (query strings).
 base::Result<std::string> Decode(std::string_view in, bool plus_is_space, std::string_view what) {
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
-      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return base::InvalidArgument("sink URI: {} has a malformed %-escape; URL-encode '%' as %25",
-                                     what);
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
+  if (!base::PercentDecode(in, &out, {.plus_is_space = plus_is_space})) {
+    return base::InvalidArgument("sink URI: {} has a malformed %-escape; URL-encode '%' as %25",
+                                 what);
   }
   return out;
 }
 
-std::string Encode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':' ||
-        c == '*' || c == ',') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
+std::string Encode(std::string_view in) { return base::PercentEncode(in, "/:*,"); }
 
 // "https://user:pass@host" -> "https://user:******@host".
 std::string MaskUrlCredentials(std::string_view url) {

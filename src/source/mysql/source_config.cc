@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.h"
+
 namespace sluice::source::mysql {
 
 namespace {
@@ -17,43 +19,6 @@ bool ParseNumber(std::string_view s, T* out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes `in`; returns false on a malformed escape.
-bool UrlDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexDigit(in[i + 1]);
-      int lo = HexDigit(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out->push_back(in[i]);
-    }
-  }
-  return true;
-}
-
-std::string UrlEncode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 std::string FormatDuration(milliseconds d) {
@@ -250,7 +215,7 @@ std::string MySqlSourceConfig::Endpoint() const {
 }
 
 std::string MySqlSourceConfig::Redacted() const {
-  std::string out = fmt::format("{}://{}", scheme, UrlEncode(user));
+  std::string out = fmt::format("{}://{}", scheme, base::PercentEncode(user));
   if (!password.empty()) out += ":****";
   out += "@" + Endpoint() + "/";
   char sep = '?';
@@ -300,11 +265,11 @@ base::Result<MySqlSourceConfig> ParseMySqlSourceUri(std::string_view uri) {
   std::string_view hostport = authority.substr(at + 1);
   size_t colon = userinfo.find(':');
   std::string_view user_enc = userinfo.substr(0, colon);
-  if (!UrlDecode(user_enc, &c.user) || c.user.empty()) {
+  if (!base::PercentDecode(user_enc, &c.user) || c.user.empty()) {
     return base::InvalidArgument("source URI user is empty or badly percent-encoded");
   }
   if (colon != std::string_view::npos) {
-    if (!UrlDecode(userinfo.substr(colon + 1), &c.password)) {
+    if (!base::PercentDecode(userinfo.substr(colon + 1), &c.password)) {
       c.password.clear();
       return base::InvalidArgument("source URI password for user '{}' is badly percent-encoded",
                                    c.user);
@@ -360,8 +325,8 @@ base::Result<MySqlSourceConfig> ParseMySqlSourceUri(std::string_view uri) {
       if (kv.empty()) continue;
       size_t eq = kv.find('=');
       std::string name, value;
-      if (!UrlDecode(kv.substr(0, eq), &name) ||
-          !UrlDecode(eq == std::string_view::npos ? "" : kv.substr(eq + 1), &value)) {
+      if (!base::PercentDecode(kv.substr(0, eq), &name) ||
+          !base::PercentDecode(eq == std::string_view::npos ? "" : kv.substr(eq + 1), &value)) {
         return base::InvalidArgument("source URI option '{}' is badly percent-encoded", kv);
       }
       size_t i = 0;
