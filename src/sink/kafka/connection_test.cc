@@ -23,21 +23,13 @@
 namespace sluice::sink::kafka {
 namespace {
 
+using internal::EventDeleter;
+using internal::MetadataDeleter;
+using internal::OptionsDeleter;
+using internal::QueueDeleter;
 using internal::SetConf;
 using Clock = std::chrono::steady_clock;
 
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct OptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
-};
 struct TopicDeleter {
   void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
 };

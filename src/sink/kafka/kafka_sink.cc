@@ -14,6 +14,10 @@
 namespace sluice::sink::kafka {
 
 using internal::CodeFor;
+using internal::EventDeleter;
+using internal::MetadataDeleter;
+using internal::OptionsDeleter;
+using internal::QueueDeleter;
 using internal::SetConf;
 using Clock = std::chrono::steady_clock;
 
@@ -23,19 +27,6 @@ std::shared_ptr<spdlog::logger> Log() {
   static auto logger = base::Logger("sink.kafka");
   return logger;
 }
-
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct OptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
-};
 
 // Parses a broker config value; nullopt if it is not an integer.
 std::optional<int64_t> ToInt(const std::string& s) {
