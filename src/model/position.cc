@@ -59,6 +59,14 @@ base::Result<MariaGtid> MariaGtid::Parse(std::string_view text) {
   return g;
 }
 
+bool MariaGtidSet::Covers(const MariaGtidSet& other) const {
+  for (const auto& [domain, gtid] : other.by_domain_) {
+    auto it = by_domain_.find(domain);
+    if (it == by_domain_.end() || it->second.seq_no < gtid.seq_no) return false;
+  }
+  return true;
+}
+
 std::string MariaGtidSet::ToString() const {
   std::string out;
   for (const auto& [domain, gtid] : by_domain_) {

@@ -42,6 +42,9 @@ class MariaGtidSet {
  public:
   void Update(const MariaGtid& gtid) { by_domain_[gtid.domain_id] = gtid; }
   bool empty() const { return by_domain_.empty(); }
+  // True if every domain of `other` is present here at the same or a later sequence number:
+  // everything `other` names has been applied.
+  bool Covers(const MariaGtidSet& other) const;
   std::string ToString() const;
   static base::Result<MariaGtidSet> Parse(std::string_view text);
   bool operator==(const MariaGtidSet&) const = default;

@@ -90,12 +90,7 @@ inline std::string CheckpointGtids(const std::string& state_dir, const std::stri
 inline bool GtidsCover(const std::string& have_gtids, const std::string& target) {
   auto have = model::MariaGtidSet::Parse(have_gtids);
   auto want = model::MariaGtidSet::Parse(target);
-  if (!have.ok() || !want.ok() || have->empty()) return false;
-  for (const auto& [domain, gtid] : want->domains()) {
-    auto it = have->domains().find(domain);
-    if (it == have->domains().end() || it->second.seq_no < gtid.seq_no) return false;
-  }
-  return true;
+  return have.ok() && want.ok() && !have->empty() && have->Covers(*want);
 }
 
 // True once the checkpoint file of changefeed `id` covers `target` (see GtidsCover).

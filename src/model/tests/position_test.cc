@@ -24,6 +24,15 @@ TEST(Position, GtidSetKeepsLastPerDomain) {
   EXPECT_FALSE(MariaGtidSet::Parse("0-1").ok());
 }
 
+TEST(Position, GtidSetCoversLaterOrEqualPositions) {
+  auto have = *MariaGtidSet::Parse("0-1-30,1-5-880");
+  EXPECT_TRUE(have.Covers(*MariaGtidSet::Parse("0-1-30")));
+  EXPECT_TRUE(have.Covers(*MariaGtidSet::Parse("0-2-12,1-5-879")));
+  EXPECT_FALSE(have.Covers(*MariaGtidSet::Parse("0-1-31")));
+  EXPECT_FALSE(have.Covers(*MariaGtidSet::Parse("2-1-1")));  // unknown domain
+  EXPECT_TRUE(have.Covers(MariaGtidSet()));
+}
+
 TEST(Position, SourcePositionSerializes) {
   SourcePosition p;
   p.binlog = {"mysql-bin.000001", 4};
