@@ -359,7 +359,7 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
       st = HandleMysqlGtid(h, body);
       break;
     case kAnonymousGtidEvent:
-      BeginTxn(h, "");
+      BeginTxn(h, "", std::nullopt);
       break;
     case kHeartbeatEvent:
     case kHeartbeatEventV2:
@@ -480,7 +480,8 @@ base::Status BinlogParser::HandleRotate(const EventHeader& h, std::span<const ui
   return base::Status::Ok();
 }
 
-void BinlogParser::BeginTxn(const EventHeader& h, std::string gtid) {
+void BinlogParser::BeginTxn(const EventHeader& h, std::string gtid,
+                            std::optional<uint64_t> gtid_seq) {
   in_txn_ = true;
   standalone_ = false;
   saw_begin_ = false;
@@ -492,14 +493,7 @@ void BinlogParser::BeginTxn(const EventHeader& h, std::string gtid) {
   // the previous transaction's (server clock stepped back, or no GTID) do we fall back to
   // previous + 1 to keep commitTs strictly increasing.
   uint64_t ts = txn_.commit_time_ms << 18;
-  size_t sep = gtid.find_last_of("-:");
-  if (sep != std::string::npos) {
-    uint64_t seq = 0;
-    for (size_t i = sep + 1; i < gtid.size() && gtid[i] >= '0' && gtid[i] <= '9'; ++i) {
-      seq = seq * 10 + static_cast<uint64_t>(gtid[i] - '0');
-    }
-    ts |= seq & ((uint64_t{1} << 18) - 1);
-  }
+  if (gtid_seq) ts |= *gtid_seq & ((uint64_t{1} << 18) - 1);
   if (ts <= last_commit_ts_) ts = last_commit_ts_ + 1;
   last_commit_ts_ = ts;
   txn_.commit_ts = ts;
@@ -519,7 +513,8 @@ void BinlogParser::EndTxn(const EventHeader& h) {
 }
 
 void BinlogParser::EmitCommit(const EventHeader& h, std::vector<model::ChangeEvent>* out) {
-  if (!in_txn_) BeginTxn(h, "");  // a commit seen without its start (stream began mid-group)
+  if (!in_txn_)
+    BeginTxn(h, "", std::nullopt);  // a commit seen without its start (stream began mid-group)
   EndTxn(h);
   ChangeEvent& ev = out->emplace_back();
   ev.kind = ChangeEvent::Kind::kCommit;
@@ -553,7 +548,7 @@ base::Status BinlogParser::HandleQuery(const EventHeader& h, std::span<const uin
   if (StartsWithWord(sql, "BEGIN") ||
       (StartsWithWord(sql, "XA") && (StartsWithWord(TrimLeft(sql.substr(2)), "START") ||
                                      StartsWithWord(TrimLeft(sql.substr(2)), "BEGIN")))) {
-    if (!in_txn_) BeginTxn(h, "");
+    if (!in_txn_) BeginTxn(h, "", std::nullopt);
     saw_begin_ = true;
     return base::Status::Ok();
   }
@@ -593,7 +588,7 @@ base::Status BinlogParser::HandleQuery(const EventHeader& h, std::span<const uin
     ev.position = committed_;
     return base::Status::Ok();
   }
-  if (!in_txn_) BeginTxn(h, "");
+  if (!in_txn_) BeginTxn(h, "", std::nullopt);
   EndTxn(h);
   ev.txn = txn_;
   ev.position = committed_;
@@ -685,8 +680,8 @@ base::Status BinlogParser::HandleRows(const EventHeader& h, std::span<const uint
   auto present1 = r.Bytes((n + 7) / 8);
   auto present2 = op == model::RowOp::kUpdate ? r.Bytes((n + 7) / 8) : present1;
   if (!r.ok()) return base::DataLoss("rows event bitmaps truncated");
-  if (!in_txn_) BeginTxn(h, "");  // stream began mid-group
-  if (IsCompressed(h.type)) {     // only the row images are compressed
+  if (!in_txn_) BeginTxn(h, "", std::nullopt);  // stream began mid-group
+  if (IsCompressed(h.type)) {                   // only the row images are compressed
     SLUICE_RETURN_IF_ERROR(Decompress(r.Rest(), &decompressed_));
     r = base::ByteReader(decompressed_);
   }
@@ -721,7 +716,7 @@ base::Status BinlogParser::HandleMariaGtid(const EventHeader& h, std::span<const
   uint8_t flags2 = r.U8();
   if (!r.ok()) return base::DataLoss("MariaDB GTID body truncated");
   gtid.server_id = h.server_id;
-  BeginTxn(h, gtid.ToString());
+  BeginTxn(h, gtid.ToString(), gtid.seq_no);
   pending_gtid_ = gtid;
   standalone_ = (flags2 & kGtidStandalone) != 0;
   saw_begin_ = !standalone_;  // a non-standalone GTID event stands for BEGIN
@@ -734,7 +729,7 @@ base::Status BinlogParser::HandleMysqlGtid(const EventHeader& h, std::span<const
   auto sid = r.Bytes(16);
   uint64_t gno = r.U64();
   if (!r.ok()) return base::DataLoss("GTID body truncated");
-  BeginTxn(h, FormatUuid(sid) + ":" + std::to_string(gno));
+  BeginTxn(h, FormatUuid(sid) + ":" + std::to_string(gno), gno);
   return base::Status::Ok();
 }
 

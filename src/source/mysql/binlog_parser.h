@@ -84,7 +84,8 @@ class BinlogParser {
   void HandleHeartbeat(const EventHeader& h, std::span<const uint8_t> body,
                        std::vector<model::ChangeEvent>* out);
 
-  void BeginTxn(const EventHeader& h, std::string gtid);
+  // `gtid_seq`: the GTID sequence number (MariaDB seq_no, MySQL gno), if the group has one.
+  void BeginTxn(const EventHeader& h, std::string gtid, std::optional<uint64_t> gtid_seq);
   // Ends the current group at event `h`: advances committed_ and returns the position.
   void EndTxn(const EventHeader& h);
   void EmitCommit(const EventHeader& h, std::vector<model::ChangeEvent>* out);
