@@ -12,6 +12,7 @@ kport=${SLUICE_KAFKA_PORT:-39092}
 case "$cmd" in
 up)
   mkdir -p "$dir"
+  py=$("$here/python-env.sh")
   "$here/mariadb.sh" start "$dir/mariadb" "$mport"
   "$here/kafka.sh" start "$dir/kafka" "$kport"
   cat >"$dir/env.sh" <<ENV
@@ -22,6 +23,7 @@ SLUICE_MARIADB_USER=sluice
 SLUICE_MARIADB_PASSWORD=sluice
 SLUICE_KAFKA_BOOTSTRAP=127.0.0.1:$kport
 SLUICE_SCRIPTS=$here
+SLUICE_PYTHON=$py
 ENV
   ;;
 down)
