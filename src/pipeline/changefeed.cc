@@ -70,13 +70,15 @@ base::Status Changefeed::Run(const std::atomic<bool>* stop) {
   return base::Status::Ok();
 }
 
-base::Status Changefeed::SaveCheckpoint(ProgressTracker& tracker, bool force) {
+base::Status Changefeed::SaveCheckpoint(ProgressTracker& tracker, source::Source& source,
+                                        bool force) {
   auto now = Clock::now();
   if (!force && now - last_save_ < options_.checkpoint_interval) return base::Status::Ok();
   auto cp = tracker.TakeCheckpoint();
   if (!cp) return base::Status::Ok();
   last_save_ = now;
   SLUICE_RETURN_IF_ERROR(store_->Save(options_.id, *cp));
+  source.Acknowledge(*cp);
   stats_.checkpoint_commit_ms = tracker.checkpoint_commit_ts() >> 18;
   std::lock_guard lock(mu_);
   checkpoint_ = std::move(cp);
@@ -111,7 +113,10 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
     partitions[topic] = n;
     return n;
   };
-  SLUICE_RETURN_IF_ERROR(partition_count(parts.router->default_topic()).status());
+  sink::RowSink* row_sink = parts.row_sink.get();
+  if (!row_sink) {
+    SLUICE_RETURN_IF_ERROR(partition_count(parts.router->default_topic()).status());
+  }
 
   auto produce = [&](const std::string& topic, int32_t partition, codec::Message msg,
                      uint64_t txn) -> base::Status {
@@ -158,6 +163,12 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
         case model::ChangeEvent::Kind::kRow: {
           const auto& table = *ev.row.table;
           if (!options_.filter.Match(table.schema, table.table)) break;
+          if (row_sink) {
+            tracker->AddMessages(*open_txn);
+            result = row_sink->Apply(ev.row, ev.txn, *open_txn);
+            stats_.rows++;
+            break;
+          }
           msg = codec::Message();
           result = parts.encoder->EncodeRow(ev.row, ev.txn, &msg);
           if (!result.ok()) break;
@@ -180,7 +191,11 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
         case model::ChangeEvent::Kind::kDdl: {
           bool wanted = ev.ddl.table.empty() ? options_.filter.MatchSchema(ev.ddl.schema)
                                              : options_.filter.Match(ev.ddl.schema, ev.ddl.table);
-          if (wanted) {
+          if (wanted && row_sink) {
+            tracker->AddMessages(*open_txn);
+            result = row_sink->ApplyDdl(ev.ddl, ev.txn, *open_txn);
+            stats_.ddls++;
+          } else if (wanted) {
             msg = codec::Message();
             result = parts.encoder->EncodeDdl(ev.ddl, ev.txn, &msg);
             if (!result.ok()) break;
@@ -224,14 +239,18 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
       if (!result.ok()) break;
     }
     if (!result.ok()) break;
-    parts.sink->Poll(0);
+    if (row_sink) {
+      row_sink->Poll(0);
+    } else {
+      parts.sink->Poll(0);
+    }
     if (auto err = tracker->error(); !err.ok()) {
       result = err;
       break;
     }
     // Watermarks: after every message of the sealed transactions was queued, tell each
     // partition of every active topic that all commits up to last_sealed_commit_ts are out.
-    if (!open_txn && last_sealed_commit_ts > last_watermark_ts &&
+    if (!row_sink && !open_txn && last_sealed_commit_ts > last_watermark_ts &&
         Clock::now() - last_watermark >= options_.watermark_interval) {
       last_watermark = Clock::now();
       last_watermark_ts = last_sealed_commit_ts;
@@ -250,20 +269,24 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
         if (!result.ok()) break;
       }
     }
-    if (auto s = SaveCheckpoint(*tracker, false); !s.ok()) {
+    if (auto s = SaveCheckpoint(*tracker, *parts.source, false); !s.ok()) {
       result = s;
       break;
     }
   }
 
   // Drain: deliver what is queued so the final checkpoint covers it.
-  base::Status flush = parts.sink->Flush(10000);
-  parts.sink->Poll(0);
+  base::Status flush = row_sink ? row_sink->Flush(10000) : parts.sink->Flush(10000);
+  if (row_sink) {
+    row_sink->Poll(0);
+  } else {
+    parts.sink->Poll(0);
+  }
   if (result.ok() && !flush.ok()) result = flush;
   if (result.ok()) {
     if (auto err = tracker->error(); !err.ok()) result = err;
   }
-  if (auto s = SaveCheckpoint(*tracker, true); result.ok() && !s.ok()) result = s;
+  if (auto s = SaveCheckpoint(*tracker, *parts.source, true); result.ok() && !s.ok()) result = s;
   parts.source->Close();
   return result;
 }

@@ -24,14 +24,17 @@
 #include "dispatch/table_filter.h"
 #include "pipeline/checkpoint_store.h"
 #include "pipeline/progress_tracker.h"
+#include "sink/row_sink.h"
 #include "sink/sink.h"
 #include "source/source.h"
 
 namespace sluice::pipeline {
 
-// The I/O parts of one attempt, built by a PartsFactory.
+// The I/O parts of one attempt, built by a PartsFactory. Either a message sink (encoder,
+// router, sink, prepare_topic: Kafka) or a row sink (row_sink: databases) is set.
 struct ChangefeedParts {
   std::unique_ptr<source::Source> source;
+  std::unique_ptr<sink::RowSink> row_sink;
   std::unique_ptr<codec::Encoder> encoder;
   std::unique_ptr<dispatch::EventRouter> router;
   std::unique_ptr<sink::Sink> sink;
@@ -89,7 +92,7 @@ class Changefeed {
 
  private:
   base::Status RunAttempt(const std::atomic<bool>* stop);
-  base::Status SaveCheckpoint(ProgressTracker& tracker, bool force);
+  base::Status SaveCheckpoint(ProgressTracker& tracker, source::Source& source, bool force);
   void SetError(const base::Status& st);
 
   ChangefeedOptions options_;

@@ -26,6 +26,12 @@ class Source {
   virtual base::Status Read(std::vector<model::ChangeEvent>* out, size_t max_events,
                             std::chrono::milliseconds wait) = 0;
 
+  // Called after `durable` was saved as the changefeed's checkpoint: everything up to it is
+  // acknowledged by the sink and will never be asked for again. Sources with a server-side
+  // position (a PostgreSQL slot's confirmed_flush_lsn, a Kafka consumer group's committed
+  // offsets) advance it here, never earlier. Called from the Read() thread.
+  virtual void Acknowledge(const model::SourcePosition& durable) {}
+
   virtual void Close() = 0;
 };
 

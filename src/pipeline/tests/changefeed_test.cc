@@ -18,8 +18,9 @@ model::SourcePosition Pos(uint64_t off) {
 // raises *stop.
 class FakeSource : public source::Source {
  public:
-  FakeSource(int txns, int rows_per_txn, std::atomic<bool>* stop, std::vector<uint64_t>* opens)
-      : txns_(txns), rows_(rows_per_txn), stop_(stop), opens_(opens) {
+  FakeSource(int txns, int rows_per_txn, std::atomic<bool>* stop, std::vector<uint64_t>* opens,
+             std::vector<uint64_t>* acked = nullptr)
+      : txns_(txns), rows_(rows_per_txn), stop_(stop), opens_(opens), acked_(acked) {
     auto t = std::make_shared<model::TableSchema>();
     t->schema = "db";
     t->table = "t";
@@ -57,12 +58,16 @@ class FakeSource : public source::Source {
     out->push_back(std::move(commit));
     return base::Status::Ok();
   }
+  void Acknowledge(const model::SourcePosition& durable) override {
+    if (acked_) acked_->push_back(durable.binlog.offset);
+  }
   void Close() override {}
 
  private:
   int txns_, rows_, next_txn_ = 1;
   std::atomic<bool>* stop_;
   std::vector<uint64_t>* opens_;
+  std::vector<uint64_t>* acked_;
   model::TableSchemaPtr table_, other_;
 };
 
@@ -110,6 +115,40 @@ class FakeSink : public sink::Sink {
   std::vector<std::pair<uint64_t, std::string>> queue_;
   std::vector<std::string>* delivered_;
   int* fail_after_;
+};
+
+// A database-like row sink: rows are committed in batches at Poll() time; a failed batch
+// reports every token in it as failed.
+class FakeRowSink : public sink::RowSink {
+ public:
+  FakeRowSink(sink::DeliveryCallback cb, std::vector<std::string>* applied)
+      : cb_(std::move(cb)), applied_(applied) {}
+  base::Status Apply(const model::RowChange& row, const model::TxnInfo&,
+                     uint64_t token) override {
+    batch_.emplace_back(token, std::to_string(row.after[0].as_int()));
+    return base::Status::Ok();
+  }
+  base::Status ApplyDdl(const model::DdlEvent& ddl, const model::TxnInfo&,
+                        uint64_t token) override {
+    batch_.emplace_back(token, "DDL " + ddl.sql);
+    return base::Status::Ok();
+  }
+  void Poll(int) override {
+    for (auto& [token, v] : batch_) {
+      applied_->push_back(v);
+      cb_(token, base::Status::Ok());
+    }
+    batch_.clear();
+  }
+  base::Status Flush(int) override {
+    Poll(0);
+    return base::Status::Ok();
+  }
+
+ private:
+  sink::DeliveryCallback cb_;
+  std::vector<std::pair<uint64_t, std::string>> batch_;
+  std::vector<std::string>* applied_;
 };
 
 class MemoryStore : public CheckpointStore {
@@ -200,6 +239,28 @@ TEST(Changefeed, ResumesFromStoredCheckpoint) {
   EXPECT_EQ(h.opens[0], 300u);
   ASSERT_EQ(h.delivered.size(), 2u);  // txns 4 and 5, one kept row each
   EXPECT_EQ(h.delivered[0], "4001");
+}
+
+TEST(Changefeed, RowSinkAppliesRowsAndSourceIsAcknowledgedOnlyAfterCheckpoint) {
+  Harness h;
+  std::vector<uint64_t> acked;
+  std::vector<std::string> applied;
+  PartsFactory factory = [&](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
+    ChangefeedParts p;
+    p.source = std::make_unique<FakeSource>(4, 3, &h.stop, &h.opens, &acked);
+    p.row_sink = std::make_unique<FakeRowSink>(std::move(cb), &applied);
+    return p;
+  };
+  Changefeed cf(Options(), factory, &h.store);
+  ASSERT_TRUE(cf.Run(&h.stop).ok());
+  ASSERT_EQ(applied.size(), 8u);  // 4 txns x 2 kept rows
+  EXPECT_EQ(applied.front(), "1001");
+  EXPECT_EQ(applied.back(), "4002");
+  EXPECT_EQ(h.store.saved["cf"].binlog.offset, 400u);
+  // The source hears of each checkpoint after it was stored, never of a position beyond it.
+  ASSERT_FALSE(acked.empty());
+  EXPECT_EQ(acked.back(), 400u);
+  EXPECT_TRUE(std::is_sorted(acked.begin(), acked.end()));
 }
 
 TEST(Changefeed, NonRetriableErrorFails) {
