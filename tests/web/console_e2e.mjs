@@ -97,26 +97,27 @@ async function main() {
   mkdirSync(artifacts, { recursive: true });
   const stateDir = mkdtempSync(path.join(tmpdir(), 'sluice-web-state-'));
   const profile = mkdtempSync(path.join(tmpdir(), 'sluice-web-chromium-'));
-  sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.orders (id INT PRIMARY KEY, item VARCHAR(40), amount DECIMAL(10,2));`);
   const server = await startServer(stateDir);
   console.log(`sluice server at ${server.url}`);
-  // A fresh, empty profile directory (Playwright passes it as --user-data-dir).
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  let browser;
   try {
+    sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.orders (id INT PRIMARY KEY, item VARCHAR(40), amount DECIMAL(10,2));`);
+    // A fresh, empty profile directory (Playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     const page = browser.pages()[0] ?? (await browser.newPage());
     page.on('dialog', (d) => d.accept());
     page.setDefaultTimeout(30000);
@@ -273,7 +274,7 @@ async function main() {
     console.error(server.log().slice(-4000));
     throw e;
   } finally {
-    await browser.close();
+    await browser?.close();
     server.proc.kill('SIGTERM');
     try {
       sql(`DROP DATABASE IF EXISTS ${db}`);

@@ -105,8 +105,16 @@ export function validate(s: WizardState): FieldError[] {
   return e;
 }
 
+// A replica server-id per changefeed (FNV-1a of its name folded into [1e9, 4e9)): two
+// changefeeds reading the same MariaDB server must not share one, or the server drops one.
+function serverIdFor(id: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of new TextEncoder().encode(id)) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  return String(1_000_000_000 + (h % 3_000_000_000));
+}
+
 // The changefeed body for POST /api/v1/changefeeds (and /validate).
-export function toBody(s: WizardState): any {
+export function toBody(s: WizardState, sourceKind = 'mariadb'): any {
   const sink: Record<string, string> = {
     protocol: s.protocol,
     'partition-num': s.partition_num,
@@ -136,7 +144,7 @@ export function toBody(s: WizardState): any {
   return {
     id: s.id,
     source_connection: s.source,
-    source_options: { start: s.start },
+    source_options: sourceKind === 'mariadb' ? { start: s.start, 'server-id': serverIdFor(s.id) } : { start: s.start },
     sink_connection: s.target,
     sink_topic: s.topic_mode === 'single' ? s.topic : s.default_topic,
     sink_options: sink,
@@ -242,6 +250,7 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
   const preview = h('div', { class: 'preview', 'data-testid': 'topic-preview' });
   function onChange(key: keyof WizardState) {
     serverChecked = false;
+    reviewErrors = reviewErrors.filter((e) => e.field !== key);
     if (['topic_mode', 'prefix', 'separator', 'suffix', 'topic', 'source'].includes(key)) schedulePreview();
     if (key === 'target') {
       const t = targets.find((c) => c.name === s.target);
@@ -384,7 +393,7 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
   }
 
   function stepThree(): HTMLElement {
-    const b = toBody(s);
+    const b = toBody(s, connections.find((c) => c.name === s.source)?.kind);
     const errorsHost = h('div', { 'data-testid': 'review-errors' });
     const createBtn = h('button', { id: 'wz-create', class: 'primary', disabled: true }, 'Create');
     const status = h('div');
