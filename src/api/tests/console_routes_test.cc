@@ -264,5 +264,65 @@ TEST_F(ConsoleRoutesTest, ChangefeedFromSavedConnectionsDeliversRows) {
   Call("DELETE", "/api/v1/changefeeds/cf_" + u_, 200);
 }
 
+TEST_F(ConsoleRoutesTest, SchedulerRefreshesOnlyConnectionsThatAreDue) {
+  Call("POST", "/api/v1/connections", 201, Maria("maria"));
+  auto first = schema_->Get("maria");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_TRUE(root_->Exec("CREATE TABLE " + db_ + ".late (id INT PRIMARY KEY)").ok());
+  auto has_late = [this](const TableListing& l) {
+    for (const auto& t : l.tables) {
+      if (t.schema == db_ && t.table == "late") return true;
+    }
+    return false;
+  };
+  // Not due yet: the cache stays as it was.
+  schema_->RunDue(first->refreshed_at_ms + 60'000);
+  auto cached = schema_->Get("maria");
+  ASSERT_TRUE(cached.ok());
+  EXPECT_FALSE(has_late(*cached));
+  EXPECT_EQ(cached->refreshed_at_ms, first->refreshed_at_ms);
+  // An hour later it is due and the scheduler discovers the new table.
+  schema_->RunDue(first->next_refresh_at_ms);
+  auto refreshed = schema_->Get("maria");
+  ASSERT_TRUE(refreshed.ok());
+  EXPECT_TRUE(has_late(*refreshed));
+}
+
+TEST_F(ConsoleRoutesTest, PostgresAndKafkaTestsReportTheirChecks) {
+  json pg = {{"name", "pg"},
+             {"kind", "postgresql"},
+             {"role", "source"},
+             {"hosts", {"127.0.0.1:" + Env("SLUICE_POSTGRES_PORT")}},
+             {"user", Env("SLUICE_POSTGRES_USER")},
+             {"password", Env("SLUICE_POSTGRES_PASSWORD")},
+             {"database", Env("SLUICE_POSTGRES_DATABASE")}};
+  json ok = Call("POST", "/api/v1/connections/test", 200, pg);
+  EXPECT_TRUE(ok["passed"].get<bool>()) << ok.dump(2);
+  ASSERT_NE(FindCheck(ok, "setting wal_level"), nullptr) << ok.dump(2);
+  ASSERT_NE(FindCheck(ok, "privileges"), nullptr);
+  Call("POST", "/api/v1/connections", 201, pg);
+  json tables = Call("GET", "/api/v1/connections/pg/tables", 200);
+  EXPECT_EQ(tables["error"], "") << tables.dump();
+  EXPECT_EQ(tables["schedule"], "hourly");
+  pg["password"] = "sluice-pw-wrong";
+  json denied = Call("POST", "/api/v1/connections/test", 200, pg);
+  const json* auth = FindCheck(denied, "authentication");
+  ASSERT_NE(auth, nullptr) << denied.dump(2);
+  EXPECT_FALSE((*auth)["passed"].get<bool>());
+  EXPECT_NE((*auth)["fix"].get<std::string>().find("pg_hba"), std::string::npos);
+
+  json kafka = Call("POST", "/api/v1/connections/test", 200, Kafka("k"));
+  EXPECT_TRUE(kafka["passed"].get<bool>()) << kafka.dump(2);
+  ASSERT_NE(FindCheck(kafka, "reachable"), nullptr) << kafka.dump(2);
+  json down = Kafka("k");
+  down["hosts"] = {"127.0.0.1:1"};
+  json failed = Call("POST", "/api/v1/connections/test", 200, down);
+  EXPECT_FALSE(failed["passed"].get<bool>());
+  const json* reach = FindCheck(failed, "reachable");
+  ASSERT_NE(reach, nullptr) << failed.dump(2);
+  EXPECT_FALSE((*reach)["passed"].get<bool>());
+  EXPECT_FALSE((*reach)["fix"].get<std::string>().empty());
+}
+
 }  // namespace
 }  // namespace sluice::api
