@@ -39,6 +39,11 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   } catch {
     json = null;
   }
+  if (res.status === 401 && location.hash !== '#/login') {
+    // The token expired or the server restarted with another one: back to the login page.
+    setToken('');
+    location.hash = '#/login';
+  }
   if (!res.ok) {
     const err = json?.error ?? {};
     throw new ApiError(res.status, err.code ?? String(res.status), err.message ?? text, json);

@@ -446,12 +446,32 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
         showErrors([serverFieldError((e as Error).message)]);
       }
     });
+    const topicText =
+      s.topic_mode === 'single'
+        ? `one topic ${s.topic}`
+        : s.topic_mode === 'table'
+          ? `by table: ${s.prefix}{schema}${s.separator}{table}${s.suffix} (default ${s.default_topic})`
+          : `by database: ${s.prefix}{schema}${s.suffix} (default ${s.default_topic})`;
+    const summary = h(
+      'dl',
+      { 'data-testid': 'review-summary' },
+      [
+        ['From', `${s.source} — tables ${s.filter}, start ${s.start}`],
+        ['To', `${s.target}${s.kafka_version ? ` (Kafka ${s.kafka_version})` : ''}, compression ${s.compression}${s.tls ? ', TLS' : ''}`],
+        ['Format', `${s.protocol}${s.tidb_extension ? ' + TiDB extension' : ''}${s.protocol === 'avro' ? `, decimal ${s.decimal}, unsigned bigint ${s.bigint_unsigned}` : ''}`],
+        ['Schema registry', s.registry ? `${s.registry}${s.registry_user ? ` (user ${s.registry_user})` : ''}` : '—'],
+        ['Topics', topicText],
+        ['Partitions', `${s.partition_num} × replication ${s.replication_factor}, by ${s.partition}${s.partition === 'columns' ? ` (${s.columns})` : ''}`],
+      ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    );
     return h(
       'div',
       { 'data-step': '3' },
       h('h2', {}, 'Step 3 — Review'),
       errorsHost,
       status,
+      summary,
+      h('h3', {}, 'Request'),
       h('pre', { class: 'review', 'data-testid': 'review-body' }, JSON.stringify(shown, null, 2)),
       h('div', { class: 'buttons' }, createBtn),
     );
