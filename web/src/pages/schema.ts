@@ -28,7 +28,7 @@ export async function schemaPage(root: HTMLElement, name: string, navigate: (has
     clear(host);
     if (!listing) return;
     meta.append(
-      `${listing.count} tables · refreshed ${fmtTime(listing.refreshed_at_ms)} in ${listing.duration_ms} ms · next refresh ${fmtTime(listing.next_refresh_at_ms)} (${listing.schedule})`,
+      `${listing.count} table${listing.count === 1 ? "" : "s"} · refreshed ${fmtTime(listing.refreshed_at_ms)} in ${listing.duration_ms} ms · next refresh ${fmtTime(listing.next_refresh_at_ms)} (${listing.schedule})`,
     );
     if (listing.error) host.append(errorBox(`Last discovery failed: ${listing.error}`));
     const q = filter.value.trim().toLowerCase();
