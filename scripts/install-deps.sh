@@ -16,6 +16,8 @@ PACKAGES=(
   openjdk-17-jre-headless maven
   # test harness
   python3 python3-pip python3-venv procps
+  # browser for the web console's Playwright test (tests/web; playwright-core never downloads one)
+  chromium
 )
 
 missing=()
