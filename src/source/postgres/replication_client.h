@@ -1,0 +1,81 @@
+// ReplicationClient: the PostgreSQL side of a pgoutput stream over libpq.
+//
+// Two connections: a plain SQL connection (preflight checks, publication management, slot
+// inspection, primary-key lookups while streaming) and a replication=database walsender
+// connection (IDENTIFY_SYSTEM, CREATE_REPLICATION_SLOT, START_REPLICATION, then CopyBoth).
+//
+// Lifecycle: Connect() (runs the preflight: wal_level=logical, REPLICATION privilege, UTF8,
+// publication present or created FOR TABLE <tables>, tables in it) -> ResolveStart() or
+// CheckSlotFor(checkpoint) -> StartStreaming(lsn) -> Fetch()/SendStatus() ... -> Close().
+// Threading: one thread at a time. Errors: see pg_connection.h; every precondition failure
+// names the statement that fixes it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/position.h"
+#include "source/postgres/pg_connection.h"
+#include "source/postgres/source_config.h"
+
+namespace sluice::source::postgres {
+
+struct SlotInfo {
+  bool exists = false;
+  std::string plugin;
+  std::string database;
+  bool active = false;
+  model::Lsn confirmed_flush;
+};
+
+class ReplicationClient {
+ public:
+  explicit ReplicationClient(PgSourceConfig config);
+  ~ReplicationClient();
+
+  // Connects both connections and runs the preflight (also creates a missing publication
+  // when `tables` is configured).
+  base::Status Connect();
+
+  // The slot's state (exists=false when there is none).
+  base::Result<SlotInfo> InspectSlot();
+  // Creates the slot when missing and returns where streaming starts without a checkpoint:
+  // the slot's confirmed_flush_lsn (start=slot) or, for start=now and an existing slot, the
+  // current WAL end after advancing the slot there.
+  base::Result<model::Lsn> ResolveStart();
+  // For resuming at a checkpoint: FailedPrecondition when the slot is gone (its WAL is lost).
+  base::Status CheckSlotFor(model::Lsn checkpoint);
+
+  // START_REPLICATION SLOT <slot> LOGICAL <from> (proto_version '1', publication_names ...).
+  // `extra_options` is appended to the option list (fixture capture: ", messages 'true'").
+  base::Status StartStreaming(model::Lsn from, std::string_view extra_options = "");
+  // Waits until `deadline` for the next CopyData message; *got=false when none arrived.
+  // Unavailable when the stream ends or the connection drops.
+  base::Status Fetch(std::chrono::steady_clock::time_point deadline, std::string* message,
+                     bool* got);
+  // Standby status update: written = flushed = applied = `flushed`.
+  base::Status SendStatus(model::Lsn flushed, bool reply_requested = false);
+
+  // Primary-key column names of a relation, in key order (empty if none).
+  base::Result<std::vector<std::string>> PrimaryKey(uint32_t oid);
+
+  void Close();
+  const std::string& system_id() const { return system_id_; }
+  const PgSourceConfig& config() const { return config_; }
+
+ private:
+  base::Status Preflight();
+  base::Status EnsurePublication();
+
+  PgSourceConfig config_;
+  std::unique_ptr<PgConnection> sql_;
+  std::unique_ptr<PgConnection> repl_;
+  std::string system_id_;
+  bool streaming_ = false;
+};
+
+}  // namespace sluice::source::postgres
