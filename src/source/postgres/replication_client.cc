@@ -49,13 +49,46 @@ ReplicationClient::~ReplicationClient() { Close(); }
 base::Status ReplicationClient::Connect() {
   SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_, false));
   SLUICE_RETURN_IF_ERROR(Preflight());
-  SLUICE_RETURN_IF_ERROR(EnsurePublication());
+  SLUICE_RETURN_IF_ERROR(EnsurePublication(true));
   SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_, true));
   SLUICE_ASSIGN_OR_RETURN(PgRows id, repl_->Query("IDENTIFY_SYSTEM"));
   if (id.rows.empty() || !id.rows[0][0]) {
     return base::DataLoss("IDENTIFY_SYSTEM on {} returned no row", config_.Endpoint());
   }
   system_id_ = *id.rows[0][0];
+  return base::Status::Ok();
+}
+
+base::Status ReplicationClient::Check() {
+  SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_, false));
+  SLUICE_RETURN_IF_ERROR(Preflight());
+  SLUICE_RETURN_IF_ERROR(EnsurePublication(false));
+  SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_, true));
+  SLUICE_RETURN_IF_ERROR(repl_->Query("IDENTIFY_SYSTEM").status());
+  SLUICE_ASSIGN_OR_RETURN(SlotInfo slot, InspectSlot());
+  if (slot.exists && slot.active) {
+    return base::FailedPrecondition(
+        "replication slot {} on {} is in use by another connection; stop the other consumer "
+        "(SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{}') or choose another "
+        "slot=",
+        config_.slot, config_.Endpoint(), config_.slot);
+  }
+  if (!slot.exists) {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgRows r, sql_->Query("SELECT current_setting('max_replication_slots')::int - count(*) "
+                              "FROM pg_replication_slots"));
+    if (!r.rows.empty() && r.rows[0][0] && std::stoi(*r.rows[0][0]) <= 0) {
+      return base::FailedPrecondition(
+          "no free replication slot on {} to create {}: raise max_replication_slots (ALTER "
+          "SYSTEM SET max_replication_slots = ...; restart) or drop an unused slot",
+          config_.Endpoint(), config_.slot);
+    }
+  }
+  base::Logger("check")->info(
+      "PASS postgres {}: wal_level=logical, REPLICATION, publication {}, "
+      "slot {} ({})",
+      config_.Endpoint(), config_.publication, config_.slot,
+      slot.exists ? "exists, resumes at " + slot.confirmed_flush.ToString() : "will be created");
   return base::Status::Ok();
 }
 
@@ -91,7 +124,7 @@ base::Status ReplicationClient::Preflight() {
   return base::Status::Ok();
 }
 
-base::Status ReplicationClient::EnsurePublication() {
+base::Status ReplicationClient::EnsurePublication(bool create) {
   const std::string& pub = config_.publication;
   SLUICE_ASSIGN_OR_RETURN(
       PgRows r,
@@ -110,6 +143,7 @@ base::Status ReplicationClient::EnsurePublication() {
           pub, config_.database, config_.Endpoint(), sql_->Ident(pub));
     }
     std::string sql = "CREATE PUBLICATION " + sql_->Ident(pub) + " FOR TABLE " + table_list;
+    if (!create) return CheckCanCreatePublication(sql);
     base::Status st = sql_->Exec(sql);
     if (!st.ok()) {
       return base::FailedPrecondition(
@@ -132,6 +166,36 @@ base::Status ReplicationClient::EnsurePublication() {
           pub, sql_->Ident(pub), sql_->Ident(t.schema), sql_->Ident(t.table));
     }
   }
+  return base::Status::Ok();
+}
+
+base::Status ReplicationClient::CheckCanCreatePublication(const std::string& create_sql) {
+  auto fix = [&](const std::string& problem) {
+    return base::FailedPrecondition(
+        "publication {} does not exist and sluice cannot create it: {}; let the tables' owner "
+        "run: {}",
+        config_.publication, problem, create_sql);
+  };
+  SLUICE_ASSIGN_OR_RETURN(
+      PgRows db, sql_->Query("SELECT has_database_privilege(current_database(), 'CREATE')"));
+  if (db.rows.empty() || db.rows[0][0].value_or("f") != "t") {
+    return fix(fmt::format(
+        "user {} lacks CREATE on database {} (GRANT CREATE ON DATABASE {} TO {})", config_.user,
+        config_.database, sql_->Ident(config_.database), sql_->Ident(config_.user)));
+  }
+  for (const auto& t : config_.tables) {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgRows r,
+        sql_->Query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c JOIN "
+                    "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " +
+                    sql_->Literal(t.schema) + " AND c.relname = " + sql_->Literal(t.table)));
+    if (r.rows.empty()) return fix(fmt::format("table {} does not exist", t.ToString()));
+    if (r.rows[0][0].value_or("f") != "t") {
+      return fix(fmt::format("user {} does not own table {}", config_.user, t.ToString()));
+    }
+  }
+  base::Logger("check")->info("publication {} is missing; it will be created: {}",
+                              config_.publication, create_sql);
   return base::Status::Ok();
 }
 

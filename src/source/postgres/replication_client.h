@@ -40,6 +40,9 @@ class ReplicationClient {
   // Connects both connections and runs the preflight (also creates a missing publication
   // when `tables` is configured).
   base::Status Connect();
+  // `sluice check`: the same preflight plus the slot (pgoutput, this database, not in use, or
+  // a free slot to create it), creating nothing. The first failure, naming its fix.
+  base::Status Check();
 
   // The slot's state (exists=false when there is none).
   base::Result<SlotInfo> InspectSlot();
@@ -69,7 +72,8 @@ class ReplicationClient {
 
  private:
   base::Status Preflight();
-  base::Status EnsurePublication();
+  base::Status EnsurePublication(bool create);
+  base::Status CheckCanCreatePublication(const std::string& create_sql);
 
   PgSourceConfig config_;
   std::unique_ptr<PgConnection> sql_;
