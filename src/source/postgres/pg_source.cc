@@ -34,7 +34,9 @@ base::Status PgSource::Open(const model::SourcePosition& start) {
         return client->PrimaryKey(oid);
       });
   decoder_->SetStartPosition(start_lsn_);
-  acked_ = start_lsn_;
+  // Until the changefeed acknowledges a checkpoint, status updates re-send what the slot
+  // already has: the slot moves only through Acknowledge.
+  acked_ = client_->slot_confirmed();
   SLUICE_RETURN_IF_ERROR(client_->StartStreaming(start_lsn_));
   base::Logger("source.postgres")
       ->info("streaming slot {} publication {} from {} (system {})", config_.slot,
@@ -120,7 +122,7 @@ void PgSource::Acknowledge(const model::SourcePosition& durable) {
 
 void PgSource::Close() {
   if (client_) {
-    if (acked_.value != 0) static_cast<void>(client_->SendStatus(acked_));
+    static_cast<void>(client_->SendStatus(acked_));
     client_->Close();
     client_.reset();
   }

@@ -46,7 +46,8 @@ class PgSource : public source::Source {
   const PgSourceConfig& config() const { return config_; }
   // The LSN streaming started at (valid after Open()).
   model::Lsn start_lsn() const { return start_lsn_; }
-  // The LSN last sent as flushed in a standby status update.
+  // The LSN sent as flushed in standby status updates: the slot's position at Open(), then the
+  // last acknowledged checkpoint.
   model::Lsn acknowledged() const { return acked_; }
 
  private:

@@ -223,6 +223,7 @@ base::Result<SlotInfo> ReplicationClient::InspectSlot() {
   if (row[3]) {
     SLUICE_ASSIGN_OR_RETURN(info.confirmed_flush, ParseLsn(*row[3]));
   }
+  slot_confirmed_ = info.confirmed_flush;
   return info;
 }
 
@@ -238,13 +239,18 @@ base::Result<model::Lsn> ReplicationClient::ResolveStart() {
     }
     base::Logger("source.postgres")
         ->info("created replication slot {} at {}", config_.slot, *r.rows[0][1]);
-    return ParseLsn(*r.rows[0][1]);
+    SLUICE_ASSIGN_OR_RETURN(slot_confirmed_, ParseLsn(*r.rows[0][1]));
+    return slot_confirmed_;
   }
   if (config_.start == PgSourceConfig::Start::kNow) {
-    SLUICE_ASSIGN_OR_RETURN(PgRows r,
-                            sql_->Query("SELECT end_lsn FROM pg_replication_slot_advance(" +
-                                        sql_->Literal(config_.slot) + ", pg_current_wal_lsn())"));
-    if (!r.rows.empty() && r.rows[0][0]) return ParseLsn(*r.rows[0][0]);
+    // The WAL insert position covers every commit made so far (the write/flush positions may
+    // lag with synchronous_commit=off). Streaming from there makes the server skip every
+    // transaction that committed before it; the slot itself moves on the first Acknowledge.
+    SLUICE_ASSIGN_OR_RETURN(PgRows r, sql_->Query("SELECT pg_current_wal_insert_lsn()"));
+    if (!r.rows.empty() && r.rows[0][0]) {
+      SLUICE_ASSIGN_OR_RETURN(model::Lsn now, ParseLsn(*r.rows[0][0]));
+      if (now > slot.confirmed_flush) return now;
+    }
   }
   return slot.confirmed_flush;
 }

@@ -48,7 +48,7 @@ class ReplicationClient {
   base::Result<SlotInfo> InspectSlot();
   // Creates the slot when missing and returns where streaming starts without a checkpoint:
   // the slot's confirmed_flush_lsn (start=slot) or, for start=now and an existing slot, the
-  // current WAL end after advancing the slot there.
+  // current WAL insert position (the server skips what committed before it).
   base::Result<model::Lsn> ResolveStart();
   // For resuming at a checkpoint: FailedPrecondition when the slot is gone (its WAL is lost).
   base::Status CheckSlotFor(model::Lsn checkpoint);
@@ -68,6 +68,9 @@ class ReplicationClient {
 
   void Close();
   const std::string& system_id() const { return system_id_; }
+  // The slot's confirmed_flush_lsn as last seen by ResolveStart/CheckSlotFor (for a slot just
+  // created: its consistent point). Status updates send this until something is acknowledged.
+  model::Lsn slot_confirmed() const { return slot_confirmed_; }
   const PgSourceConfig& config() const { return config_; }
 
  private:
@@ -80,6 +83,7 @@ class ReplicationClient {
   std::unique_ptr<PgConnection> repl_;
   std::string system_id_;
   bool streaming_ = false;
+  model::Lsn slot_confirmed_;
 };
 
 }  // namespace sluice::source::postgres
