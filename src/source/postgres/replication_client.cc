@@ -134,6 +134,19 @@ base::Status ReplicationClient::EnsurePublication(bool create) {
     table_list +=
         (table_list.empty() ? "" : ", ") + sql_->Ident(t.schema) + "." + sql_->Ident(t.table);
   }
+  for (const auto& t : config_.tables) {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgRows exists,
+        sql_->Query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                    "c.relnamespace WHERE n.nspname = " +
+                    sql_->Literal(t.schema) + " AND c.relname = " + sql_->Literal(t.table)));
+    if (exists.rows.empty()) {
+      return base::FailedPrecondition(
+          "table {} (option tables) does not exist in database {} on {}; fix the tables= option "
+          "of the source URI or create the table",
+          t.ToString(), config_.database, config_.Endpoint());
+    }
+  }
   if (r.rows.empty()) {
     if (config_.tables.empty()) {
       return base::FailedPrecondition(
@@ -189,7 +202,6 @@ base::Status ReplicationClient::CheckCanCreatePublication(const std::string& cre
         sql_->Query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c JOIN "
                     "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " +
                     sql_->Literal(t.schema) + " AND c.relname = " + sql_->Literal(t.table)));
-    if (r.rows.empty()) return fix(fmt::format("table {} does not exist", t.ToString()));
     if (r.rows[0][0].value_or("f") != "t") {
       return fix(fmt::format("user {} does not own table {}", config_.user, t.ToString()));
     }

@@ -145,6 +145,19 @@ TEST_F(PgSourceIt, MissingPublicationWithoutTablesNamesBothFixes) {
   EXPECT_NE(st.message().find("FOR ALL TABLES"), std::string::npos) << st.message();
 }
 
+TEST_F(PgSourceIt, UnknownTableInTablesOption) {
+  PgSourceConfig c = WithTable();
+  c.tables.push_back({name_, "nope"});
+  PgSource s(c);
+  auto st = s.Open({});
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("table " + name_ + ".nope (option tables) does not exist"),
+            std::string::npos)
+      << st.message();
+  ReplicationClient check(c);
+  EXPECT_EQ(check.Check().code(), base::Code::kFailedPrecondition);
+}
+
 TEST_F(PgSourceIt, TableMissingFromAnExistingPublication) {
   Exec("CREATE TABLE " + name_ + ".other (id int PRIMARY KEY)");
   Exec("CREATE PUBLICATION " + name_ + " FOR TABLE " + name_ + ".other");
