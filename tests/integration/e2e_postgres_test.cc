@@ -382,5 +382,53 @@ TEST(PostgresToKafka, RestartResumesWithoutLoss) {
   Cleanup(*conn, name, schema);
 }
 
+// The server path: CheckChangefeed creates nothing; ResolveStartPosition (changefeed create)
+// creates the slot, so rows written between create and the first run are delivered.
+TEST(PostgresToKafka, CheckThenResolveStartPinsTheSlot) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string schema = "e2e_pgs_" + suffix;
+  const std::string name = "e2e_pgs_" + suffix;
+  auto conn = Connect();
+  Cleanup(*conn, name, schema);
+  Exec(*conn, "CREATE SCHEMA " + schema);
+  Exec(*conn, "CREATE TABLE " + schema + ".r (id int PRIMARY KEY)");
+  pipeline::ChangefeedConfig config;
+  config.id = "pgstart-" + suffix;
+  config.source_uri = SourceUri(name, schema + ".r");
+  config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + name +
+                    "?protocol=canal-json&partition-num=1";
+  auto checked = pipeline::CheckChangefeed(config);
+  ASSERT_TRUE(checked.ok()) << checked.message();
+  EXPECT_FALSE(ConfirmedFlush(*conn, name).has_value());  // check created no slot
+  auto start = pipeline::ResolveStartPosition(config);
+  ASSERT_TRUE(start.ok()) << start.status().message();
+  ASSERT_TRUE(start->lsn.has_value());
+  EXPECT_EQ(ConfirmedFlush(*conn, name), start->lsn);
+  Exec(*conn, "INSERT INTO " + schema + ".r VALUES (1)");  // before the changefeed runs
+  auto built = pipeline::BuildChangefeed(config);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  built->options.start = *start;
+  pipeline::FileCheckpointStore store(::testing::TempDir() + "/pgstart-state-" + suffix);
+  pipeline::Changefeed feed(built->options, built->factory, &store);
+  std::atomic<bool> stop{false};
+  base::Status result;
+  std::thread runner([&] { result = feed.Run(&stop); });
+  Exec(*conn, "INSERT INTO " + schema + ".r VALUES (2)");
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (feed.stats().rows.load() < 2 && std::chrono::steady_clock::now() < until &&
+         feed.state() != pipeline::ChangefeedState::kFailed) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop = true;
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.message();
+  EXPECT_EQ(feed.stats().rows.load(), 2u) << feed.last_error();
+  auto msgs = ReadTopic(name);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(ToRow(*msgs[0].data)["id"], "1");
+  EXPECT_EQ(ToRow(*msgs[1].data)["id"], "2");
+  Cleanup(*conn, name, schema);
+}
+
 }  // namespace
 }  // namespace sluice
