@@ -221,6 +221,36 @@ TEST_F(PgSourceIt, SlotOnlyAdvancesThroughAcknowledge) {
   EXPECT_EQ(replay[1].position.lsn, events[3].position.lsn);
 }
 
+TEST_F(PgSourceIt, IdleSlotAdvancesThroughHeartbeats) {
+  PgSource s(WithTable());
+  ASSERT_TRUE(s.Open({}).ok());
+  // WAL the publication does not cover: pgoutput skips the empty transaction, keepalives
+  // report the server's WAL end instead.
+  Exec("CREATE TABLE " + name_ + ".unpublished (id int)");
+  Exec("INSERT INTO " + name_ + ".unpublished VALUES (1)");
+  std::optional<model::Lsn> beat;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!beat && std::chrono::steady_clock::now() < until) {
+    std::vector<model::ChangeEvent> out;
+    ASSERT_TRUE(s.Read(&out, 100, std::chrono::milliseconds(200)).ok());
+    for (const auto& e : out) {
+      EXPECT_NE(e.kind, Kind::kRow);
+      if (e.kind == Kind::kHeartbeat) beat = e.position.lsn;
+    }
+  }
+  ASSERT_TRUE(beat.has_value()) << "no keepalive heartbeat within 20 s";
+  EXPECT_GT(*beat, s.start_lsn());
+  model::SourcePosition cp;
+  cp.lsn = beat;
+  s.Acknowledge(cp);
+  until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::vector<model::ChangeEvent> out;
+  while (*Confirmed() != *beat && std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE(s.Read(&out, 100, std::chrono::milliseconds(100)).ok());
+  }
+  EXPECT_EQ(*Confirmed(), *beat);
+}
+
 TEST_F(PgSourceIt, StartNowSkipsWhatTheSlotHolds) {
   {
     PgSource s(WithTable());
