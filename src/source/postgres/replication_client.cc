@@ -287,7 +287,8 @@ base::Status ReplicationClient::CheckSlotFor(model::Lsn checkpoint) {
   return base::Status::Ok();
 }
 
-base::Status ReplicationClient::StartStreaming(model::Lsn from, std::string_view extra_options) {
+base::Status ReplicationClient::StartStreaming(model::Lsn from, std::string_view extra_options,
+                                               int proto_version) {
   std::string pubs = "\"";
   for (char c : config_.publication) {
     if (c == '"') pubs.push_back('"');
@@ -295,8 +296,8 @@ base::Status ReplicationClient::StartStreaming(model::Lsn from, std::string_view
   }
   pubs += "\"";
   std::string sql = fmt::format(
-      "START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names {}{})",
-      config_.slot, from.ToString(), repl_->Literal(pubs), extra_options);
+      "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names {}{})",
+      config_.slot, from.ToString(), proto_version, repl_->Literal(pubs), extra_options);
   PGresult* res = PQexec(repl_->raw(), sql.c_str());
   if (PQresultStatus(res) != PGRES_COPY_BOTH) {
     base::Status err = repl_->ResultError(res, "START_REPLICATION");

@@ -54,8 +54,10 @@ class ReplicationClient {
   base::Status CheckSlotFor(model::Lsn checkpoint);
 
   // START_REPLICATION SLOT <slot> LOGICAL <from> (proto_version '1', publication_names ...).
-  // `extra_options` is appended to the option list (fixture capture: ", messages 'true'").
-  base::Status StartStreaming(model::Lsn from, std::string_view extra_options = "");
+  // `proto_version` and `extra_options` (appended to the option list, e.g. ", messages 'true'")
+  // are for fixture capture; the source streams protocol 1 without extras.
+  base::Status StartStreaming(model::Lsn from, std::string_view extra_options = "",
+                              int proto_version = 1);
   // Waits until `deadline` for the next CopyData message; *got=false when none arrived.
   // Unavailable when the stream ends or the connection drops.
   base::Status Fetch(std::chrono::steady_clock::time_point deadline, std::string* message,
@@ -67,6 +69,9 @@ class ReplicationClient {
   base::Result<std::vector<std::string>> PrimaryKey(uint32_t oid);
 
   void Close();
+  // Runs a statement on the replication connection before streaming (fixture capture:
+  // SET logical_decoding_work_mem).
+  base::Status ExecOnReplicationConnection(const std::string& sql) { return repl_->Exec(sql); }
   const std::string& system_id() const { return system_id_; }
   // The slot's confirmed_flush_lsn as last seen by ResolveStart/CheckSlotFor (for a slot just
   // created: its consistent point). Status updates send this until something is acknowledged.

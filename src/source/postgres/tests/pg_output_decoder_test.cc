@@ -45,9 +45,10 @@ struct Decoded {
   PgOutputDecoder decoder;
 };
 
-void DecodeFixture(Decoded* d, KeyLookup lookup = nullptr) {
+void DecodeFixture(Decoded* d, KeyLookup lookup = nullptr,
+                   const std::string& file = "pgoutput_v1.bin") {
   d->decoder = PgOutputDecoder(std::move(lookup));
-  for (const auto& m : ReadFixture("pgoutput_v1.bin")) {
+  for (const auto& m : ReadFixture(file)) {
     if (m[0] == 'w') {
       std::string payload = m.substr(25);
       if (payload[0] == 'C') d->commit_end_lsns.push_back(BE64(payload, 10));
@@ -295,6 +296,64 @@ TEST(PgOutputDecoder, CommitTsIsStrictlyIncreasingAndStable) {
     EXPECT_EQ(a.events[i].txn.commit_ts, b.events[i].txn.commit_ts);
     EXPECT_GT(a.events[i].txn.commit_time_ms, 1'700'000'000'000u);
   }
+}
+
+// A real protocol-2 stream (fixtures/pgoutput_stream.bin): an aborted streamed transaction,
+// then a committed one whose rolled-back savepoint arrives as a subtransaction Stream Abort.
+TEST(PgOutputDecoder, RealStreamedTransactionsKeepOnlyCommittedWork) {
+  Decoded d;
+  DecodeFixture(&d, nullptr, "pgoutput_stream.bin");
+  std::vector<int64_t> ids;
+  size_t commits = 0, heartbeats = 0;
+  for (const auto& e : d.events) {
+    if (e.kind == Kind::kRow) {
+      EXPECT_EQ(e.row.op, RowOp::kInsert);
+      ids.push_back(e.row.after[0].as_int());
+    }
+    if (e.kind == Kind::kCommit) ++commits;
+    if (e.kind == Kind::kHeartbeat) ++heartbeats;
+  }
+  EXPECT_EQ(commits, 1u);
+  ASSERT_EQ(ids.size(), 1001u);
+  for (int64_t i = 0; i < 1000; ++i) ASSERT_EQ(ids[static_cast<size_t>(i)], i + 1);
+  EXPECT_EQ(ids.back(), 99999);
+  EXPECT_EQ(d.events.back().kind, Kind::kCommit);
+  EXPECT_EQ(d.events.back().position.lsn->value, d.decoder.committed().value);
+  EXPECT_FALSE(d.decoder.in_transaction());
+}
+
+// A real binary-format stream (fixtures/pgoutput_binary.bin, binary 'true').
+TEST(PgOutputDecoder, RealBinaryValuesDecode) {
+  Decoded d;
+  DecodeFixture(&d, nullptr, "pgoutput_binary.bin");
+  auto rows = Rows(d);
+  ASSERT_EQ(rows.size(), 1u);
+  const ChangeEvent& e = *rows[0];
+  EXPECT_EQ(After(e, "id"), Value::Int(-42));
+  EXPECT_EQ(After(e, "i2"), Value::Int(-32768));
+  EXPECT_EQ(After(e, "i4"), Value::Int(2147483647));
+  EXPECT_EQ(After(e, "o"), Value::UInt(4294967295u));
+  EXPECT_EQ(After(e, "bo"), Value::Int(1));
+  EXPECT_EQ(After(e, "n1"), Value::Decimal("-12345678901234567890.000123"));
+  EXPECT_EQ(After(e, "n2"), Value::Decimal("3.1400"));
+  EXPECT_EQ(After(e, "n3"), Value::Decimal("0.00001"));
+  EXPECT_EQ(After(e, "n4"), Value::Decimal("NaN"));
+  EXPECT_EQ(After(e, "f4"), Value::Float(1.5f));
+  EXPECT_EQ(After(e, "f8"), Value::Double(-2.25));
+  EXPECT_EQ(After(e, "t"), Value::String("héllo"));
+  EXPECT_EQ(After(e, "vc"), Value::String("vc"));
+  EXPECT_EQ(After(e, "c"), Value::String("ab "));
+  EXPECT_EQ(After(e, "by"), Value::String(std::string("\x00\xff", 2)));
+  model::Temporal d1{1999, 12, 31};
+  EXPECT_EQ(After(e, "d"), Value::Date(d1));
+  model::Temporal tm{0, 0, 0, 23, 59, 59, 999999};
+  EXPECT_EQ(After(e, "tm"), Value::Time(tm));
+  model::Temporal ts{2000, 1, 1, 0, 0, 1, 500000};
+  EXPECT_EQ(After(e, "ts"), Value::DateTime(ts));
+  EXPECT_EQ(After(e, "tz"), Value::Timestamp(1709200800, 0));  // 2024-02-29 10:00:00 UTC
+  EXPECT_EQ(After(e, "u"), Value::String("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+  EXPECT_EQ(After(e, "j"), Value::String("{\"a\": 1}"));
+  EXPECT_EQ(After(e, "jb"), Value::String("{\"b\": [true, null]}"));
 }
 
 // ---- hand-built messages ----
