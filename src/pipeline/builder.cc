@@ -1,5 +1,7 @@
 #include "pipeline/builder.h"
 
+#include <optional>
+
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
 #include "base/logging.h"
@@ -10,6 +12,9 @@
 #include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/source_config.h"
+#include "source/postgres/pg_source.h"
+#include "source/postgres/replication_client.h"
+#include "source/postgres/source_config.h"
 
 namespace sluice::pipeline {
 
@@ -17,6 +22,7 @@ namespace {
 
 struct Parsed {
   source::mysql::MySqlSourceConfig source;
+  std::optional<source::postgres::PgSourceConfig> pg;  // set for postgres:// sources
   sink::kafka::KafkaSinkOptions sink;
   codec::canal_json::CanalJsonOptions canal;
   dispatch::TableFilter filter;
@@ -33,9 +39,16 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
     return base::InvalidArgument(
         "no sink given; pass --sink 'kafka://host:9092/topic?protocol=canal-json'");
   }
-  auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
-  if (!src.ok()) return src.status().WithContext("source URI");
-  p.source = std::move(src).value();
+  if (source::postgres::IsPgSourceUri(config.source_uri)) {
+    auto pg = source::postgres::ParsePgSourceUri(config.source_uri,
+                                                 source::postgres::DefaultSlotName(config.id));
+    if (!pg.ok()) return pg.status().WithContext("source URI");
+    p.pg = std::move(pg).value();
+  } else {
+    auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
+    if (!src.ok()) return src.status().WithContext("source URI");
+    p.source = std::move(src).value();
+  }
   auto snk = sink::kafka::ParseKafkaSinkUri(config.sink_uri);
   if (!snk.ok()) return snk.status();
   p.sink = std::move(snk).value();
@@ -72,7 +85,11 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
       -> base::Result<ChangefeedParts> {
     ChangefeedParts parts;
-    parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    if (shared->pg) {
+      parts.source = std::make_unique<source::postgres::PgSource>(*shared->pg);
+    } else {
+      parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    }
     auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
     codec::canal_json::CanalJsonEncoder* enc = encoder.get();
     parts.encoder = std::move(encoder);
@@ -96,6 +113,18 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
 }
 
 base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig& config) {
+  if (source::postgres::IsPgSourceUri(config.source_uri)) {
+    // Creates the slot when missing, so the WAL after this point is kept for the changefeed.
+    auto pg = source::postgres::ParsePgSourceUri(config.source_uri,
+                                                 source::postgres::DefaultSlotName(config.id));
+    if (!pg.ok()) return pg.status().WithContext("source URI");
+    source::postgres::ReplicationClient client(*pg);
+    SLUICE_RETURN_IF_ERROR(client.Connect());
+    SLUICE_ASSIGN_OR_RETURN(model::Lsn lsn, client.ResolveStart());
+    model::SourcePosition pos;
+    pos.lsn = lsn;
+    return pos;
+  }
   auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
   if (!src.ok()) return src.status().WithContext("source URI");
   source::mysql::BinlogClient client(*src);
@@ -107,7 +136,11 @@ base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig&
 
 base::Status CheckChangefeed(const ChangefeedConfig& config) {
   SLUICE_ASSIGN_OR_RETURN(Parsed parsed, Parse(config));
-  {
+  if (parsed.pg) {
+    // Settings, privileges, publication and slot, each failure naming its fix; creates nothing.
+    source::postgres::ReplicationClient client(*parsed.pg);
+    SLUICE_RETURN_IF_ERROR(client.Check());
+  } else {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
