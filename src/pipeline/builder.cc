@@ -10,6 +10,7 @@
 #include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/source_config.h"
+#include "source/kafka/kafka_source.h"
 
 namespace sluice::pipeline {
 
@@ -17,6 +18,9 @@ namespace {
 
 struct Parsed {
   source::mysql::MySqlSourceConfig source;
+  // Set for kafka:// sources (then `source` is unused). Its ignore_write_errors is meant for
+  // database row sinks (docs/kafka-source.md).
+  std::optional<source::kafka::KafkaSourceOptions> kafka_source;
   sink::kafka::KafkaSinkOptions sink;
   codec::canal_json::CanalJsonOptions canal;
   dispatch::TableFilter filter;
@@ -33,9 +37,15 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
     return base::InvalidArgument(
         "no sink given; pass --sink 'kafka://host:9092/topic?protocol=canal-json'");
   }
-  auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
-  if (!src.ok()) return src.status().WithContext("source URI");
-  p.source = std::move(src).value();
+  if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
+    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
+    if (!ks.ok()) return ks.status();
+    p.kafka_source = std::move(ks).value();
+  } else {
+    auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
+    if (!src.ok()) return src.status().WithContext("source URI");
+    p.source = std::move(src).value();
+  }
   auto snk = sink::kafka::ParseKafkaSinkUri(config.sink_uri);
   if (!snk.ok()) return snk.status();
   p.sink = std::move(snk).value();
@@ -72,7 +82,11 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
       -> base::Result<ChangefeedParts> {
     ChangefeedParts parts;
-    parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    if (shared->kafka_source) {
+      parts.source = std::make_unique<source::kafka::KafkaSource>(*shared->kafka_source);
+    } else {
+      parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    }
     auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
     codec::canal_json::CanalJsonEncoder* enc = encoder.get();
     parts.encoder = std::move(encoder);
@@ -96,6 +110,12 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
 }
 
 base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig& config) {
+  if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
+    // Kafka resumes from the consumer group's committed offsets (else start=earliest|latest).
+    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
+    if (!ks.ok()) return ks.status();
+    return model::SourcePosition();
+  }
   auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
   if (!src.ok()) return src.status().WithContext("source URI");
   source::mysql::BinlogClient client(*src);
@@ -107,7 +127,9 @@ base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig&
 
 base::Status CheckChangefeed(const ChangefeedConfig& config) {
   SLUICE_ASSIGN_OR_RETURN(Parsed parsed, Parse(config));
-  {
+  if (parsed.kafka_source) {
+    SLUICE_RETURN_IF_ERROR(source::kafka::KafkaSource::Check(*parsed.kafka_source));
+  } else {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();

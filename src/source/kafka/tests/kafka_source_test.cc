@@ -12,9 +12,12 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include "codec/canal_json/canal_json_decoder.h"
+#include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
 #include "sink/kafka/kafka_sink.h"
+#include "sink/kafka/topic_reader.h"
 #include "test_env.h"
 
 namespace sluice::source::kafka {
@@ -278,6 +281,59 @@ TEST(KafkaSourceIT, OffsetsAreCommittedOnlyAfterTheCheckpoint) {
   RunChangefeed(opts, &store, /*commit=*/true, 1, 4, topic);
   EXPECT_EQ(RecordingRowSink::Ids(), (std::vector<int64_t>{4}));
   EXPECT_EQ(CommittedOffset(group, topic), 4);
+  std::filesystem::remove_all(dir);
+}
+
+// The builder wires kafka:// sources: a Kafka -> Kafka relay re-encodes plain JSON rows as
+// canal-json with the table and key taken from the topic and the message key.
+TEST(KafkaSourceIT, BuilderRunsAKafkaSourceChangefeed) {
+  std::string db = Unique("ks_relay");
+  std::string in = db + ".items";
+  std::string out = Unique("ks_relay_out");
+  ProduceAll(in, {{R"({"id":1})", R"({"id":1,"name":"a"})"}});
+  pipeline::ChangefeedConfig cfg;
+  cfg.id = "relay";
+  cfg.source_uri = fmt::format("kafka://{}/?topics={}&group-id={}", Bootstrap(), in, db);
+  cfg.sink_uri = fmt::format("kafka://{}/{}?protocol=canal-json&partition-num=1", Bootstrap(), out);
+  auto start = pipeline::ResolveStartPosition(cfg);
+  ASSERT_TRUE(start.ok()) << start.status().message();
+  EXPECT_TRUE(start->empty());
+  auto built = pipeline::BuildChangefeed(cfg);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  auto dir = std::filesystem::temp_directory_path() / Unique("ks_store");
+  std::filesystem::create_directories(dir);
+  pipeline::FileCheckpointStore store(dir.string());
+  pipeline::Changefeed cf(built->options, built->factory, &store);
+  std::atomic<bool> stop{false};
+  base::Status result;
+  std::thread t([&] { result = cf.Run(&stop); });
+  auto reader = sink::kafka::TopicReader::Create(Bootstrap());
+  ASSERT_TRUE(reader.ok());
+  std::vector<sink::kafka::ConsumedMessage> msgs;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (msgs.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(300ms);
+    auto r = (*reader)->ReadAll(out, {.timeout = 5s});
+    if (r.ok()) msgs = *r;
+  }
+  // Wait for the checkpoint to reach the group.
+  while (CommittedOffset(db, in) != 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+  }
+  stop = true;
+  t.join();
+  EXPECT_TRUE(result.ok()) << result.message();
+  ASSERT_EQ(msgs.size(), 1u);
+  auto m = codec::canal_json::DecodeCanalJson(msgs[0].value);
+  ASSERT_TRUE(m.ok()) << msgs[0].value;
+  EXPECT_EQ(m->database, db);
+  EXPECT_EQ(m->table, "items");
+  EXPECT_EQ(m->type, "INSERT");
+  ASSERT_TRUE(m->pk_names.has_value());
+  EXPECT_EQ(*m->pk_names, std::vector<std::string>{"id"});
+  ASSERT_TRUE(m->data.has_value());
+  EXPECT_EQ(*codec::canal_json::FindColumn(*m->data, "name"), std::optional<std::string>("a"));
+  EXPECT_EQ(CommittedOffset(db, in), 1);
   std::filesystem::remove_all(dir);
 }
 
