@@ -209,7 +209,7 @@ const std::vector<Spec>& Specs() {
          }
          return base::Status::Ok();
        }},
-      {"session-timeout", "45s",
+      {"session-timeout", "45000",
        "Consumer group session timeout in milliseconds (6000..300000): how long the broker "
        "waits for a silent consumer before giving its partitions to another member.",
        [](KafkaSourceOptions& o, const std::string& v) -> base::Status {
