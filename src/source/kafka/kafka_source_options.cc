@@ -141,8 +141,9 @@ const std::vector<Spec>& Specs() {
        }},
       {"ignore-write-errors", "false",
        "Database sinks: when writing a row fails (constraint violation, type mismatch), log "
-       "it and go on instead of stopping; the message's offset is still committed. DATA-LOSS "
-       "RISK: the failed rows are never written and will not be re-read.",
+       "it and go on instead of stopping; the message's offset is still committed. The same as "
+       "the database sink URI's ignore-write-errors (either one turns it on). DATA-LOSS RISK: "
+       "the failed rows are never written and will not be re-read.",
        [](KafkaSourceOptions& o, const std::string& v) -> base::Status {
          if (!ParseBool(v, &o.ignore_write_errors)) {
            return Bad("ignore-write-errors", v, "use true or false");

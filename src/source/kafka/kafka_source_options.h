@@ -40,7 +40,8 @@ struct KafkaSourceOptions {
   std::string group_id;
   Format format = Format::kJson;
   bool ignore_non_json = false;
-  // Sink-side behaviour plumbed through the source URI: database sinks skip (and log) a row
+  // Sink-side behaviour plumbed through the source URI (same as the database sink URI's
+  // ignore-write-errors; the builder ORs both): database sinks skip (and log) a row
   // whose write fails instead of stopping; the row's offset is still committed. DATA-LOSS
   // RISK: such rows are never written. See docs/kafka-source.md.
   bool ignore_write_errors = false;
