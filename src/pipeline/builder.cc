@@ -7,10 +7,10 @@
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
+#include "source/kafka/kafka_source.h"
 #include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/source_config.h"
-#include "source/kafka/kafka_source.h"
 
 namespace sluice::pipeline {
 
