@@ -9,6 +9,7 @@
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
+#include "source/kafka/kafka_source.h"
 #include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/source_config.h"
@@ -23,6 +24,9 @@ namespace {
 struct Parsed {
   source::mysql::MySqlSourceConfig source;
   std::optional<source::postgres::PgSourceConfig> pg;  // set for postgres:// sources
+  // Set for kafka:// sources (then `source` is unused). Its ignore_write_errors is meant for
+  // database row sinks (docs/kafka-source.md).
+  std::optional<source::kafka::KafkaSourceOptions> kafka_source;
   sink::kafka::KafkaSinkOptions sink;
   codec::canal_json::CanalJsonOptions canal;
   dispatch::TableFilter filter;
@@ -44,6 +48,10 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
                                                  source::postgres::DefaultSlotName(config.id));
     if (!pg.ok()) return pg.status().WithContext("source URI");
     p.pg = std::move(pg).value();
+  } else if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
+    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
+    if (!ks.ok()) return ks.status();
+    p.kafka_source = std::move(ks).value();
   } else {
     auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
     if (!src.ok()) return src.status().WithContext("source URI");
@@ -87,6 +95,8 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
     ChangefeedParts parts;
     if (shared->pg) {
       parts.source = std::make_unique<source::postgres::PgSource>(*shared->pg);
+    } else if (shared->kafka_source) {
+      parts.source = std::make_unique<source::kafka::KafkaSource>(*shared->kafka_source);
     } else {
       parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
     }
@@ -124,6 +134,11 @@ base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig&
     model::SourcePosition pos;
     pos.lsn = lsn;
     return pos;
+  } else if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
+    // Kafka resumes from the consumer group's committed offsets (else start=earliest|latest).
+    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
+    if (!ks.ok()) return ks.status();
+    return model::SourcePosition();
   }
   auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
   if (!src.ok()) return src.status().WithContext("source URI");
@@ -140,6 +155,8 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     // Settings, privileges, publication and slot, each failure naming its fix; creates nothing.
     source::postgres::ReplicationClient client(*parsed.pg);
     SLUICE_RETURN_IF_ERROR(client.Check());
+  } else if (parsed.kafka_source) {
+    SLUICE_RETURN_IF_ERROR(source::kafka::KafkaSource::Check(*parsed.kafka_source));
   } else {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
