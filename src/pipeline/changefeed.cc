@@ -186,6 +186,10 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
           int32_t p = parts.router->PartitionFor(ev.row, ev.txn, *n);
           result = produce(topic, p, std::move(msg), *open_txn);
           stats_.rows++;
+          msg = codec::Message();
+          if (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
+            result = produce(topic, p, std::move(msg), *open_txn);
+          }
           break;
         }
         case model::ChangeEvent::Kind::kDdl: {
