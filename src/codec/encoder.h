@@ -30,9 +30,10 @@ class Encoder {
   // Watermark/checkpoint message, if the protocol and options produce one. Returns false if
   // this encoder emits no watermarks (then `out` is untouched).
   virtual bool EncodeWatermark(uint64_t commit_ts, Message* out) = 0;
-  // Message to send right after `row`'s own message, to the same topic and partition, if the
-  // protocol wants one (Debezium's tombstone after a delete: same key, null value). Returns
-  // false (and leaves `out` untouched) when there is none.
+  // Messages to send right after `row`'s own message (the last EncodeRow), to the same topic
+  // and partition, if the protocol wants any (Debezium: the tombstone after a delete, same key
+  // and null value; the create after a primary-key change). Called until it returns false
+  // (leaving `out` untouched).
   virtual bool EncodeRowFollowUp(const model::RowChange& row, Message* out) { return false; }
 };
 

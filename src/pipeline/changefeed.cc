@@ -187,8 +187,9 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
           result = produce(topic, p, std::move(msg), *open_txn);
           stats_.rows++;
           msg = codec::Message();
-          if (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
+          while (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
             result = produce(topic, p, std::move(msg), *open_txn);
+            msg = codec::Message();
           }
           break;
         }

@@ -3,7 +3,8 @@
 // gets inserts (min, max, all-NULL, typical), updates and deletes; every Debezium message read
 // back from Kafka is decoded independently of the encoder (base64, two's complement decimals,
 // epoch days/ms/us) and compared column by column with what SELECT returns, for `after` of
-// creates, `before`/`after` of updates, `before` of deletes, and the tombstones that follow them.
+// creates, `before`/`after` of updates, `before` of deletes, the tombstones that follow them,
+// and a primary-key change (delete + tombstone + create).
 // A second test feeds sluice's Debezium and Canal-JSON output of the same table to Flink's own
 // debezium-json and canal-json deserializers (tools/flink-formats, scripts/flink-formats.sh) and
 // compares every RowData with the database.
@@ -364,6 +365,8 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   Exec(*conn, "COMMIT");
   auto s2 = snapshot();
   Exec(*conn, "DELETE FROM " + table + " WHERE id IN (1, 2)");
+  Exec(*conn, "UPDATE " + table + " SET id=10 WHERE id=3");  // a key change: d + tombstone + c
+  auto s3 = snapshot();
   Exec(*conn, "ALTER TABLE " + table + " ADD COLUMN extra INT");
   ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
       << running.feed().last_error();
@@ -374,8 +377,9 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   limits.timeout = std::chrono::seconds(60);
   auto msgs = (*reader)->ReadAll(topic, limits);
   ASSERT_TRUE(msgs.ok()) << msgs.status().message();
-  // 4 creates, 2 updates, 2 deletes each followed by its tombstone, 1 schema change.
-  ASSERT_EQ(msgs->size(), 11u);
+  // 4 creates, 2 updates, 2 deletes each followed by its tombstone, the key change, 1 schema
+  // change.
+  ASSERT_EQ(msgs->size(), 14u);
 
   std::vector<std::string> ops;
   for (size_t i = 0; i < msgs->size(); ++i) {
@@ -409,7 +413,8 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
     EXPECT_EQ(key["schema"]["fields"][0]["field"], "id");
     if (op == "c") {
       EXPECT_TRUE(p["before"].is_null());
-      ExpectImage(p["after"], s1.at(id), cols, "create id=" + std::to_string(id));
+      ExpectImage(p["after"], id == 10 ? s3.at(id) : s1.at(id), cols,
+                  "create id=" + std::to_string(id));
     } else if (op == "u") {
       ExpectImage(p["before"], s1.at(id), cols, "update before id=" + std::to_string(id));
       ExpectImage(p["after"], s2.at(id), cols, "update after id=" + std::to_string(id));
@@ -419,7 +424,7 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
     }
   }
   EXPECT_EQ(ops, (std::vector<std::string>{"c", "c", "c", "c", "u", "u", "d", "tombstone", "d",
-                                           "tombstone", "ddl"}));
+                                           "tombstone", "d", "tombstone", "c", "ddl"}));
   Exec(*conn, "DROP DATABASE " + db);
 }
 

@@ -651,18 +651,44 @@ bool HasKey(const model::TableSchema& table) {
 
 base::Status DebeziumJsonEncoder::EncodeRow(const model::RowChange& row, const model::TxnInfo& txn,
                                             Message* out) {
+  follow_ups_.clear();
+  next_follow_up_ = 0;
   if (!row.table) return base::InvalidArgument("debezium: row change has no table schema");
   const model::TableSchema& table = *row.table;
   const size_t ncols = table.columns.size();
-  const bool is_delete = row.op == RowOp::kDelete;
-  const bool is_update = row.op == RowOp::kUpdate;
   if ((row.op != RowOp::kInsert && row.before.size() != ncols) ||
-      (!is_delete && row.after.size() != ncols)) {
+      (row.op != RowOp::kDelete && row.after.size() != ncols)) {
     return base::InvalidArgument(
         "debezium: row image of {}.{} has {} before / {} after values but the table has {} "
         "columns",
         table.schema, table.table, row.before.size(), row.after.size(), ncols);
   }
+  RowOp op = row.op;
+  if (op == RowOp::kUpdate && HasKey(table)) {
+    // A primary-key change is, as in Debezium (and TiCDC's split), a delete of the old key
+    // (+ tombstone) and a create of the new one.
+    for (size_t k : table.primary_key) {
+      if (!(row.before[k] == row.after[k])) op = RowOp::kDelete;
+    }
+    if (op == RowOp::kDelete) {
+      if (options_.tombstone_on_delete) follow_ups_.push_back(FollowUp::kTombstone);
+      follow_ups_.push_back(FollowUp::kCreate);
+      follow_txn_ = txn;
+    }
+  } else if (op == RowOp::kDelete && HasKey(table) && options_.tombstone_on_delete) {
+    follow_ups_.push_back(FollowUp::kTombstone);
+  }
+  auto st = EncodeChange(row, op, txn, out);
+  if (!st.ok()) follow_ups_.clear();
+  return st;
+}
+
+base::Status DebeziumJsonEncoder::EncodeChange(const model::RowChange& row, RowOp op,
+                                               const model::TxnInfo& txn, Message* out) {
+  const model::TableSchema& table = *row.table;
+  const size_t ncols = table.columns.size();
+  const bool is_delete = op == RowOp::kDelete;
+  const bool is_update = op == RowOp::kUpdate;
   const std::vector<Value>& key_image = is_delete ? row.before : row.after;
   if (HasKey(table)) {
     std::string key;
@@ -759,15 +785,17 @@ base::Status DebeziumJsonEncoder::EncodeRow(const model::RowChange& row, const m
 }
 
 bool DebeziumJsonEncoder::EncodeRowFollowUp(const model::RowChange& row, Message* out) {
-  if (!options_.tombstone_on_delete || row.op != RowOp::kDelete || !row.table) return false;
-  const model::TableSchema& table = *row.table;
-  if (!HasKey(table) || row.before.size() != table.columns.size()) return false;
-  std::string key;
-  if (!WriteKey(table, row.before, options_, &scratch_, &key).ok()) return false;
-  out->key = std::move(key);
-  out->value.clear();
-  out->null_value = true;
-  return true;
+  if (next_follow_up_ >= follow_ups_.size() || !row.table) return false;
+  FollowUp step = follow_ups_[next_follow_up_++];
+  if (step == FollowUp::kTombstone) {
+    std::string key;
+    if (!WriteKey(*row.table, row.before, options_, &scratch_, &key).ok()) return false;
+    out->key = std::move(key);
+    out->value.clear();
+    out->null_value = true;
+    return true;
+  }
+  return EncodeChange(row, RowOp::kInsert, follow_txn_, out).ok();
 }
 
 base::Status DebeziumJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const model::TxnInfo& txn,

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "codec/encoder.h"
 
@@ -61,15 +62,27 @@ class DebeziumJsonEncoder : public Encoder {
   base::Status EncodeDdl(const model::DdlEvent& ddl, const model::TxnInfo& txn,
                          Message* out) override;
   bool EncodeWatermark(uint64_t commit_ts, Message* out) override;
-  // The tombstone after a delete (tombstone_on_delete and a table with a primary key).
+  // The messages after EncodeRow's, one per call: the tombstone after a delete
+  // (tombstone_on_delete and a table with a primary key). An UPDATE that changes the primary
+  // key is encoded by EncodeRow as a delete of the old key, then here its tombstone and a
+  // create ("c") of the new key, as Debezium does.
   bool EncodeRowFollowUp(const model::RowChange& row, Message* out) override;
 
   const DebeziumJsonOptions& options() const { return options_; }
 
  private:
+  enum class FollowUp { kTombstone, kCreate };
+  // Encodes `row` as the event `op` (kInsert uses row.after, kDelete row.before).
+  base::Status EncodeChange(const model::RowChange& row, model::RowOp op, const model::TxnInfo& txn,
+                            Message* out);
+
   DebeziumJsonOptions options_;
   WallClockMs clock_;
   std::string scratch_;
+  // Follow-ups of the last EncodeRow, in order, and the next one to hand out.
+  std::vector<FollowUp> follow_ups_;
+  size_t next_follow_up_ = 0;
+  model::TxnInfo follow_txn_;
 };
 
 // The unscaled value of a decimal text ("-12.345" with scale 3 -> -12345) as Java

@@ -76,19 +76,24 @@ class FakeEncoder : public codec::Encoder {
   base::Status EncodeRow(const model::RowChange& row, const model::TxnInfo&,
                          codec::Message* out) override {
     out->value = std::to_string(row.after[0].as_int());
+    pending_ = 2;
     return base::Status::Ok();
   }
   base::Status EncodeDdl(const model::DdlEvent&, const model::TxnInfo&, codec::Message*) override {
     return base::Status::Ok();
   }
   bool EncodeWatermark(uint64_t, codec::Message*) override { return false; }
-  // With follow_up, every row is followed by a "<value>+" message (like Debezium's tombstone).
+  // With follow_up, every row is followed by "<value>+" and "<value>++" (like Debezium's
+  // tombstone and the create after a key change).
   bool EncodeRowFollowUp(const model::RowChange& row, codec::Message* out) override {
-    if (!follow_up) return false;
-    out->value = std::to_string(row.after[0].as_int()) + "+";
+    if (!follow_up || pending_ == 0) return false;
+    out->value = std::to_string(row.after[0].as_int()) + std::string(3 - pending_--, '+');
     return true;
   }
   bool follow_up = false;
+
+ private:
+  int pending_ = 0;
 };
 
 // Records delivered values; fails every delivery after `fail_after` messages (once).
@@ -223,15 +228,16 @@ TEST(Changefeed, DeliversFilteredRowsAndCheckpointsLastCommit) {
   EXPECT_EQ(cf.state(), ChangefeedState::kStopped);
 }
 
-TEST(Changefeed, FollowUpMessageIsProducedRightAfterItsRow) {
+TEST(Changefeed, FollowUpMessagesAreProducedRightAfterTheirRow) {
   Harness h;
   h.follow_up = true;
   Changefeed cf(Options(), h.Factory(2, 2), &h.store);
   ASSERT_TRUE(cf.Run(&h.stop).ok());
-  EXPECT_EQ(h.delivered, (std::vector<std::string>{"1001", "1001+", "2001", "2001+"}));
+  EXPECT_EQ(h.delivered, (std::vector<std::string>{"1001", "1001+", "1001++", "2001", "2001+",
+                                                   "2001++"}));
   EXPECT_EQ(h.store.saved["cf"].binlog.offset, 200u);
   EXPECT_EQ(cf.stats().rows.load(), 2u);
-  EXPECT_EQ(cf.stats().messages.load(), 4u);
+  EXPECT_EQ(cf.stats().messages.load(), 6u);
 }
 
 TEST(Changefeed, RetriesFromCheckpointWithoutLosingRows) {

@@ -357,6 +357,53 @@ TEST(DebeziumJsonEncoder, DeleteIsFollowedByATombstoneWithTheSameKey) {
   EXPECT_FALSE(enc2.EncodeRowFollowUp(row, &tomb));
 }
 
+TEST(DebeziumJsonEncoder, PrimaryKeyChangeIsDeleteTombstoneCreate) {
+  auto table = EveryTypeTable();
+  auto after = TypicalRow(5);
+  after[1] = Value::Int(42);
+  model::RowChange row{RowOp::kUpdate, table, TypicalRow(4), after};
+  auto enc = Encoder();
+  Message msg;
+  ASSERT_TRUE(enc.EncodeRow(row, Txn(), &msg).ok());
+  json p = Parse(msg.value)["payload"];
+  EXPECT_EQ(p["op"], "d");
+  EXPECT_EQ(p["before"]["id"], 4);
+  EXPECT_TRUE(p["after"].is_null());
+  EXPECT_EQ(Parse(*msg.key)["payload"]["id"], 4);
+
+  Message tomb;
+  ASSERT_TRUE(enc.EncodeRowFollowUp(row, &tomb));
+  EXPECT_TRUE(tomb.null_value);
+  EXPECT_EQ(*tomb.key, *msg.key);
+
+  Message create;
+  ASSERT_TRUE(enc.EncodeRowFollowUp(row, &create));
+  p = Parse(create.value)["payload"];
+  EXPECT_EQ(p["op"], "c");
+  EXPECT_TRUE(p["before"].is_null());
+  EXPECT_EQ(p["after"]["id"], 5);
+  EXPECT_EQ(p["after"]["c_tinyint"], 42);
+  EXPECT_EQ(p["source"]["gtid"], "0-11-27");
+  EXPECT_EQ(Parse(*create.key)["payload"]["id"], 5);
+  EXPECT_FALSE(create.null_value);
+  EXPECT_FALSE(enc.EncodeRowFollowUp(row, &create));
+
+  DebeziumJsonOptions o;
+  o.tombstone_on_delete = false;
+  auto enc2 = Encoder(o);
+  ASSERT_TRUE(enc2.EncodeRow(row, Txn(), &msg).ok());
+  EXPECT_EQ(Parse(msg.value)["payload"]["op"], "d");
+  ASSERT_TRUE(enc2.EncodeRowFollowUp(row, &create));
+  EXPECT_EQ(Parse(create.value)["payload"]["op"], "c");
+  EXPECT_FALSE(enc2.EncodeRowFollowUp(row, &create));
+
+  // An update that keeps the key has no follow-up.
+  model::RowChange same{RowOp::kUpdate, table, TypicalRow(4), TypicalRow(4)};
+  ASSERT_TRUE(enc.EncodeRow(same, Txn(), &msg).ok());
+  EXPECT_EQ(Parse(msg.value)["payload"]["op"], "u");
+  EXPECT_FALSE(enc.EncodeRowFollowUp(same, &create));
+}
+
 TEST(DebeziumJsonEncoder, TableWithoutPrimaryKeyHasNullKeyAndNoTombstone) {
   auto table = EveryTypeTable();
   table->primary_key.clear();
