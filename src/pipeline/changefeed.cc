@@ -189,6 +189,11 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
           int32_t p = parts.router->PartitionFor(ev.row, ev.txn, *n);
           result = produce(topic, p, std::move(msg), open_txn);
           stats_.rows++;
+          msg = codec::Message();
+          while (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
+            result = produce(topic, p, std::move(msg), *open_txn);
+            msg = codec::Message();
+          }
           break;
         }
         case model::ChangeEvent::Kind::kDdl: {
