@@ -15,6 +15,8 @@ namespace sluice::codec {
 struct Message {
   std::optional<std::string> key;  // nullopt = null key
   std::string value;
+  // A null Kafka value (tombstone), e.g. an Avro DELETE; `value` is then ignored.
+  bool null_value = false;
 };
 
 class Encoder {
@@ -28,6 +30,8 @@ class Encoder {
   // Watermark/checkpoint message, if the protocol and options produce one. Returns false if
   // this encoder emits no watermarks (then `out` is untouched).
   virtual bool EncodeWatermark(uint64_t commit_ts, Message* out) = 0;
+  // False if this protocol sends no DDL messages (Avro): the pipeline then skips EncodeDdl.
+  virtual bool EncodesDdl() const { return true; }
 };
 
 }  // namespace sluice::codec

@@ -195,7 +195,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             tracker->AddMessages(*open_txn);
             result = row_sink->ApplyDdl(ev.ddl, ev.txn, *open_txn);
             stats_.ddls++;
-          } else if (wanted) {
+          } else if (wanted && parts.encoder->EncodesDdl()) {
             msg = codec::Message();
             result = parts.encoder->EncodeDdl(ev.ddl, ev.txn, &msg);
             if (!result.ok()) break;
