@@ -1,10 +1,10 @@
 #include "pipeline/builder.h"
 
-#include "base/logging.h"
 #include "codec/avro/avro_encoder.h"
 #include "codec/avro/http_schema_registry_client.h"
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
+#include "base/logging.h"
 #include "pipeline/large_message.h"
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
@@ -28,7 +28,8 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   Parsed p;
   SLUICE_RETURN_IF_ERROR(ValidateChangefeedId(config.id));
   if (config.source_uri.empty()) {
-    return base::InvalidArgument("no source given; pass --source mysql://user:password@host:3306/");
+    return base::InvalidArgument(
+        "no source given; pass --source mysql://user:password@host:3306/");
   }
   if (config.sink_uri.empty()) {
     return base::InvalidArgument(
@@ -99,10 +100,12 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   built.options.id = config.id;
   built.options.filter = parsed.filter;
   built.options.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
+  built.options.split_primary_key_updates =
+      parsed.sink.protocol == sink::kafka::Protocol::kAvro;  // ticdc.md §4.6
   auto shared = std::make_shared<Parsed>(std::move(parsed));
   auto dispatchers = config.dispatchers;
-  built.factory = [shared,
-                   dispatchers](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
+  built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
+      -> base::Result<ChangefeedParts> {
     ChangefeedParts parts;
     parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
     codec::canal_json::CanalJsonEncoder* enc = nullptr;  // canal-json only (large messages)
@@ -121,12 +124,11 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
     parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
                             LargeMessageHandler::Create(shared->sink));
-    if (enc)
-      parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
-                                                 const model::TxnInfo& txn,
-                                                 const std::string& topic, codec::Message* msg) {
-        return large->Handle(*enc, row, txn, topic, raw->effective_max_message_bytes(topic), msg);
-      };
+    if (enc) parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
+                                               const model::TxnInfo& txn, const std::string& topic,
+                                               codec::Message* msg) {
+      return large->Handle(*enc, row, txn, topic, raw->effective_max_message_bytes(topic), msg);
+    };
     parts.sink = std::move(sink);
     return parts;
   };
@@ -167,8 +169,8 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     return base::FailedPrecondition("sink: {} of {} Kafka checks failed: {}", n_failed,
                                     checks.size(), failed);
   }
-  SLUICE_ASSIGN_OR_RETURN(
-      auto sink, sink::kafka::KafkaSink::Create(parsed.sink, [](uint64_t, const base::Status&) {}));
+  SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
+                                         parsed.sink, [](uint64_t, const base::Status&) {}));
   return sink->PrepareTopic(parsed.sink.topic).status();
 }
 

@@ -505,12 +505,14 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
   Exec(*conn, "INSERT INTO " + db + ".t VALUES (2, 'after', 3, 0.01, 77)");
   Exec(*conn, "UPDATE " + db + ".t SET a = 'again' WHERE id = 1");
   Exec(*conn, "DELETE FROM " + db + ".t WHERE id = 2");
+  Exec(*conn, "UPDATE " + db + ".t SET id = 10 WHERE id = 1");  // a primary-key change
   ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
       << running.feed().last_error();
   ASSERT_TRUE(running.Stop().ok());
 
   auto msgs = DecodeTopic(topic, dir, registry.Url("alice:s3cret@"), registry.ca());
-  ASSERT_EQ(msgs.size(), 4u) << "insert, insert, update, delete (no DDL message)";
+  ASSERT_EQ(msgs.size(), 6u)
+      << "insert, insert, update, delete, and the key change as delete + insert (no DDL message)";
   EXPECT_EQ(msgs[0]["value"],
             Json({{"id", 1}, {"a", "before"}, {"u", "18446744073709551615"}, {"d", "-12.50"}}));
   EXPECT_EQ(msgs[1]["value"],
@@ -522,6 +524,14 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
                                     {"c_new", nullptr}}));
   EXPECT_TRUE(msgs[3]["value"].is_null());
   EXPECT_EQ(msgs[3]["key"], Json({{"id", 2}}));
+  EXPECT_EQ(msgs[4]["key"], Json({{"id", 1}}));
+  EXPECT_TRUE(msgs[4]["value"].is_null()) << "the old key of a primary-key change is deleted";
+  EXPECT_EQ(msgs[5]["key"], Json({{"id", 10}}));
+  EXPECT_EQ(msgs[5]["value"], Json({{"id", 10},
+                                    {"a", "again"},
+                                    {"u", "18446744073709551615"},
+                                    {"d", "-12.50"},
+                                    {"c_new", nullptr}}));
   EXPECT_NE(msgs[0]["value_id"], msgs[1]["value_id"]) << "ALTER TABLE -> a new value schema";
   EXPECT_EQ(msgs[1]["value_id"], msgs[2]["value_id"]);
   EXPECT_EQ(msgs[0]["key_id"], msgs[1]["key_id"]) << "the key schema did not change";
