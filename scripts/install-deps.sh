@@ -16,7 +16,7 @@ PACKAGES=(
   # Kafka broker runtime (jars come from Maven Central, see scripts/kafka.sh)
   openjdk-17-jre-headless maven
   # test harness
-  python3 python3-pip python3-venv procps
+  python3 python3-pip python3-venv procps openssl
 )
 
 missing=()

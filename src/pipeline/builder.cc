@@ -169,6 +169,14 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     return base::FailedPrecondition("sink: {} of {} Kafka checks failed: {}", n_failed,
                                     checks.size(), failed);
   }
+  if (parsed.sink.protocol == sink::kafka::Protocol::kAvro) {
+    SLUICE_ASSIGN_OR_RETURN(auto registry,
+                            codec::avro::HttpSchemaRegistryClient::Create(
+                                {.url = parsed.sink.schema_registry,
+                                 .ca_file = parsed.sink.schema_registry_ca, .retries = 1}));
+    SLUICE_RETURN_IF_ERROR(registry->CheckReachable());
+    base::Logger("check")->info("PASS schema registry: {} answers", registry->DisplayUrl());
+  }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));
   return sink->PrepareTopic(parsed.sink.topic).status();

@@ -480,6 +480,9 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
     auto bad = Config("avro-badauth-" + suffix, db, topic,
                       "schema-registry=" + registry.Url("alice:wrongpw@") +
                           "&schema-registry-ca=" + registry.ca());
+    auto check = pipeline::CheckChangefeed(bad);  // `sluice check` sees it too
+    EXPECT_EQ(check.code(), base::Code::kFailedPrecondition) << check.message();
+    EXPECT_EQ(check.message().find("wrongpw"), std::string::npos) << check.message();
     RunningChangefeed running(bad, dir + "/state-bad");
     ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
     Exec(*conn, "INSERT INTO " + db + ".t VALUES (100, 'x', 1, 1)");
@@ -498,6 +501,8 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
                        "avro-decimal-handling-mode=string&avro-bigint-unsigned-handling-mode="
                        "string&schema-registry=" +
                            registry.Url("alice:s3cret@") + "&schema-registry-ca=" + registry.ca());
+  auto check = pipeline::CheckChangefeed(config);
+  EXPECT_TRUE(check.ok()) << check.message();
   RunningChangefeed running(config, dir + "/state");
   ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
   Exec(*conn, "INSERT INTO " + db + ".t VALUES (1, 'before', 18446744073709551615, -12.5)");

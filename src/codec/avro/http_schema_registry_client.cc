@@ -219,4 +219,9 @@ base::Result<std::string> HttpSchemaRegistryClient::SchemaById(int32_t id) {
   return schemas_[id];
 }
 
+base::Status HttpSchemaRegistryClient::CheckReachable() {
+  std::lock_guard lock(mu_);
+  return Send("GET", "/subjects", "", "listing subjects").status();
+}
+
 }  // namespace sluice::codec::avro

@@ -50,6 +50,8 @@ class HttpSchemaRegistryClient : public SchemaRegistryClient {
   base::Result<int32_t> Register(const std::string& subject, const std::string& schema) override;
   base::Result<std::string> SchemaById(int32_t id) override;
   std::string DisplayUrl() const override { return display_url_; }
+  // GET /subjects: OK if the registry answers and accepts the credentials (for `sluice check`).
+  base::Status CheckReachable();
 
   // HTTP requests sent so far (attempts, including retries); for tests.
   uint64_t requests() const { return requests_; }

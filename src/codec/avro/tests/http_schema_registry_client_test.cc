@@ -42,6 +42,10 @@ class FakeRegistry {
         R"(/prefix/schemas/ids/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
           res.set_content(nlohmann::json{{"schema", "\"string\""}}.dump(), "application/json");
         });
+    server_.Get("/prefix/subjects", [this](const httplib::Request&, httplib::Response& res) {
+      res.status = status == 401 ? 401 : 200;
+      res.set_content("[]", "application/json");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -146,6 +150,20 @@ TEST(HttpSchemaRegistryClient, UnreachableRegistryIsUnavailableWithMaskedUrl) {
       << id.status().message();
   EXPECT_EQ(id.status().message().find("hunter2"), std::string::npos);
   EXPECT_EQ((*c)->requests(), 2u);
+}
+
+TEST(HttpSchemaRegistryClient, CheckReachableListsSubjects) {
+  FakeRegistry fake;
+  auto c = HttpSchemaRegistryClient::Create(Fast(fake.Url()));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE((*c)->CheckReachable().ok());
+  fake.status = 401;
+  EXPECT_EQ((*c)->CheckReachable().code(), base::Code::kFailedPrecondition);
+  auto o = Fast("http://127.0.0.1:1");
+  o.retries = 0;
+  auto down = HttpSchemaRegistryClient::Create(o);
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ((*down)->CheckReachable().code(), base::Code::kUnavailable);
 }
 
 TEST(HttpSchemaRegistryClient, BadUrlsAndCaFilesAreRejectedUpFront) {
