@@ -175,12 +175,13 @@ class RunningChangefeed {
 
 pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
                                   const std::string& topic, const std::string& params) {
+  static std::atomic<int> counter{0};  // unique replica server-ids per process
   pipeline::ChangefeedConfig config;
   config.id = id;
   config.source_uri =
       "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
       Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-      "/?start=now&server-id=" + std::to_string(5000 + ::getpid() % 1000 + id.size());
+      "/?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++);
   config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
                     "?protocol=avro&partition-num=1&time-zone=UTC&" + params;
   config.filter_rules = {db + ".*"};
