@@ -51,7 +51,8 @@ def main():
     micro = load(raw, "micro.json")
     if micro:
         res["micro"] = [
-            {"name": b["name"], "ns_per_row": b.get("cpu_time"),
+            {"name": b["name"],
+             "ns_per_row": 1e9 / b["items_per_second"] if b.get("items_per_second") else None,
              "rows_per_s": b.get("items_per_second")}
             for b in micro.get("benchmarks", [])
         ]

@@ -113,8 +113,13 @@ topic.creation.default.partitions=$parts
 PROPS
   log "Debezium: first start (snapshot.mode=no_data) to pin its offset before the backlog"
   "$root/bench/debezium.sh" start "$work/connect" "$cport"
-  sql -e "INSERT INTO bench.probe VALUES ()"
-  "$driver" drain --brokers "$brokers" --topic dbz.bench.probe --expect 1 --timeout 120 >/dev/null
+  # RUNNING comes before the binlog stream is open: probe until Debezium has seen a probe row.
+  for i in $(seq 1 60); do
+    sql -e "INSERT INTO bench.probe VALUES ()"
+    "$driver" drain --brokers "$brokers" --topic dbz.bench.probe --expect 1 --timeout 2 \
+      >/dev/null && break
+    ((i < 60)) || { log "Debezium never delivered a probe row"; exit 1; }
+  done
   sleep 3  # > offset.flush.interval.ms; the stop below also commits offsets
   "$root/bench/debezium.sh" stop "$work/connect"
 fi
