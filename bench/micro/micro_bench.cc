@@ -212,6 +212,7 @@ void Encode(benchmark::State& state, const EncoderCase& c, int op) {
   size_t n = 0, bytes = 0;
   for (auto _ : state) {
     for (const auto& e : rows) {
+      msg = codec::Message();  // as the pipeline does: each message is moved into the sink
       auto st = enc->EncodeRow(e.row, e.txn, &msg);
       if (!st.ok()) {
         state.SkipWithError(st.message().c_str());

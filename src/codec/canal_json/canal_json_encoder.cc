@@ -380,6 +380,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   out->key.reset();
   std::string* s = &out->value;
   s->clear();
+  if (s->capacity() < size_hint_) s->reserve(size_hint_);
   JsonWriter w(s);
   w.BeginObject();
   w.Key("id");
@@ -470,6 +471,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
     w.EndObject();
   }
   w.EndObject();
+  size_hint_ = s->size() + s->size() / 16 + 16;
   return base::Status::Ok();
 }
 

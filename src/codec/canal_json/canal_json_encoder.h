@@ -74,6 +74,9 @@ class CanalJsonEncoder : public Encoder {
   CanalJsonOptions options_;
   WallClockMs clock_;
   std::string scratch_;  // reused for value text and mysqlType, so encoding does not allocate
+  // Size of the previous row message plus slack: a fresh output string is reserved to it once
+  // instead of growing through ~7 reallocations (measured: bench/micro encode/canal_json/*).
+  size_t size_hint_ = 0;
 };
 
 // Canal sqlType (java.sql.Types) for a column and the value it carries in this row (unsigned
