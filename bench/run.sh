@@ -224,7 +224,7 @@ fi
 
 # --- report -------------------------------------------------------------------------------
 cmdline="$(env | grep -E '^BENCH_(ROWS|TXN_ROWS|BATCH|PARTITIONS|RATE|LATENCY_SECONDS|DEBEZIUM|MICRO|BUILD_TYPE)=' |
-  sort | tr '\n' ' ')bench/run.sh"
+  sort | tr '\n' ' ' || true)bench/run.sh"
 cat >"$raw/setup.json" <<JSON
 {"rows": $rows, "txn_rows": $txn_rows, "batch": $batch, "partitions": $parts,
  "inserts": $ins, "updates": $upd, "deletes": $del, "expected_messages": $expect,
