@@ -13,6 +13,7 @@
 #   BENCH_LATENCY_SECONDS [30]  length of the latency phase (first 3 s are warm-up)
 #   BENCH_DEBEZIUM [1]          0 skips the Debezium side
 #   BENCH_MICRO [1]             0 skips the micro-benchmarks
+#   BENCH_PERF                  1 records a perf profile of the sluice drain (build/bench/perf.data)
 #   BENCH_BUILD_TYPE [Release]  BENCH_BUILD_DIR [build/bench/build]
 #   BENCH_OUT [bench/results]   where results.json and results.md are written
 #   SLUICE_MARIADB_PORT [41306] SLUICE_KAFKA_PORT [41092] (and +1) BENCH_CONNECT_PORT [41083]
@@ -181,8 +182,13 @@ since=$(date +%s%N)
   --sink "kafka://$brokers/sluice_bench?protocol=canal-json&compression=lz4&partition-num=$parts" \
   --config "$work/sluice.toml" --state-dir "$work/sluice-state" >"$work/sluice.log" 2>&1 &
 sluice_pid=$!
+if [[ -n "${BENCH_PERF:-}" ]]; then  # profile the drain: perf report -i build/bench/perf.data
+  perf record -e cpu-clock -F 999 -g -p "$sluice_pid" -o "$work/perf.data" >"$work/perf.log" 2>&1 &
+  perf_pid=$!
+fi
 "$driver" drain --brokers "$brokers" --topic sluice_bench_t --expect "$expect" --pid "$sluice_pid" \
   --since-ns "$since" --out "$raw/sluice-drain.json" >&2 || { tail -20 "$work/sluice.log"; exit 1; }
+if [[ -n "${perf_pid:-}" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 log "sluice: latency at $rate rows/s for ${lat_s}s"
 "$driver" latency --mysql "127.0.0.1:$mport" --user sluice --password sluice --table bench.lat \
   --brokers "$brokers" --topic sluice_bench_lat --rate "$rate" --seconds "$lat_s" --id-base 1 \
