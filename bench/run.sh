@@ -47,6 +47,8 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build --------------------------------------------------------------------------------
+"$root/scripts/install-deps.sh" >&2
+"$root/scripts/kafka.sh" fetch
 log "building sluice (${BENCH_BUILD_TYPE:-Release}) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BENCH_BUILD_TYPE:-Release}" \
   -DSLUICE_BUILD_BENCH=ON >/dev/null
