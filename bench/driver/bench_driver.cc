@@ -66,11 +66,14 @@ int64_t WallNs() {
 struct Args {
   std::map<std::string, std::string> kv;
   std::vector<std::string> pos;
-  std::string Get(const std::string& k, const std::string& def = "") const {
+  std::string Get(const std::string& k) const {
     auto it = kv.find(k);
-    if (it != kv.end()) return it->second;
-    if (def.empty()) Die("missing --" + k);
-    return def;
+    if (it == kv.end()) Die("missing --" + k);
+    return it->second;
+  }
+  std::string GetOr(const std::string& k, const std::string& def) const {
+    auto it = kv.find(k);
+    return it == kv.end() ? def : it->second;
   }
   double Num(const std::string& k, double def) const {
     auto it = kv.find(k);
@@ -319,7 +322,7 @@ int Latency(const Args& a) {
   co.host = hp.substr(0, hp.find(':'));
   co.port = static_cast<uint16_t>(std::stoi(hp.substr(hp.find(':') + 1)));
   co.user = a.Get("user");
-  co.password = a.Get("password", " ");
+  co.password = a.GetOr("password", "");
   auto conn = sluice::source::mysql::MySqlConnection::Connect(co);
   if (!conn.ok()) Die(conn.status().message());
 
