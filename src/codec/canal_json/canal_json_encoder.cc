@@ -341,6 +341,26 @@ base::Status CanalJsonEncoder::EncodeRowClaimCheck(const model::RowChange& row,
   return EncodeRowImpl(row, txn, LargeMode::kClaimCheck, location, out);
 }
 
+const CanalJsonEncoder::TableCache& CanalJsonEncoder::CacheFor(const model::TableSchemaPtr& table) {
+  if (cache_.table == table) return cache_;
+  cache_.table = table;
+  cache_.keys.clear();
+  cache_.mysql_types.clear();
+  JsonWriter w(&cache_.mysql_types);
+  w.BeginObject();
+  for (const auto& column : table->columns) {
+    std::string key;
+    AppendJsonString(column.name, &key);
+    w.EscapedKey(key);
+    scratch_.clear();
+    AppendMySqlType(column, options_.content_compatible, &scratch_);
+    w.String(scratch_);
+    cache_.keys.push_back(std::move(key));
+  }
+  w.EndObject();
+  return cache_;
+}
+
 base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const model::TxnInfo& txn,
                                              LargeMode mode, std::string_view location,
                                              Message* out) {
@@ -373,6 +393,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   // The image that decides the columns listed in sqlType/mysqlType.
   const std::vector<Value>& type_image = is_delete ? row.before : row.after;
   const FormatOptions& fmt = options_.format;
+  const TableCache& cache = CacheFor(row.table);
   auto emitted = [&](const std::vector<Value>& image, size_t i) {
     return !image[i].is_absent() && (!only_key || IsKeyColumn(table, i));
   };
@@ -380,6 +401,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   out->key.reset();
   std::string* s = &out->value;
   s->clear();
+  if (s->capacity() < size_hint_) s->reserve(size_hint_);
   JsonWriter w(s);
   w.BeginObject();
   w.Key("id");
@@ -405,8 +427,9 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   w.Key("sql");
   w.String("");
 
-  bool any = false;
-  for (size_t i = 0; i < ncols; ++i) any = any || emitted(type_image, i);
+  size_t listed = 0;
+  for (size_t i = 0; i < ncols; ++i) listed += emitted(type_image, i) ? 1 : 0;
+  const bool any = listed > 0;
   w.Key("sqlType");
   if (!any) {
     w.Null();
@@ -414,7 +437,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
     w.BeginObject();
     for (size_t i = 0; i < ncols; ++i) {
       if (!emitted(type_image, i)) continue;
-      w.Key(table.columns[i].name);
+      w.EscapedKey(cache.keys[i]);
       w.Int(JavaSqlType(table.columns[i], type_image[i]));
     }
     w.EndObject();
@@ -422,11 +445,13 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   w.Key("mysqlType");
   if (!any) {
     w.Null();
+  } else if (listed == ncols) {
+    w.Raw(cache.mysql_types);
   } else {
     w.BeginObject();
     for (size_t i = 0; i < ncols; ++i) {
       if (!emitted(type_image, i)) continue;
-      w.Key(table.columns[i].name);
+      w.EscapedKey(cache.keys[i]);
       scratch_.clear();
       AppendMySqlType(table.columns[i], options_.content_compatible, &scratch_);
       w.String(scratch_);
@@ -440,7 +465,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
     for (size_t i = 0; i < ncols; ++i) {
       if (!emitted(image, i)) continue;
       if (newer && !(*newer)[i].is_absent() && (*newer)[i] == image[i]) continue;
-      w.Key(table.columns[i].name);
+      w.EscapedKey(cache.keys[i]);
       WriteValue(table.columns[i], image[i], fmt, &scratch_, &w);
     }
     w.EndObject();
@@ -470,6 +495,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
     w.EndObject();
   }
   w.EndObject();
+  size_hint_ = s->size() + s->size() / 16 + 16;
   return base::Status::Ok();
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codec/common/value_format.h"
 #include "codec/encoder.h"
@@ -74,6 +75,19 @@ class CanalJsonEncoder : public Encoder {
   CanalJsonOptions options_;
   WallClockMs clock_;
   std::string scratch_;  // reused for value text and mysqlType, so encoding does not allocate
+  // Renderings that depend only on the table: its escaped column names and its whole mysqlType
+  // object (when every column is listed). Rebuilt when a row of another table schema comes;
+  // holding the schema pointer keeps it from being freed and its address reused.
+  struct TableCache {
+    model::TableSchemaPtr table;
+    std::vector<std::string> keys;  // AppendJsonString(column name), quotes included
+    std::string mysql_types;        // {"col":"type",...} over all columns
+  };
+  const TableCache& CacheFor(const model::TableSchemaPtr& table);
+  TableCache cache_;
+  // Size of the previous row message plus slack: a fresh output string is reserved to it once
+  // instead of growing through ~7 reallocations (measured: bench/micro encode/canal_json/*).
+  size_t size_hint_ = 0;
 };
 
 // Canal sqlType (java.sql.Types) for a column and the value it carries in this row (unsigned

@@ -161,6 +161,13 @@ void JsonWriter::Key(std::string_view name) {
   after_key_ = true;
 }
 
+void JsonWriter::EscapedKey(std::string_view quoted_name) {
+  BeforeValue();
+  out_->append(quoted_name);
+  out_->push_back(':');
+  after_key_ = true;
+}
+
 void JsonWriter::String(std::string_view utf8) {
   BeforeValue();
   AppendJsonString(utf8, out_);

@@ -32,6 +32,9 @@ class JsonWriter {
 
   // Object member name; the next value call writes its value.
   void Key(std::string_view name);
+  // As Key, for a name already rendered by AppendJsonString (quotes included); lets an encoder
+  // escape a table's column names once instead of once per row.
+  void EscapedKey(std::string_view quoted_name);
 
   void String(std::string_view utf8);
   void Latin1String(std::string_view bytes);
