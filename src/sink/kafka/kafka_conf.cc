@@ -80,6 +80,34 @@ std::string ScramCompatibilityHint(const KafkaSinkOptions& o) {
       rd_kafka_version_str());
 }
 
+bool IsLoginError(int err) {
+  return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
+}
+
+bool KeepsLoginError(int previous, int next) {
+  return IsLoginError(previous) &&
+         (next == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || next == RD_KAFKA_RESP_ERR__TRANSPORT);
+}
+
+std::string SaslLoginFix(const KafkaSinkOptions& o) {
+  std::string mech(SaslMechanismName(o.sasl_mechanism));
+  std::string upper = mech;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  std::string fix = fmt::format(
+      "check sasl-user, sasl-password and sasl-mechanism={} in the sink URI (login as user '{}' "
+      "with SASL {})",
+      mech, o.sasl_user, upper);
+  if (o.sasl_mechanism == SaslMechanism::kScramSha256 ||
+      o.sasl_mechanism == SaslMechanism::kScramSha512) {
+    fix += fmt::format(
+        "; a SCRAM user needs {} credentials on the brokers, e.g. kafka-configs.sh "
+        "--bootstrap-server {} --alter --add-config '{}=[password=<password>]' --entity-type "
+        "users --entity-name {}",
+        upper, o.brokers.empty() ? std::string("<broker>") : o.brokers.front(), upper, o.sasl_user);
+  }
+  return fix + ScramCompatibilityHint(o);
+}
+
 base::Code CodeFor(rd_kafka_resp_err_t err) {
   switch (err) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:

@@ -44,6 +44,16 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
 // (confluentinc/librdkafka#4895). Returns a hint naming that when it applies, else "".
 std::string ScramCompatibilityHint(const KafkaSinkOptions& options);
 
+// True for the client-level errors that explain why brokers are unreachable (SASL login, TLS
+// handshake). librdkafka 2.x follows them with a generic "n/n brokers are down"
+// (_ALL_BROKERS_DOWN) error callback; error callbacks keep the cause instead.
+bool IsLoginError(int err);
+bool KeepsLoginError(int previous, int next);
+
+// The fix for a failed SASL login: names the mechanism and user, the URI settings to check and,
+// for SCRAM, how to create the user's credentials on the broker (plus ScramCompatibilityHint).
+std::string SaslLoginFix(const KafkaSinkOptions& options);
+
 // Maps a librdkafka error to what the caller should do (see CONTRIBUTING.md).
 base::Code CodeFor(rd_kafka_resp_err_t err);
 
