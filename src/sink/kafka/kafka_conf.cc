@@ -156,6 +156,15 @@ std::string SaslLoginFix(const KafkaSinkOptions& o) {
   std::string mech(SaslMechanismName(o.sasl_mechanism));
   std::string upper = mech;
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  if (o.sasl_mechanism == SaslMechanism::kGssapi) {
+    return fmt::format(
+        "check sasl-gssapi-user, sasl-gssapi-realm, the {} and sasl-gssapi-service-name in the "
+        "sink URI (login as Kerberos principal '{}' to service '{}'); the host needs kinit "
+        "(krb5-user) and the Cyrus GSSAPI plugin (libsasl2-modules-gssapi-mit)",
+        o.gssapi_auth_type == GssapiAuthType::kKeytab ? "sasl-gssapi-keytab-path"
+                                                      : "sasl-gssapi-password",
+        o.GssapiPrincipal(), o.gssapi_service_name);
+  }
   std::string fix = fmt::format(
       "check sasl-user, sasl-password and sasl-mechanism={} in the sink URI (login as user '{}' "
       "with SASL {})",

@@ -230,6 +230,14 @@ TEST(KafkaConf, SaslLoginFix) {
       SaslLoginFix(Parse("kafka://a:1/t?protocol=canal-json&sasl-user=bob&sasl-password=pw"));
   EXPECT_NE(plain.find("login as user 'bob' with SASL PLAIN"), std::string::npos) << plain;
   EXPECT_EQ(plain.find("kafka-configs.sh"), std::string::npos) << plain;
+  std::string gssapi = SaslLoginFix(
+      Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi&sasl-gssapi-user=svc"
+            "&sasl-gssapi-realm=EXAMPLE.COM&sasl-gssapi-keytab-path=/k.keytab"));
+  EXPECT_EQ(gssapi,
+            "check sasl-gssapi-user, sasl-gssapi-realm, the sasl-gssapi-keytab-path and "
+            "sasl-gssapi-service-name in the sink URI (login as Kerberos principal "
+            "'svc@EXAMPLE.COM' to service 'kafka'); the host needs kinit (krb5-user) and the "
+            "Cyrus GSSAPI plugin (libsasl2-modules-gssapi-mit)");
   EXPECT_TRUE(
       KeepsLoginError(RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN));
   EXPECT_TRUE(KeepsLoginError(RD_KAFKA_RESP_ERR__SSL, RD_KAFKA_RESP_ERR__TRANSPORT));
