@@ -11,6 +11,8 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libavro-dev
+  # build deps of the newer librdkafka that scripts/librdkafka.sh builds (SASL/GSSAPI, codecs)
+  libsasl2-dev libzstd-dev liblz4-dev
   # real servers used by the demo and the integration tests
   mariadb-server mariadb-client postgresql postgresql-client
   # Kafka broker runtime (jars come from Maven Central, see scripts/kafka.sh)

@@ -140,8 +140,11 @@ class Probe {
     rd_kafka_conf_set_opaque(c, this);
     rd_kafka_conf_set_error_cb(c, [](rd_kafka_t*, int err, const char* reason, void* opaque) {
       auto* self = static_cast<Probe*>(opaque);
+      if (!internal::KeepsLoginError(self->last_error_code_, err)) {
+        self->last_error_ = reason ? reason : "";
+        self->last_error_code_ = err;
+      }
       self->errors_.push_back(static_cast<rd_kafka_resp_err_t>(err));
-      self->last_error_ = reason ? reason : "";
     });
     rd_kafka_conf_set_dr_msg_cb(c, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
       auto* self = static_cast<Probe*>(opaque);
@@ -165,7 +168,8 @@ class Probe {
  private:
   rd_kafka_t* rk_ = nullptr;
   std::vector<rd_kafka_resp_err_t> errors_;
-  std::string last_error_;
+  std::string last_error_;  // the latest error, or the login error that caused later ones
+  int last_error_code_ = 0;
 };
 
 // Reads one config entry of a broker ("broker") or topic resource via DescribeConfigs.
@@ -410,10 +414,7 @@ std::vector<CheckResult> TestKafkaConnection(const KafkaSinkOptions& o,
     std::string why = probe.last_error().empty() ? rd_kafka_err2str(err) : probe.last_error();
     std::string fix;
     if (probe.Saw(RD_KAFKA_RESP_ERR__AUTHENTICATION) && why.find("SASL") != std::string::npos) {
-      fix = fmt::format(
-          "check sasl-user, sasl-password and sasl-mechanism={} against the broker's SASL "
-          "users{}",
-          SaslMechanismName(o.sasl_mechanism), internal::ScramCompatibilityHint(o));
+      fix = internal::SaslLoginFix(o);
     } else if (probe.Saw(RD_KAFKA_RESP_ERR__SSL) || why.find("SSL") != std::string::npos ||
                why.find("certificate") != std::string::npos) {
       fix = o.enable_tls ? "check that ca is the CA that signed the brokers' certificates, that "

@@ -1,6 +1,11 @@
 #include "sink/kafka/kafka_conf.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -13,6 +18,64 @@ base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::
     return base::InvalidArgument("kafka client setting {}={} rejected by librdkafka: {}", name,
                                  secret ? "******" : value, secret ? "invalid value" : err);
   }
+  return base::Status::Ok();
+}
+
+std::string GssapiPasswordEnvName(const KafkaSinkOptions& o) {
+  // FNV-1a of the principal: one variable per principal, stable across processes.
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : o.GssapiPrincipal()) h = (h ^ c) * 1099511628211ULL;
+  return fmt::format("SLUICE_KRB5_PASSWORD_{:016x}", h);
+}
+
+std::string GssapiKinitCommand(const KafkaSinkOptions& o) {
+  // Values are single-quoted; the option patterns exclude quotes. librdkafka renders
+  // %{property} before running the command with system().
+  std::string env = o.gssapi_kerberos_config_path.empty()
+                        ? ""
+                        : fmt::format("KRB5_CONFIG='{}' ", o.gssapi_kerberos_config_path);
+  if (o.gssapi_auth_type == GssapiAuthType::kKeytab) {
+    return fmt::format(
+        "{0}kinit -R -t '%{{sasl.kerberos.keytab}}' -k '%{{sasl.kerberos.principal}}' || "
+        "{0}kinit -t '%{{sasl.kerberos.keytab}}' -k '%{{sasl.kerberos.principal}}'",
+        env);
+  }
+  return fmt::format("printf '%s\\n' \"${}\" | {}kinit '%{{sasl.kerberos.principal}}'",
+                     GssapiPasswordEnvName(o), env);
+}
+
+base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
+  for (auto [what, path] :
+       {std::pair{"sasl-gssapi-keytab-path", &o.gssapi_keytab_path},
+        std::pair{"sasl-gssapi-kerberos-config-path", &o.gssapi_kerberos_config_path}}) {
+    if (!path->empty() && access(path->c_str(), R_OK) != 0) {
+      return base::FailedPrecondition("{}={} is not readable ({}); give a readable file", what,
+                                      *path, std::strerror(errno));
+    }
+  }
+  if (!o.gssapi_kerberos_config_path.empty()) {
+    // The Kerberos library inside this process (Cyrus SASL's GSSAPI plugin) reads KRB5_CONFIG,
+    // so it is per process, not per changefeed.
+    const char* have = std::getenv("KRB5_CONFIG");
+    if (have && *have && o.gssapi_kerberos_config_path != have) {
+      return base::FailedPrecondition(
+          "sasl-gssapi-kerberos-config-path={} differs from KRB5_CONFIG={} already set for this "
+          "process (by its environment or another changefeed); one sluice process uses one "
+          "krb5.conf: give the same file, or run the changefeeds in separate processes",
+          o.gssapi_kerberos_config_path, have);
+    }
+    setenv("KRB5_CONFIG", o.gssapi_kerberos_config_path.c_str(), 1);
+  }
+  if (o.gssapi_auth_type == GssapiAuthType::kUser) {
+    // kinit reads the password from stdin; it reaches the command through this process's
+    // environment (readable only by its user), never through a command line.
+    setenv(GssapiPasswordEnvName(o).c_str(), o.gssapi_password.c_str(), 1);
+  } else {
+    SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.keytab", o.gssapi_keytab_path));
+  }
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.service.name", o.gssapi_service_name));
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.principal", o.GssapiPrincipal()));
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.kinit.cmd", GssapiKinitCommand(o)));
   return base::Status::Ok();
 }
 
@@ -62,8 +125,8 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
     if (o.sasl_mechanism != SaslMechanism::kGssapi) {
       SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.username", o.sasl_user));
       SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.password", o.sasl_password));
-    } else if (!o.sasl_user.empty()) {
-      SLUICE_RETURN_IF_ERROR(SetConf(conf, "sasl.kerberos.principal", o.sasl_user));
+    } else {
+      SLUICE_RETURN_IF_ERROR(ApplyGssapiConf(conf, o));
     }
   }
   return base::Status::Ok();
@@ -78,6 +141,43 @@ std::string ScramCompatibilityHint(const KafkaSinkOptions& o) {
       "with the right password (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895): "
       "upgrade librdkafka, or use sasl-mechanism=plain over TLS",
       rd_kafka_version_str());
+}
+
+bool IsLoginError(int err) {
+  return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
+}
+
+bool KeepsLoginError(int previous, int next) {
+  return IsLoginError(previous) &&
+         (next == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || next == RD_KAFKA_RESP_ERR__TRANSPORT);
+}
+
+std::string SaslLoginFix(const KafkaSinkOptions& o) {
+  std::string mech(SaslMechanismName(o.sasl_mechanism));
+  std::string upper = mech;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  if (o.sasl_mechanism == SaslMechanism::kGssapi) {
+    return fmt::format(
+        "check sasl-gssapi-user, sasl-gssapi-realm, the {} and sasl-gssapi-service-name in the "
+        "sink URI (login as Kerberos principal '{}' to service '{}'); the host needs kinit "
+        "(krb5-user) and the Cyrus GSSAPI plugin (libsasl2-modules-gssapi-mit)",
+        o.gssapi_auth_type == GssapiAuthType::kKeytab ? "sasl-gssapi-keytab-path"
+                                                      : "sasl-gssapi-password",
+        o.GssapiPrincipal(), o.gssapi_service_name);
+  }
+  std::string fix = fmt::format(
+      "check sasl-user, sasl-password and sasl-mechanism={} in the sink URI (login as user '{}' "
+      "with SASL {})",
+      mech, o.sasl_user, upper);
+  if (o.sasl_mechanism == SaslMechanism::kScramSha256 ||
+      o.sasl_mechanism == SaslMechanism::kScramSha512) {
+    fix += fmt::format(
+        "; a SCRAM user needs {} credentials on the brokers, e.g. kafka-configs.sh "
+        "--bootstrap-server {} --alter --add-config '{}=[password=<password>]' --entity-type "
+        "users --entity-name {}",
+        upper, o.brokers.empty() ? std::string("<broker>") : o.brokers.front(), upper, o.sasl_user);
+  }
+  return fix + ScramCompatibilityHint(o);
 }
 
 base::Code CodeFor(rd_kafka_resp_err_t err) {

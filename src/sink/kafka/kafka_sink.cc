@@ -123,11 +123,9 @@ base::Status KafkaSink::CheckReachable() {
     // Authentication and TLS failures are not transient: name the setting to fix.
     if (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
         last_error_.find("SASL") != std::string::npos) {
-      return base::FailedPrecondition(
-          "SASL authentication to Kafka at {} failed ({}); check sasl-user, sasl-password and "
-          "sasl-mechanism={} in the sink URI{}",
-          options_.BrokerList(), last_error_, SaslMechanismName(options_.sasl_mechanism),
-          internal::ScramCompatibilityHint(options_));
+      return base::FailedPrecondition("SASL authentication to Kafka at {} failed ({}); {}",
+                                      options_.BrokerList(), last_error_,
+                                      internal::SaslLoginFix(options_));
     }
     if (last_error_code_ == RD_KAFKA_RESP_ERR__SSL ||
         (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
@@ -525,8 +523,10 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
 
 void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
-  self->last_error_ = reason ? reason : "";
-  self->last_error_code_ = err;
+  if (!internal::KeepsLoginError(self->last_error_code_, err)) {
+    self->last_error_ = reason ? reason : "";
+    self->last_error_code_ = err;
+  }
   Log()->warn("kafka client: {} ({})", reason ? reason : "",
               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }

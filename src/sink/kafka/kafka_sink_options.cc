@@ -196,6 +196,67 @@ const std::vector<OptionSpec>& Specs() {
              for (auto& [n, m] : kMap)
                if (n == v.s) o.sasl_mechanism = m;
            }},
+      {.name = "sasl-gssapi-auth-type",
+       .kind = Kind::kEnum,
+       .default_text = "keytab when sasl-gssapi-keytab-path is set, else user",
+       .doc = "GSSAPI (Kerberos) login: user runs kinit with sasl-gssapi-password, keytab with "
+              "sasl-gssapi-keytab-path. Needs sasl-mechanism=gssapi.",
+       .allowed = {"user", "keytab"},
+       .apply =
+           [](KafkaSinkOptions& o, const Parsed& v) {
+             o.gssapi_auth_type = v.s == "keytab" ? GssapiAuthType::kKeytab : GssapiAuthType::kUser;
+           }},
+      {.name = "sasl-gssapi-user",
+       .kind = Kind::kString,
+       .default_text = "(required for gssapi)",
+       .doc = "Kerberos principal without the realm (alice/for-kafka for "
+              "alice/for-kafka@EXAMPLE.COM); librdkafka sasl.kerberos.principal.",
+       .pattern = "^[A-Za-z0-9._/-]+$",
+       .pattern_doc = "letters, digits, '.', '_', '-' and '/'",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_user = v.s; }},
+      {.name = "sasl-gssapi-password",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Kerberos password (auth type user); handed to kinit on stdin, never on a command "
+              "line. Never logged.",
+       .secret = Secret::kYes,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_password = v.s; }},
+      {.name = "sasl-gssapi-realm",
+       .kind = Kind::kString,
+       .default_text = "default_realm of krb5.conf",
+       .doc = "Kerberos realm, appended to sasl-gssapi-user as user@realm (case-sensitive).",
+       .pattern = "^[A-Za-z0-9._-]+$",
+       .pattern_doc = "letters, digits, '.', '_' and '-'",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_realm = v.s; }},
+      {.name = "sasl-gssapi-keytab-path",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "Keytab file (auth type keytab); librdkafka sasl.kerberos.keytab.",
+       .pattern = "^/[^'\\n]*$",
+       .pattern_doc = "an absolute path without single quotes",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_keytab_path = v.s; }},
+      {.name = "sasl-gssapi-kerberos-config-path",
+       .kind = Kind::kString,
+       .default_text = "/etc/krb5.conf",
+       .doc = "krb5.conf to use; set as KRB5_CONFIG for the process (one per sluice process) "
+              "and for kinit.",
+       .pattern = "^/[^'\\n]*$",
+       .pattern_doc = "an absolute path without single quotes",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_kerberos_config_path = v.s; }},
+      {.name = "sasl-gssapi-service-name",
+       .kind = Kind::kString,
+       .default_text = "kafka",
+       .doc = "Kerberos service name of the brokers (their principal's first part); librdkafka "
+              "sasl.kerberos.service.name.",
+       .pattern = "^[A-Za-z0-9._-]+$",
+       .pattern_doc = "letters, digits, '.', '_' and '-'",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_service_name = v.s; }},
+      {.name = "sasl-gssapi-disable-pafxfast",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "Accepted for TiCDC compatibility. MIT kinit uses PA-FX-FAST only with an armor "
+              "cache (kinit -T), which sluice never passes, so true and false behave alike.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.gssapi_disable_pafxfast = v.b; }},
       {.name = "enable-tls",
        .kind = Kind::kBool,
        .default_text = "false",
@@ -665,6 +726,10 @@ std::string_view LargeMessageHandleName(LargeMessageHandle h) {
   return "?";
 }
 
+std::string KafkaSinkOptions::GssapiPrincipal() const {
+  return gssapi_realm.empty() ? gssapi_user : gssapi_user + "@" + gssapi_realm;
+}
+
 std::string KafkaSinkOptions::BrokerList() const {
   std::string out;
   for (size_t i = 0; i < brokers.size(); ++i) {
@@ -696,6 +761,62 @@ std::string KafkaSinkOptions::Redacted() const {
   }
   return out;
 }
+
+namespace {
+
+// sasl-gssapi-* rules: only with sasl-mechanism=gssapi, which takes its principal from them.
+base::Status ValidateGssapi(KafkaSinkOptions& o, const std::set<std::string>& seen) {
+  std::string first;
+  for (auto& name : seen)
+    if (name.starts_with("sasl-gssapi-") && first.empty()) first = name;
+  if (o.sasl_mechanism != SaslMechanism::kGssapi) {
+    if (!first.empty()) {
+      return base::InvalidArgument(
+          "sink URI: {} only applies to Kerberos; add sasl-mechanism=gssapi or remove the "
+          "sasl-gssapi-* parameters",
+          first);
+    }
+    return base::Status::Ok();
+  }
+  if (!o.sasl_user.empty() || !o.sasl_password.empty()) {
+    return base::InvalidArgument(
+        "sink URI: sasl-mechanism=gssapi takes the Kerberos principal from sasl-gssapi-user and "
+        "sasl-gssapi-realm, not from sasl-user/sasl-password or user:password@; move them");
+  }
+  if (o.gssapi_user.empty()) {
+    return base::InvalidArgument(
+        "sink URI: sasl-mechanism=gssapi needs sasl-gssapi-user (the Kerberos principal without "
+        "the realm, e.g. alice/for-kafka); add it");
+  }
+  if (!seen.count("sasl-gssapi-auth-type") && !o.gssapi_keytab_path.empty()) {
+    o.gssapi_auth_type = GssapiAuthType::kKeytab;
+  }
+  if (o.gssapi_auth_type == GssapiAuthType::kUser) {
+    if (o.gssapi_password.empty()) {
+      return base::InvalidArgument(
+          "sink URI: sasl-gssapi-auth-type=user needs sasl-gssapi-password; add it, or use "
+          "sasl-gssapi-auth-type=keytab with sasl-gssapi-keytab-path");
+    }
+    if (!o.gssapi_keytab_path.empty()) {
+      return base::InvalidArgument(
+          "sink URI: sasl-gssapi-keytab-path is only used with sasl-gssapi-auth-type=keytab; "
+          "remove it or set the auth type to keytab");
+    }
+  } else {
+    if (o.gssapi_keytab_path.empty()) {
+      return base::InvalidArgument(
+          "sink URI: sasl-gssapi-auth-type=keytab needs sasl-gssapi-keytab-path; add it");
+    }
+    if (!o.gssapi_password.empty()) {
+      return base::InvalidArgument(
+          "sink URI: sasl-gssapi-password is not used with sasl-gssapi-auth-type=keytab; "
+          "remove it");
+    }
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
 
 base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
   KafkaSinkOptions o;
@@ -821,6 +942,7 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
         "sink URI: sasl-mechanism={} needs sasl-user and sasl-password; add both",
         SaslMechanismName(o.sasl_mechanism));
   }
+  SLUICE_RETURN_IF_ERROR(ValidateGssapi(o, seen));
   if (o.sasl_user.empty() && !o.sasl_password.empty()) {
     return base::InvalidArgument("sink URI: sasl-password is set without sasl-user; add sasl-user");
   }

@@ -22,6 +22,8 @@ namespace sluice::sink::kafka {
 enum class Protocol { kCanalJson, kAvro, kDebezium, kOpenProtocol, kSimple };
 enum class Compression { kNone, kGzip, kSnappy, kLz4, kZstd };
 enum class SaslMechanism { kNone, kPlain, kScramSha256, kScramSha512, kGssapi };
+// How a GSSAPI (Kerberos) client gets its ticket: kinit with a password, or with a keytab.
+enum class GssapiAuthType { kUser, kKeytab };
 // What the pipeline does with a message over the effective max message size (ticdc.md §6).
 enum class LargeMessageHandle { kNone, kHandleKeyOnly, kClaimCheck };
 
@@ -58,6 +60,18 @@ struct KafkaSinkOptions {
   std::string cert;
   std::string key;
   bool insecure_skip_verify = false;
+
+  // SASL/GSSAPI (Kerberos), sasl-mechanism=gssapi; see docs/kafka-security.md.
+  GssapiAuthType gssapi_auth_type = GssapiAuthType::kUser;
+  std::string gssapi_user;      // principal without the realm, e.g. "alice/for-kafka"
+  std::string gssapi_password;  // secret; auth type user
+  std::string gssapi_realm;     // empty: krb5.conf's default_realm
+  std::string gssapi_keytab_path;
+  std::string gssapi_kerberos_config_path;  // KRB5_CONFIG
+  std::string gssapi_service_name = "kafka";
+  bool gssapi_disable_pafxfast = false;
+  // "user@REALM" (or "user" without a realm).
+  std::string GssapiPrincipal() const;
 
   // Codec-facing options (stored for the encoders; the sink itself ignores them).
   bool enable_tidb_extension = false;

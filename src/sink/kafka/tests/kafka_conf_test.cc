@@ -1,5 +1,11 @@
 #include "sink/kafka/kafka_conf.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
 #include <gtest/gtest.h>
 
 namespace sluice::sink::kafka::internal {
@@ -84,6 +90,158 @@ TEST(KafkaConf, ErrorCodesMapToActions) {
   EXPECT_EQ(CodeFor(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART), base::Code::kNotFound);
   EXPECT_EQ(CodeFor(RD_KAFKA_RESP_ERR_INVALID_MSG), base::Code::kInternal);
   EXPECT_EQ(base::ActionFor(CodeFor(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)), base::Action::kRetry);
+}
+
+// GSSAPI: the sasl-gssapi-* options land on librdkafka's sasl.kerberos.* properties (no KDC
+// here: a live Kerberos login is not tested, see docs/kafka-security.md).
+class KafkaConfGssapi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    unsetenv("KRB5_CONFIG");
+    char tmpl[] = "/tmp/sluice-krb5-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::ofstream(dir_ + "/krb5.conf") << "[libdefaults]\n default_realm = EXAMPLE.COM\n";
+    std::ofstream(dir_ + "/alice.key") << "not a real keytab";
+  }
+  void TearDown() override {
+    unsetenv("KRB5_CONFIG");
+    std::remove((dir_ + "/krb5.conf").c_str());
+    std::remove((dir_ + "/alice.key").c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string dir_;
+};
+
+TEST_F(KafkaConfGssapi, UserAuthRunsKinitWithThePasswordOnStdin) {
+  ConfPtr conf(rd_kafka_conf_new());
+  auto o = Parse(
+      "kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
+      "&sasl-gssapi-auth-type=user&sasl-gssapi-kerberos-config-path=" +
+      dir_ +
+      "/krb5.conf&sasl-gssapi-service-name=kfk&sasl-gssapi-user=alice/for-kafka"
+      "&sasl-gssapi-password=alice-secret&sasl-gssapi-realm=EXAMPLE.COM");
+  ASSERT_TRUE(ApplyConnectionConf(conf.get(), o).ok());
+  EXPECT_EQ(Get(conf.get(), "security.protocol"), "sasl_plaintext");
+  EXPECT_EQ(Get(conf.get(), "sasl.mechanisms"), "GSSAPI");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.service.name"), "kfk");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.principal"), "alice/for-kafka@EXAMPLE.COM");
+  std::string var = GssapiPasswordEnvName(o);
+  EXPECT_EQ(var.rfind("SLUICE_KRB5_PASSWORD_", 0), 0u) << var;
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.kinit.cmd"),
+            "printf '%s\\n' \"$" + var + "\" | KRB5_CONFIG='" + dir_ +
+                "/krb5.conf' kinit '%{sasl.kerberos.principal}'");
+  ASSERT_NE(std::getenv(var.c_str()), nullptr);
+  EXPECT_EQ(std::string(std::getenv(var.c_str())), "alice-secret");
+  ASSERT_NE(std::getenv("KRB5_CONFIG"), nullptr);
+  EXPECT_EQ(std::string(std::getenv("KRB5_CONFIG")), dir_ + "/krb5.conf");
+  // The password is in no librdkafka property (they can be dumped) and no command line.
+  size_t n = 0;
+  const char** dump = rd_kafka_conf_dump(conf.get(), &n);
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    EXPECT_EQ(std::string(dump[i + 1]).find("alice-secret"), std::string::npos) << dump[i];
+  }
+  rd_kafka_conf_dump_free(dump, n);
+
+  // The kinit command really feeds the password on stdin: run it with a stand-in kinit.
+  std::ofstream(dir_ + "/kinit") << "#!/bin/sh\nread pw\necho \"$KRB5_CONFIG|$1|$pw\" > " << dir_
+                                 << "/out\n";
+  std::string cmd = Get(conf.get(), "sasl.kerberos.kinit.cmd");
+  cmd.replace(cmd.find("%{sasl.kerberos.principal}"), 26, "alice/for-kafka@EXAMPLE.COM");
+  ASSERT_EQ(std::system(("chmod +x " + dir_ + "/kinit && PATH=" + dir_ + ":$PATH sh -c '" +
+                         std::regex_replace(cmd, std::regex("'"), "'\\''") + "'")
+                            .c_str()),
+            0);
+  std::ifstream out(dir_ + "/out");
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, dir_ + "/krb5.conf|alice/for-kafka@EXAMPLE.COM|alice-secret");
+  std::remove((dir_ + "/kinit").c_str());
+  std::remove((dir_ + "/out").c_str());
+}
+
+TEST_F(KafkaConfGssapi, KeytabAuthUsesTheKeytab) {
+  ConfPtr conf(rd_kafka_conf_new());
+  auto o = Parse(
+      "kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi&enable-tls=true"
+      "&sasl-gssapi-user=svc&sasl-gssapi-keytab-path=" +
+      dir_ + "/alice.key");
+  ASSERT_TRUE(ApplyConnectionConf(conf.get(), o).ok());
+  EXPECT_EQ(Get(conf.get(), "security.protocol"), "sasl_ssl");
+  EXPECT_EQ(Get(conf.get(), "sasl.mechanisms"), "GSSAPI");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.service.name"), "kafka");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.principal"), "svc");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.keytab"), dir_ + "/alice.key");
+  EXPECT_EQ(Get(conf.get(), "sasl.kerberos.kinit.cmd"),
+            "kinit -R -t '%{sasl.kerberos.keytab}' -k '%{sasl.kerberos.principal}' || "
+            "kinit -t '%{sasl.kerberos.keytab}' -k '%{sasl.kerberos.principal}'");
+  EXPECT_EQ(std::getenv("KRB5_CONFIG"), nullptr);
+}
+
+TEST_F(KafkaConfGssapi, UnreadableFilesAndConflictingKrb5ConfigAreClear) {
+  ConfPtr conf(rd_kafka_conf_new());
+  auto st = ApplyConnectionConf(conf.get(),
+                                Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
+                                      "&sasl-gssapi-user=svc&sasl-gssapi-keytab-path=" +
+                                      dir_ + "/missing.key"));
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
+  EXPECT_EQ(st.message(), "sasl-gssapi-keytab-path=" + dir_ +
+                              "/missing.key is not readable (No such file or directory); give a "
+                              "readable file");
+  st = ApplyConnectionConf(conf.get(),
+                           Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
+                                 "&sasl-gssapi-user=u&sasl-gssapi-password=p"
+                                 "&sasl-gssapi-kerberos-config-path=/nonexistent/krb5.conf"));
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("sasl-gssapi-kerberos-config-path=/nonexistent/krb5.conf is not "
+                              "readable"),
+            std::string::npos)
+      << st.message();
+
+  setenv("KRB5_CONFIG", "/etc/other-krb5.conf", 1);
+  st = ApplyConnectionConf(conf.get(),
+                           Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
+                                 "&sasl-gssapi-user=u&sasl-gssapi-password=p"
+                                 "&sasl-gssapi-kerberos-config-path=" +
+                                 dir_ + "/krb5.conf"));
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("differs from KRB5_CONFIG=/etc/other-krb5.conf"), std::string::npos)
+      << st.message();
+  EXPECT_EQ(st.message().find("=p&"), std::string::npos);
+}
+
+// The SASL login fix names the mechanism, the user and, for SCRAM, the credential command.
+TEST(KafkaConf, SaslLoginFix) {
+  auto scram = Parse(
+      "kafka://a:1/t?protocol=canal-json&sasl-mechanism=scram-sha-512"
+      "&sasl-user=alice&sasl-password=pw");
+  std::string fix = SaslLoginFix(scram);
+  EXPECT_NE(fix.find("check sasl-user, sasl-password and sasl-mechanism=scram-sha-512 in the "
+                     "sink URI (login as user 'alice' with SASL SCRAM-SHA-512)"),
+            std::string::npos)
+      << fix;
+  EXPECT_NE(fix.find("kafka-configs.sh --bootstrap-server a:1 --alter --add-config "
+                     "'SCRAM-SHA-512=[password=<password>]' --entity-type users --entity-name "
+                     "alice"),
+            std::string::npos)
+      << fix;
+  EXPECT_EQ(fix.find("pw"), std::string::npos) << fix;
+  std::string plain =
+      SaslLoginFix(Parse("kafka://a:1/t?protocol=canal-json&sasl-user=bob&sasl-password=pw"));
+  EXPECT_NE(plain.find("login as user 'bob' with SASL PLAIN"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("kafka-configs.sh"), std::string::npos) << plain;
+  std::string gssapi = SaslLoginFix(
+      Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi&sasl-gssapi-user=svc"
+            "&sasl-gssapi-realm=EXAMPLE.COM&sasl-gssapi-keytab-path=/k.keytab"));
+  EXPECT_EQ(gssapi,
+            "check sasl-gssapi-user, sasl-gssapi-realm, the sasl-gssapi-keytab-path and "
+            "sasl-gssapi-service-name in the sink URI (login as Kerberos principal "
+            "'svc@EXAMPLE.COM' to service 'kafka'); the host needs kinit (krb5-user) and the "
+            "Cyrus GSSAPI plugin (libsasl2-modules-gssapi-mit)");
+  EXPECT_TRUE(
+      KeepsLoginError(RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN));
+  EXPECT_TRUE(KeepsLoginError(RD_KAFKA_RESP_ERR__SSL, RD_KAFKA_RESP_ERR__TRANSPORT));
+  EXPECT_FALSE(KeepsLoginError(RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__AUTHENTICATION));
 }
 
 }  // namespace

@@ -224,7 +224,9 @@ TEST(KafkaSinkUri, SecurityRules) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&sasl-mechanism=oauth"),
             "sink URI: sasl-mechanism 'oauth' is not supported; use one of plain, scram-sha-256, "
             "scram-sha-512, gssapi");
-  EXPECT_EQ(MustParse(std::string(kBase) + "&sasl-mechanism=GSSAPI").sasl_mechanism,
+  EXPECT_EQ(MustParse(std::string(kBase) +
+                      "&sasl-mechanism=GSSAPI&sasl-gssapi-user=u&sasl-gssapi-password=p")
+                .sasl_mechanism,
             SaslMechanism::kGssapi);
   auto tls = MustParse(std::string(kBase) + "&ca=/c.pem&cert=/x.pem&key=/k.pem");
   EXPECT_TRUE(tls.enable_tls);
@@ -246,6 +248,76 @@ TEST(KafkaSinkUri, SecurityRules) {
   EXPECT_EQ(ErrorOf("kafka://h:1/t?protocol=avro"),
             "sink URI: protocol=avro needs schema-registry; add "
             "schema-registry=http://host:8081");
+}
+
+// TiCDC's GSSAPI parameters (ticdc.md §1.2, §1.5 examples).
+TEST(KafkaSinkUri, GssapiUserAndKeytab) {
+  auto u = MustParse(std::string(kBase) +
+                     "&sasl-mechanism=gssapi&sasl-gssapi-auth-type=user"
+                     "&sasl-gssapi-kerberos-config-path=/etc/krb5.conf"
+                     "&sasl-gssapi-service-name=kafka&sasl-gssapi-user=alice/for-kafka"
+                     "&sasl-gssapi-password=alice-secret&sasl-gssapi-realm=example.com"
+                     "&sasl-gssapi-disable-pafxfast=true");
+  EXPECT_EQ(u.sasl_mechanism, SaslMechanism::kGssapi);
+  EXPECT_EQ(u.gssapi_auth_type, GssapiAuthType::kUser);
+  EXPECT_EQ(u.gssapi_user, "alice/for-kafka");
+  EXPECT_EQ(u.gssapi_password, "alice-secret");
+  EXPECT_EQ(u.gssapi_realm, "example.com");
+  EXPECT_EQ(u.GssapiPrincipal(), "alice/for-kafka@example.com");
+  EXPECT_EQ(u.gssapi_kerberos_config_path, "/etc/krb5.conf");
+  EXPECT_EQ(u.gssapi_service_name, "kafka");
+  EXPECT_TRUE(u.gssapi_disable_pafxfast);
+  EXPECT_EQ(u.Redacted().find("alice-secret"), std::string::npos) << u.Redacted();
+  EXPECT_NE(u.Redacted().find("sasl-gssapi-password=******"), std::string::npos);
+
+  // The auth type follows the keytab when not given; the realm is optional.
+  auto k = MustParse(std::string(kBase) +
+                     "&sasl-mechanism=gssapi&sasl-gssapi-user=svc"
+                     "&sasl-gssapi-keytab-path=/var/lib/secret/alice.key");
+  EXPECT_EQ(k.gssapi_auth_type, GssapiAuthType::kKeytab);
+  EXPECT_EQ(k.gssapi_keytab_path, "/var/lib/secret/alice.key");
+  EXPECT_EQ(k.GssapiPrincipal(), "svc");
+  EXPECT_EQ(k.gssapi_service_name, "kafka");
+}
+
+TEST(KafkaSinkUri, GssapiErrorsNameTheMissingField) {
+  std::string g = std::string(kBase) + "&sasl-mechanism=gssapi";
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-password=p"),
+            "sink URI: sasl-mechanism=gssapi needs sasl-gssapi-user (the Kerberos principal "
+            "without the realm, e.g. alice/for-kafka); add it");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u"),
+            "sink URI: sasl-gssapi-auth-type=user needs sasl-gssapi-password; add it, or use "
+            "sasl-gssapi-auth-type=keytab with sasl-gssapi-keytab-path");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-auth-type=keytab"),
+            "sink URI: sasl-gssapi-auth-type=keytab needs sasl-gssapi-keytab-path; add it");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-auth-type=keytab"
+                        "&sasl-gssapi-keytab-path=/k&sasl-gssapi-password=p"),
+            "sink URI: sasl-gssapi-password is not used with sasl-gssapi-auth-type=keytab; "
+            "remove it");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-auth-type=user"
+                        "&sasl-gssapi-password=p&sasl-gssapi-keytab-path=/k"),
+            "sink URI: sasl-gssapi-keytab-path is only used with sasl-gssapi-auth-type=keytab; "
+            "remove it or set the auth type to keytab");
+  EXPECT_EQ(ErrorOf(g + "&sasl-user=u&sasl-password=p"),
+            "sink URI: sasl-mechanism=gssapi takes the Kerberos principal from sasl-gssapi-user "
+            "and sasl-gssapi-realm, not from sasl-user/sasl-password or user:password@; move "
+            "them");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "&sasl-gssapi-user=u"),
+            "sink URI: sasl-gssapi-user only applies to Kerberos; add sasl-mechanism=gssapi or "
+            "remove the sasl-gssapi-* parameters");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u%40EXAMPLE.COM&sasl-gssapi-password=p"),
+            "sink URI: sasl-gssapi-user 'u@EXAMPLE.COM' is invalid; use letters, digits, '.', '_', "
+            "'-' and '/'");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-keytab-path=k.key"),
+            "sink URI: sasl-gssapi-keytab-path 'k.key' is invalid; use an absolute path without "
+            "single quotes");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-keytab-path=%2Fa'%24(x)"),
+            "sink URI: sasl-gssapi-keytab-path '/a'$(x)' is invalid; use an absolute path without "
+            "single quotes");
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-auth-type=ticket"),
+            "sink URI: sasl-gssapi-auth-type 'ticket' is not supported; use one of user, keytab");
+  std::string e = ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-password=");
+  EXPECT_EQ(e, "sink URI: sasl-gssapi-password is empty; give a value or leave it out");
 }
 
 TEST(KafkaSinkUri, ContentCompatibleForcesOnlyUpdatedColumns) {
@@ -381,7 +453,15 @@ TEST(KafkaSinkOptionsDoc, CoversEveryParameter) {
                            "only-output-updated-columns",
                            "content-compatible",
                            "delete-only-output-handle-key-columns",
-                           "time-zone"}) {
+                           "time-zone",
+                           "sasl-gssapi-auth-type",
+                           "sasl-gssapi-user",
+                           "sasl-gssapi-password",
+                           "sasl-gssapi-realm",
+                           "sasl-gssapi-keytab-path",
+                           "sasl-gssapi-kerberos-config-path",
+                           "sasl-gssapi-service-name",
+                           "sasl-gssapi-disable-pafxfast"}) {
     EXPECT_NE(doc.find(std::string("| `") + name + "` |"), std::string::npos) << name;
   }
   EXPECT_NE(doc.find("| `compression` | enum | `none` | `none`, `gzip`, `snappy`, `lz4`, `zstd` |"),
