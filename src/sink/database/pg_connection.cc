@@ -67,6 +67,8 @@ base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
         "cannot connect to PostgreSQL at {}: {}; check host/port and that the server is running",
         options.Endpoint(), msg);
   }
+  // Server notices ("schema already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(c->conn_, [](void*, const char*) {}, nullptr);
   return c;
 }
 
