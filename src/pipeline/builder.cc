@@ -4,6 +4,8 @@
 #include "codec/common/time_zone.h"
 #include "base/logging.h"
 #include "pipeline/large_message.h"
+#include "sink/database/database_sink_options.h"
+#include "sink/database/row_sink_factory.h"
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
@@ -18,6 +20,8 @@ namespace {
 struct Parsed {
   source::mysql::MySqlSourceConfig source;
   sink::kafka::KafkaSinkOptions sink;
+  // Set when the sink URI names a database (mysql://, postgres://): rows go to a RowSink.
+  std::optional<sink::database::DatabaseSinkOptions> db_sink;
   codec::canal_json::CanalJsonOptions canal;
   dispatch::TableFilter filter;
 };
@@ -36,6 +40,12 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
   if (!src.ok()) return src.status().WithContext("source URI");
   p.source = std::move(src).value();
+  if (sink::database::IsDatabaseSinkUri(config.sink_uri)) {
+    SLUICE_ASSIGN_OR_RETURN(p.db_sink, sink::database::ParseDatabaseSinkUri(config.sink_uri));
+    SLUICE_ASSIGN_OR_RETURN(p.filter,
+                            dispatch::TableFilter::Parse(config.filter_rules, config.case_sensitive));
+    return p;
+  }
   auto snk = sink::kafka::ParseKafkaSinkUri(config.sink_uri);
   if (!snk.ok()) return snk.status();
   p.sink = std::move(snk).value();
@@ -73,6 +83,11 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
       -> base::Result<ChangefeedParts> {
     ChangefeedParts parts;
     parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+    if (shared->db_sink) {
+      SLUICE_ASSIGN_OR_RETURN(parts.row_sink,
+                              sink::database::CreateDatabaseRowSink(*shared->db_sink, cb));
+      return parts;
+    }
     auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
     codec::canal_json::CanalJsonEncoder* enc = encoder.get();
     parts.encoder = std::move(encoder);
@@ -111,6 +126,12 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+  }
+  if (parsed.db_sink) {
+    // Connecting (and setting up the session) is the database sink's pre-flight.
+    return sink::database::CreateDatabaseRowSink(*parsed.db_sink,
+                                                 [](uint64_t, const base::Status&) {})
+        .status();
   }
   // Kafka pre-flight (sink/kafka/connection_test.h): every check is logged; failures are
   // returned together, each with its fix.

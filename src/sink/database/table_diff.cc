@@ -47,12 +47,13 @@ DiffCategory SideCategory(const std::string& type) {
   }
   if (t == "float" || t == "real") return DiffCategory::kFloat;
   if (t == "double" || t == "double precision") return DiffCategory::kDouble;
-  if (t.find("int") != std::string::npos || t == "decimal" || t == "numeric" || t == "year") {
-    return DiffCategory::kNumeric;
-  }
   if (t == "date" || t == "datetime" || t == "time" || t.find("timestamp") == 0 ||
       t.find("time ") == 0 || t == "interval") {
     return DiffCategory::kTemporal;
+  }
+  if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" ||
+      t == "bigint" || t == "decimal" || t == "numeric" || t == "year") {
+    return DiffCategory::kNumeric;
   }
   return DiffCategory::kText;
 }
