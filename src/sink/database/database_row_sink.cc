@@ -53,7 +53,9 @@ base::Status DatabaseRowSink::ApplyDdl(const model::DdlEvent& ddl, const model::
                                        uint64_t token) {
   base::Status st = FlushBatch();
   if (st.ok()) st = HandleDdl(ddl);
-  targets_.clear();  // the DDL may have changed target tables: look them up again
+  // The DDL may have changed target tables: look them up again.
+  targets_.clear();
+  targets_by_name_.clear();
   if (!st.ok() && failed_.ok()) failed_ = st;
   callback_(token, st);
   return st;
@@ -83,6 +85,7 @@ base::Status DatabaseRowSink::FlushBatch() {
   if (pending_.empty()) return base::Status::Ok();
   // Bounded cache, cleared only between batches (ops hold pointers into it).
   if (targets_.size() >= kMaxTargetCache) targets_.clear();
+  if (targets_by_name_.size() >= kMaxTargetCache) targets_by_name_.clear();
   // Tables are resolved (and created) before the batch transaction: DDL commits implicitly on
   // MySQL.
   if (base::Status st = ResolveTables(); !st.ok()) return Fail(st);
@@ -126,6 +129,18 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
   auto it = targets_.find(table.get());
   if (it != targets_.end()) return &it->second.second;
   const model::TableSchema& s = *table;
+  std::string name = s.schema + "." + s.table;
+  std::string signature;
+  for (const auto& c : s.columns) {
+    signature += c.name + '\x1f' + std::string(model::ColumnTypeName(c.type)) + '\x1e';
+  }
+  for (size_t k : s.primary_key) signature += std::to_string(k) + ',';
+  if (auto by_name = targets_by_name_.find(name);
+      by_name != targets_by_name_.end() && by_name->second.first == signature) {
+    auto [pos, inserted] =
+        targets_.emplace(table.get(), std::make_pair(table, by_name->second.second));
+    return &pos->second.second;
+  }
   if (s.primary_key.empty()) {
     return base::FailedPrecondition(
         "table {}.{} has no primary key; the database sink applies rows by key: add one "
@@ -193,6 +208,7 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
         target.display, TargetName(), options_.Endpoint(), key_list, s.schema, s.table,
         target.name, key_list);
   }
+  targets_by_name_[name] = {signature, target};
   auto [pos, inserted] = targets_.emplace(table.get(), std::make_pair(table, std::move(target)));
   return &pos->second.second;
 }

@@ -127,8 +127,11 @@ class DatabaseRowSink : public sink::RowSink {
   sink::DeliveryCallback callback_;
   std::vector<Pending> pending_;
   std::chrono::steady_clock::time_point first_pending_at_;
-  // Resolved targets by source table identity (schema pointer); re-resolved for a new schema.
+  // Resolved targets by source table identity (schema pointer), and by "schema.table" with a
+  // signature of the columns and key, so a source that hands out a new TableSchema object per
+  // row (e.g. decoded from messages) does not query the target catalog per row.
   std::map<const model::TableSchema*, std::pair<model::TableSchemaPtr, TargetTable>> targets_;
+  std::map<std::string, std::pair<std::string, TargetTable>> targets_by_name_;
   base::Status failed_;
   uint64_t ignored_rows_ = 0;
   uint64_t committed_batches_ = 0;
