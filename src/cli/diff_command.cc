@@ -8,8 +8,9 @@ namespace sluice::cli {
 
 CLI::App* AddDiffCommand(CLI::App* app, DiffFlags* flags) {
   auto* cmd = app->add_subcommand(
-      "diff", "Compare a table on two databases (MariaDB/MySQL, PostgreSQL) row for row; exit 0 "
-              "only when equal, 3 when different");
+      "diff",
+      "Compare a table on two databases (MariaDB/MySQL, PostgreSQL) row for row; exit 0 "
+      "only when equal, 3 when different");
   cmd->add_option("--left", flags->left,
                   "mysql://user:password@host:3306/[?database=other] or "
                   "postgres://user:password@host:5432/db[?schema=other]")

@@ -50,8 +50,8 @@ std::string MySqlUri(const std::string& query = "") {
 }
 
 std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") +
-         "@" + Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
+  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") + "@" +
+         Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
          Env("SLUICE_POSTGRES_DATABASE") + query;
 }
 
@@ -107,8 +107,8 @@ class Values {
     return s + "'";
   }
   std::string Text(int max) {
-    static const std::vector<std::string> pieces = {"a", "Z", " ", "'", "\\\\", "é", "ß", "中",
-                                                    "🙂", "\"", "0", ",", "%"};
+    static const std::vector<std::string> pieces = {"a",  "Z",    " ",  "'", "\\\\", "é", "ß",
+                                                    "中", "🙂", "\"", "0", ",",    "%"};
     std::string s = "'";
     int n = Int(0, max);
     for (int i = 0; i < n; ++i) {
@@ -235,8 +235,8 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
       } else if (action < 80) {
         size_t at = static_cast<size_t>(val.Int(0, static_cast<int>(live.size()) - 1));
         int id = next_id++;
-        txn += "UPDATE " + db + ".all_types SET id=" + std::to_string(id) +
-               ", vc=" + val.Text(20) + " WHERE id=" + std::to_string(live[at]) + ";";
+        txn += "UPDATE " + db + ".all_types SET id=" + std::to_string(id) + ", vc=" + val.Text(20) +
+               " WHERE id=" + std::to_string(live[at]) + ";";
         live[at] = id;
         ++key_changes;
       } else if (action < 90) {
@@ -267,9 +267,8 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   ASSERT_TRUE(to_my.WaitCheckpoint(final_gtid, std::chrono::seconds(180)))
       << "MariaDB changefeed: " << to_my.feed().last_error();
 
-  for (const auto& [name, right] :
-       std::vector<std::pair<std::string, std::string>>{{"PostgreSQL", PgUri()},
-                                                        {"MariaDB", MySqlUri("?database=" + copy)}}) {
+  for (const auto& [name, right] : std::vector<std::pair<std::string, std::string>>{
+           {"PostgreSQL", PgUri()}, {"MariaDB", MySqlUri("?database=" + copy)}}) {
     sink::database::DiffOptions d;
     d.left_uri = MySqlUri();
     d.right_uri = right;
@@ -287,8 +286,11 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   }
 
   // A row changed behind the sink's back is found.
-  ASSERT_TRUE((*pg)->Exec("UPDATE " + db + ".all_types SET txt = coalesce(txt, '') || '!' "
-                          "WHERE id = " + std::to_string(live.back()))
+  ASSERT_TRUE((*pg)
+                  ->Exec("UPDATE " + db +
+                         ".all_types SET txt = coalesce(txt, '') || '!' "
+                         "WHERE id = " +
+                         std::to_string(live.back()))
                   .ok());
   sink::database::DiffOptions d;
   d.left_uri = MySqlUri();

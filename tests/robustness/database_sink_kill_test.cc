@@ -15,8 +15,8 @@ namespace sluice::robustness {
 namespace {
 
 std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") +
-         "@" + Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
+  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") + "@" +
+         Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
          Env("SLUICE_POSTGRES_DATABASE") + query;
 }
 
@@ -64,10 +64,11 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   const std::string sink = PgUri("?create-tables=true&batch-rows=50&batch-interval=50ms");
   auto args = [&](bool first) {
     std::string source = SourceUri(server_id);
-    if (!first) source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
-    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info", "run", "--id", id,
-                                    "--source", source, "--sink", sink, "--filter", db + ".*",
-                                    "--state-dir", state_dir};
+    if (!first)
+      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
+    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
+                                    id,         "--source",    source,        "--sink", sink,
+                                    "--filter", db + ".*",     "--state-dir", state_dir};
   };
   auto child = std::make_unique<Child>(args(true), log_path);
   {
@@ -155,17 +156,18 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
 
   std::string out;
-  std::vector<std::string> diff = {SLUICE_BIN, "diff", "--left", MySqlUri(), "--right", PgUri(),
-                                   "--table", db + ".t"};
+  std::vector<std::string> diff = {SLUICE_BIN, "diff",  "--left",  MySqlUri(),
+                                   "--right",  PgUri(), "--table", db + ".t"};
   EXPECT_EQ(RunToEnd(diff, state_dir + "/diff.log", &out), 0) << out;
   EXPECT_NE(out.find("EQUAL"), std::string::npos) << out;
   auto rows = (*pg)->Query("SELECT count(*) FROM " + db + ".t");
   ASSERT_TRUE(rows.ok());
   EXPECT_GT(std::stoi(*rows->rows[0][0]), 100);
 
-  ASSERT_TRUE((*pg)->Exec("UPDATE " + db + ".t SET v = v + 1 WHERE id = (SELECT max(id) FROM " +
-                          db + ".t)")
-                  .ok());
+  ASSERT_TRUE(
+      (*pg)
+          ->Exec("UPDATE " + db + ".t SET v = v + 1 WHERE id = (SELECT max(id) FROM " + db + ".t)")
+          .ok());
   EXPECT_EQ(RunToEnd(diff, state_dir + "/diff.log", &out), 3) << out;
   EXPECT_NE(out.find("1 different"), std::string::npos) << out;
   EXPECT_NE(out.find("column v"), std::string::npos) << out;

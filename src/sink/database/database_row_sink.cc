@@ -23,9 +23,12 @@ std::string Lower(std::string_view s) {
 
 std::string_view OpName(model::RowOp op) {
   switch (op) {
-    case model::RowOp::kInsert: return "INSERT";
-    case model::RowOp::kUpdate: return "UPDATE";
-    case model::RowOp::kDelete: return "DELETE";
+    case model::RowOp::kInsert:
+      return "INSERT";
+    case model::RowOp::kUpdate:
+      return "UPDATE";
+    case model::RowOp::kDelete:
+      return "DELETE";
   }
   return "?";
 }
@@ -205,8 +208,8 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
     return base::FailedPrecondition(
         "target table {} on {} {} has no PRIMARY KEY or UNIQUE index on ({}), the key of {}.{}; "
         "upserts need it: ALTER TABLE {} ADD PRIMARY KEY ({})",
-        target.display, TargetName(), options_.Endpoint(), key_list, s.schema, s.table,
-        target.name, key_list);
+        target.display, TargetName(), options_.Endpoint(), key_list, s.schema, s.table, target.name,
+        key_list);
   }
   targets_by_name_[name] = {signature, target};
   auto [pos, inserted] = targets_.emplace(table.get(), std::make_pair(table, std::move(target)));
@@ -275,8 +278,7 @@ base::Status DatabaseRowSink::ApplyAll() {
       if (!ops.empty()) {
         Op& last = ops.back();
         bool same = last.upsert == op.upsert && last.table == op.table;
-        bool repeats =
-            std::find(last.keys.begin(), last.keys.end(), op.keys[0]) != last.keys.end();
+        bool repeats = std::find(last.keys.begin(), last.keys.end(), op.keys[0]) != last.keys.end();
         if (same && !repeats) {
           last.rows.push_back(op.rows[0]);
           last.keys.push_back(std::move(op.keys[0]));
@@ -296,7 +298,8 @@ std::string DatabaseRowSink::DescribeRow(const Pending& p) const {
   std::string key;
   for (size_t k : t.primary_key) {
     if (!key.empty()) key += ", ";
-    key += t.columns[k].name + "=" + (k < image.size() ? DisplayValue(t.columns[k], image[k]) : "?");
+    key +=
+        t.columns[k].name + "=" + (k < image.size() ? DisplayValue(t.columns[k], image[k]) : "?");
   }
   return fmt::format("{} of {}.{} key ({})", OpName(p.op), t.schema, t.table, key);
 }
@@ -314,19 +317,21 @@ base::Status DatabaseRowSink::ApplyRowByRow() {
     if (st.ok()) continue;
     if (st.action() == base::Action::kRetry) return st;
     SLUICE_RETURN_IF_ERROR(Exec("ROLLBACK TO SAVEPOINT sluice_row"));
-    std::string what = fmt::format("{} into {} on {} {} failed: {}", DescribeRow(p),
-                                   target->display, TargetName(), options_.Endpoint(),
-                                   st.message());
+    std::string what =
+        fmt::format("{} into {} on {} {} failed: {}", DescribeRow(p), target->display, TargetName(),
+                    options_.Endpoint(), st.message());
     if (options_.ignore_write_errors) {
       ++ignored_rows_;
-      Log()->warn("{}; row SKIPPED because ignore-write-errors=true (data-loss risk; {} rows "
-                  "skipped so far)",
-                  what, ignored_rows_);
+      Log()->warn(
+          "{}; row SKIPPED because ignore-write-errors=true (data-loss risk; {} rows "
+          "skipped so far)",
+          what, ignored_rows_);
       continue;
     }
     return base::Status(st.code(),
-                        what + "; fix the target table or the value upstream, or set "
-                               "ignore-write-errors=true to skip such rows (data-loss risk)");
+                        what +
+                            "; fix the target table or the value upstream, or set "
+                            "ignore-write-errors=true to skip such rows (data-loss risk)");
   }
   return Exec("COMMIT");
 }

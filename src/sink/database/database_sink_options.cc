@@ -183,8 +183,7 @@ base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) 
       return v;
     case Kind::kInt: {
       auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v.i);
-      if (ec != std::errc() || p != raw.data() + raw.size() || v.i < spec.min ||
-          v.i > spec.max) {
+      if (ec != std::errc() || p != raw.data() + raw.size() || v.i < spec.min || v.i > spec.max) {
         return base::InvalidArgument("sink URI: {} '{}' is invalid; use an integer from {} to {}",
                                      spec.name, raw, spec.min, spec.max);
       }
@@ -207,8 +206,8 @@ base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) 
       }
       std::string list;
       for (auto a : spec.allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return base::InvalidArgument("sink URI: {} '{}' is not supported; use one of {}",
-                                   spec.name, raw, list);
+      return base::InvalidArgument("sink URI: {} '{}' is not supported; use one of {}", spec.name,
+                                   raw, list);
     }
     case Kind::kString:
       if (raw.empty()) {
@@ -245,7 +244,10 @@ std::string DatabaseSinkOptions::Redacted() const {
     out += "@";
   }
   out += Endpoint() + "/";
-  if (kind == TargetKind::kPostgres) out += base::PercentEncode(database);
+  if (kind == TargetKind::kPostgres || query.find("database=") == std::string::npos) {
+    out += base::PercentEncode(database);
+  }
+  if (!query.empty()) out += "?" + query;
   return out;
 }
 
@@ -265,13 +267,14 @@ base::Result<DatabaseSinkOptions> ParseDatabaseSinkUri(std::string_view uri) {
         "postgres://user:password@host:5432/database");
   }
   o.scheme = Lower(uri.substr(0, sep));
-  o.kind = (o.scheme == "mysql" || o.scheme == "mariadb") ? TargetKind::kMySql
-                                                          : TargetKind::kPostgres;
+  o.kind =
+      (o.scheme == "mysql" || o.scheme == "mariadb") ? TargetKind::kMySql : TargetKind::kPostgres;
   o.port = o.kind == TargetKind::kMySql ? 3306 : 5432;
   std::string_view rest = uri.substr(sep + 3);
   std::string_view query;
   if (auto q = rest.find('?'); q != std::string_view::npos) {
     query = rest.substr(q + 1);
+    o.query = std::string(query);
     rest = rest.substr(0, q);
   }
   std::string_view path;
@@ -339,9 +342,10 @@ base::Result<DatabaseSinkOptions> ParseDatabaseSinkUri(std::string_view uri) {
     }
     Targets mine = o.kind == TargetKind::kMySql ? kMySqlOnly : kPostgresOnly;
     if (!(spec->targets & mine)) {
-      return base::InvalidArgument("sink URI: parameter '{}' applies only to {} targets; remove "
-                                   "it from this {}:// URI",
-                                   name, TargetsText(spec->targets), o.scheme);
+      return base::InvalidArgument(
+          "sink URI: parameter '{}' applies only to {} targets; remove "
+          "it from this {}:// URI",
+          name, TargetsText(spec->targets), o.scheme);
     }
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
       return base::InvalidArgument("sink URI: parameter '{}' is given twice; keep one", name);
@@ -380,7 +384,8 @@ std::string DatabaseSinkOptionsDoc() {
   std::string out =
       "# Database sink URI parameters\n\n"
       "Generated from src/sink/database/database_sink_options.cc (do not edit by hand; "
-      "`sink_database_test` checks it; regenerate with SLUICE_UPDATE_DOCS=1). See docs/database-sinks.md for the behaviour.\n\n"
+      "`sink_database_test` checks it; regenerate with SLUICE_UPDATE_DOCS=1). See "
+      "docs/database-sinks.md for the behaviour.\n\n"
       "URIs: `mysql://user:password@host:3306/[database]?...` (also `mariadb://`) and "
       "`postgres://user:password@host:5432/<database>?...` (also `postgresql://`).\n\n"
       "| parameter | targets | default | allowed | description |\n"

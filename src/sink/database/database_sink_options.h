@@ -41,10 +41,11 @@ struct DatabaseSinkOptions {
   bool ignore_write_errors = false;
   bool create_tables = false;
   DdlMode ddl = DdlMode::kSkip;
+  std::string query;  // the query string as given (no secrets), for Redacted()
 
   // "host:port" for messages.
   std::string Endpoint() const;
-  // The URI with the password replaced by "******".
+  // The URI (path and parameters too) with the password replaced by "******".
   std::string Redacted() const;
 };
 

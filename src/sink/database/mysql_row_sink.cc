@@ -20,15 +20,15 @@ constexpr size_t kMaxStatementBytes = 4 << 20;
 // Errors a replayed DDL statement raises when it was already applied.
 bool AlreadyApplied(unsigned int err) {
   switch (err) {
-    case ER_TABLE_EXISTS_ERROR:   // 1050
-    case ER_DUP_FIELDNAME:        // 1060
-    case ER_DUP_KEYNAME:          // 1061
+    case ER_TABLE_EXISTS_ERROR:      // 1050
+    case ER_DUP_FIELDNAME:           // 1060
+    case ER_DUP_KEYNAME:             // 1061
     case ER_CANT_DROP_FIELD_OR_KEY:  // 1091
-    case ER_BAD_TABLE_ERROR:      // 1051
-    case ER_DB_CREATE_EXISTS:     // 1007
-    case ER_DB_DROP_EXISTS:       // 1008
-    case ER_NO_SUCH_TABLE:        // 1146
-    case ER_BAD_FIELD_ERROR:      // 1054
+    case ER_BAD_TABLE_ERROR:         // 1051
+    case ER_DB_CREATE_EXISTS:        // 1007
+    case ER_DB_DROP_EXISTS:          // 1008
+    case ER_NO_SUCH_TABLE:           // 1146
+    case ER_BAD_FIELD_ERROR:         // 1054
       return true;
     default:
       return false;
@@ -37,8 +37,8 @@ bool AlreadyApplied(unsigned int err) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<MySqlRowSink>> MySqlRowSink::Create(
-    const DatabaseSinkOptions& options, sink::DeliveryCallback callback) {
+base::Result<std::unique_ptr<MySqlRowSink>> MySqlRowSink::Create(const DatabaseSinkOptions& options,
+                                                                 sink::DeliveryCallback callback) {
   std::unique_ptr<MySqlRowSink> sink(new MySqlRowSink(options, std::move(callback)));
   source::mysql::ConnectOptions c;
   c.host = options.host;
@@ -84,8 +84,8 @@ base::Status MySqlRowSink::LoadTarget(const std::string& ns, const std::string& 
   for (auto& r : cols.rows) out->columns.push_back(r[0].value_or(""));
   SLUICE_ASSIGN_OR_RETURN(
       auto keys, conn_->Query("SELECT index_name, column_name FROM information_schema.statistics "
-                              "WHERE non_unique=0 AND " + where +
-                              " ORDER BY index_name, seq_in_index"));
+                              "WHERE non_unique=0 AND " +
+                              where + " ORDER BY index_name, seq_in_index"));
   std::string last;
   for (auto& r : keys.rows) {
     std::string index = r[0].value_or("");
@@ -98,7 +98,8 @@ base::Status MySqlRowSink::LoadTarget(const std::string& ns, const std::string& 
 
 base::Status MySqlRowSink::CreateTarget(const std::string& ns, const model::TableSchema& t) {
   SLUICE_RETURN_IF_ERROR(conn_->Exec("CREATE DATABASE IF NOT EXISTS " + QuoteIdent(ns)));
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + QuoteIdent(ns) + "." + QuoteIdent(t.table) + " (";
+  std::string sql =
+      "CREATE TABLE IF NOT EXISTS " + QuoteIdent(ns) + "." + QuoteIdent(t.table) + " (";
   for (const auto& c : t.columns) {
     sql += QuoteIdent(c.name) + " " + MySqlTypeFor(c) + (c.nullable ? "" : " NOT NULL") + ", ";
   }

@@ -32,17 +32,30 @@ std::string PgConnectOptions::Endpoint() const {
   return host + ":" + std::to_string(port);
 }
 
-base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
-    const PgConnectOptions& options) {
+base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnectOptions& options) {
   std::unique_ptr<PgConnection> c(new PgConnection(options));
   std::string port = std::to_string(options.port);
   std::string timeout = std::to_string(options.connect_timeout_s);
-  const char* keys[] = {"host",          "port",           "user",    "password",
-                        "dbname",        "sslmode",        "connect_timeout",
-                        "client_encoding", "application_name", "options", nullptr};
-  const char* values[] = {options.host.c_str(), port.c_str(), options.user.c_str(),
-                          options.password.c_str(), options.database.c_str(),
-                          options.sslmode.c_str(), timeout.c_str(), "UTF8", "sluice",
+  const char* keys[] = {"host",
+                        "port",
+                        "user",
+                        "password",
+                        "dbname",
+                        "sslmode",
+                        "connect_timeout",
+                        "client_encoding",
+                        "application_name",
+                        "options",
+                        nullptr};
+  const char* values[] = {options.host.c_str(),
+                          port.c_str(),
+                          options.user.c_str(),
+                          options.password.c_str(),
+                          options.database.c_str(),
+                          options.sslmode.c_str(),
+                          timeout.c_str(),
+                          "UTF8",
+                          "sluice",
                           "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres "
                           "-c extra_float_digits=1",
                           nullptr};
@@ -59,16 +72,18 @@ base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
           options.user, options.Endpoint());
     }
     if (msg.find("does not exist") != std::string::npos) {
-      return base::InvalidArgument("cannot connect to PostgreSQL at {}: {}; create it or fix the "
-                                   "sink URI",
-                                   options.Endpoint(), msg);
+      return base::InvalidArgument(
+          "cannot connect to PostgreSQL at {}: {}; create it or fix the "
+          "sink URI",
+          options.Endpoint(), msg);
     }
     return base::Unavailable(
         "cannot connect to PostgreSQL at {}: {}; check host/port and that the server is running",
         options.Endpoint(), msg);
   }
   // Server notices ("schema already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(c->conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c->conn_, [](void*, const char*) {}, nullptr);
   return c;
 }
 

@@ -28,7 +28,8 @@ base::Result<std::unique_ptr<PostgresRowSink>> PostgresRowSink::Create(
   c.password = options.password;
   c.database = options.database;
   c.sslmode = options.sslmode;
-  c.connect_timeout_s = static_cast<int>(std::max<int64_t>(1, options.connect_timeout.count() / 1000));
+  c.connect_timeout_s =
+      static_cast<int>(std::max<int64_t>(1, options.connect_timeout.count() / 1000));
   auto conn = PgConnection::Connect(c);
   if (!conn.ok()) return conn.status().WithContext("sink");
   sink->conn_ = std::move(conn).value();
@@ -87,15 +88,17 @@ base::Status PostgresRowSink::CreateTarget(const std::string& ns, const model::T
   return conn_->Exec(sql);
 }
 
-base::Status PostgresRowSink::ExecUpsert(const TargetTable& target, const model::TableSchema& t,
-                                         const std::vector<const std::vector<model::Value>*>& rows) {
+base::Status PostgresRowSink::ExecUpsert(
+    const TargetTable& target, const model::TableSchema& t,
+    const std::vector<const std::vector<model::Value>*>& rows) {
   const size_t ncols = t.columns.size();
   const size_t per_stmt = std::max<size_t>(1, kMaxParams / std::max<size_t>(1, ncols));
   std::string head = "INSERT INTO " + target.name + " (";
   for (size_t i = 0; i < ncols; ++i) head += (i ? "," : "") + target.columns[i];
   head += ") VALUES ";
   std::string tail = " ON CONFLICT (";
-  for (size_t k = 0; k < target.key.size(); ++k) tail += (k ? "," : "") + target.columns[target.key[k]];
+  for (size_t k = 0; k < target.key.size(); ++k)
+    tail += (k ? "," : "") + target.columns[target.key[k]];
   tail += ") DO ";
   std::string set;
   for (size_t i = 0; i < ncols; ++i) {
@@ -123,8 +126,9 @@ base::Status PostgresRowSink::ExecUpsert(const TargetTable& target, const model:
   return base::Status::Ok();
 }
 
-base::Status PostgresRowSink::ExecDelete(const TargetTable& target, const model::TableSchema& t,
-                                         const std::vector<const std::vector<model::Value>*>& rows) {
+base::Status PostgresRowSink::ExecDelete(
+    const TargetTable& target, const model::TableSchema& t,
+    const std::vector<const std::vector<model::Value>*>& rows) {
   const size_t nkey = target.key.size();
   const size_t per_stmt = std::max<size_t>(1, kMaxParams / nkey);
   for (size_t start = 0; start < rows.size(); start += per_stmt) {
@@ -147,9 +151,10 @@ base::Status PostgresRowSink::ExecDelete(const TargetTable& target, const model:
 }
 
 base::Status PostgresRowSink::HandleDdl(const model::DdlEvent& ddl) {
-  Log()->info("PostgreSQL target: skipping upstream DDL on {}.{} (MySQL DDL is not applied; "
-              "change the target table by hand if needed): {}",
-              ddl.schema, ddl.table, ddl.sql);
+  Log()->info(
+      "PostgreSQL target: skipping upstream DDL on {}.{} (MySQL DDL is not applied; "
+      "change the target table by hand if needed): {}",
+      ddl.schema, ddl.table, ddl.sql);
   return base::Status::Ok();
 }
 

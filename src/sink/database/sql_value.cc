@@ -252,43 +252,71 @@ std::string MySqlTypeFor(const model::Column& c) {
   };
   bool bin = c.is_binary();
   switch (c.type) {
-    case ColumnType::kNull: return "text";
-    case ColumnType::kTinyInt: return "tinyint" + u;
-    case ColumnType::kSmallInt: return "smallint" + u;
-    case ColumnType::kMediumInt: return "mediumint" + u;
-    case ColumnType::kInt: return "int" + u;
-    case ColumnType::kBigInt: return "bigint" + u;
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kDouble: return "double";
+    case ColumnType::kNull:
+      return "text";
+    case ColumnType::kTinyInt:
+      return "tinyint" + u;
+    case ColumnType::kSmallInt:
+      return "smallint" + u;
+    case ColumnType::kMediumInt:
+      return "mediumint" + u;
+    case ColumnType::kInt:
+      return "int" + u;
+    case ColumnType::kBigInt:
+      return "bigint" + u;
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kDouble:
+      return "double";
     case ColumnType::kDecimal:
-      return c.precision ? fmt::format("decimal({},{}){}", c.precision, c.scale, u) : "decimal(65,30)";
-    case ColumnType::kYear: return "year";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTime: return fsp("time");
-    case ColumnType::kDateTime: return fsp("datetime");
-    case ColumnType::kTimestamp: return fsp("timestamp") + " NULL";
+      return c.precision ? fmt::format("decimal({},{}){}", c.precision, c.scale, u)
+                         : "decimal(65,30)";
+    case ColumnType::kYear:
+      return "year";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTime:
+      return fsp("time");
+    case ColumnType::kDateTime:
+      return fsp("datetime");
+    case ColumnType::kTimestamp:
+      return fsp("timestamp") + " NULL";
     case ColumnType::kChar:
       if (c.length == 0 || c.length > 255) return bin ? "varbinary(1024)" : "varchar(1024)";
       return fmt::format("{}({})", bin ? "binary" : "char", c.length);
     case ColumnType::kVarChar:
       if (c.length == 0 || c.length > 16000) return bin ? "longblob" : "longtext";
       return fmt::format("{}({})", bin ? "varbinary" : "varchar", c.length);
-    case ColumnType::kBinary: return fmt::format("binary({})", c.length ? c.length : 255);
+    case ColumnType::kBinary:
+      return fmt::format("binary({})", c.length ? c.length : 255);
     case ColumnType::kVarBinary:
       return c.length && c.length <= 65000 ? fmt::format("varbinary({})", c.length) : "longblob";
-    case ColumnType::kTinyText: return bin ? "tinyblob" : "tinytext";
-    case ColumnType::kText: return bin ? "blob" : "text";
-    case ColumnType::kMediumText: return bin ? "mediumblob" : "mediumtext";
-    case ColumnType::kLongText: return bin ? "longblob" : "longtext";
-    case ColumnType::kTinyBlob: return "tinyblob";
-    case ColumnType::kBlob: return "blob";
-    case ColumnType::kMediumBlob: return "mediumblob";
-    case ColumnType::kLongBlob: return "longblob";
-    case ColumnType::kJson: return "json";
-    case ColumnType::kEnum: return c.elements.empty() ? "varchar(255)" : list("enum");
-    case ColumnType::kSet: return c.elements.empty() ? "varchar(1024)" : list("set");
-    case ColumnType::kBit: return fmt::format("bit({})", c.length ? c.length : 64);
-    case ColumnType::kGeometry: return "geometry";
+    case ColumnType::kTinyText:
+      return bin ? "tinyblob" : "tinytext";
+    case ColumnType::kText:
+      return bin ? "blob" : "text";
+    case ColumnType::kMediumText:
+      return bin ? "mediumblob" : "mediumtext";
+    case ColumnType::kLongText:
+      return bin ? "longblob" : "longtext";
+    case ColumnType::kTinyBlob:
+      return "tinyblob";
+    case ColumnType::kBlob:
+      return "blob";
+    case ColumnType::kMediumBlob:
+      return "mediumblob";
+    case ColumnType::kLongBlob:
+      return "longblob";
+    case ColumnType::kJson:
+      return "json";
+    case ColumnType::kEnum:
+      return c.elements.empty() ? "varchar(255)" : list("enum");
+    case ColumnType::kSet:
+      return c.elements.empty() ? "varchar(1024)" : list("set");
+    case ColumnType::kBit:
+      return fmt::format("bit({})", c.length ? c.length : 64);
+    case ColumnType::kGeometry:
+      return "geometry";
   }
   return "longtext";
 }
@@ -299,21 +327,34 @@ std::string PostgresTypeFor(const model::Column& c) {
     return base + "(" + std::to_string(c.fsp) + ")" + suffix;
   };
   switch (c.type) {
-    case ColumnType::kNull: return "text";
-    case ColumnType::kTinyInt: return "smallint";
-    case ColumnType::kSmallInt: return u ? "integer" : "smallint";
-    case ColumnType::kMediumInt: return "integer";
-    case ColumnType::kInt: return u ? "bigint" : "integer";
-    case ColumnType::kBigInt: return u ? "numeric(20,0)" : "bigint";
-    case ColumnType::kFloat: return "real";
-    case ColumnType::kDouble: return "double precision";
+    case ColumnType::kNull:
+      return "text";
+    case ColumnType::kTinyInt:
+      return "smallint";
+    case ColumnType::kSmallInt:
+      return u ? "integer" : "smallint";
+    case ColumnType::kMediumInt:
+      return "integer";
+    case ColumnType::kInt:
+      return u ? "bigint" : "integer";
+    case ColumnType::kBigInt:
+      return u ? "numeric(20,0)" : "bigint";
+    case ColumnType::kFloat:
+      return "real";
+    case ColumnType::kDouble:
+      return "double precision";
     case ColumnType::kDecimal:
       return c.precision ? fmt::format("numeric({},{})", c.precision, c.scale) : "numeric";
-    case ColumnType::kYear: return "smallint";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTime: return "interval";
-    case ColumnType::kDateTime: return fsp("timestamp", " without time zone");
-    case ColumnType::kTimestamp: return fsp("timestamp", " with time zone");
+    case ColumnType::kYear:
+      return "smallint";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTime:
+      return "interval";
+    case ColumnType::kDateTime:
+      return fsp("timestamp", " without time zone");
+    case ColumnType::kTimestamp:
+      return fsp("timestamp", " with time zone");
     case ColumnType::kChar:
     case ColumnType::kVarChar:
     case ColumnType::kTinyText:
@@ -329,11 +370,13 @@ std::string PostgresTypeFor(const model::Column& c) {
     case ColumnType::kLongBlob:
     case ColumnType::kGeometry:
       return "bytea";
-    case ColumnType::kJson: return "jsonb";
+    case ColumnType::kJson:
+      return "jsonb";
     case ColumnType::kEnum:
     case ColumnType::kSet:
       return "text";
-    case ColumnType::kBit: return fmt::format("bit({})", c.length ? c.length : 64);
+    case ColumnType::kBit:
+      return fmt::format("bit({})", c.length ? c.length : 64);
   }
   return "text";
 }
@@ -341,8 +384,10 @@ std::string PostgresTypeFor(const model::Column& c) {
 std::string DisplayValue(const model::Column& c, const model::Value& v) {
   std::string out;
   switch (v.kind()) {
-    case Kind::kAbsent: return "(absent)";
-    case Kind::kNull: return "NULL";
+    case Kind::kAbsent:
+      return "(absent)";
+    case Kind::kNull:
+      return "NULL";
     case Kind::kString:
       if (codec::IsBinaryColumn(c)) {
         out = "0x";

@@ -60,10 +60,9 @@ DiffCategory SideCategory(const std::string& type) {
 
 // Combines both sides' categories: the more specific one wins.
 DiffCategory Combine(DiffCategory a, DiffCategory b) {
-  static const DiffCategory kOrder[] = {DiffCategory::kJson,    DiffCategory::kBool,
-                                        DiffCategory::kBit,     DiffCategory::kBinary,
-                                        DiffCategory::kFloat,   DiffCategory::kDouble,
-                                        DiffCategory::kNumeric, DiffCategory::kTemporal};
+  static const DiffCategory kOrder[] = {
+      DiffCategory::kJson,  DiffCategory::kBool,   DiffCategory::kBit,     DiffCategory::kBinary,
+      DiffCategory::kFloat, DiffCategory::kDouble, DiffCategory::kNumeric, DiffCategory::kTemporal};
   for (auto c : kOrder)
     if (a == c || b == c) return c;
   return DiffCategory::kText;
@@ -193,8 +192,8 @@ struct Side {
     std::string p2 = is_pg() ? "$2" : "?";
     SLUICE_ASSIGN_OR_RETURN(
         auto cols, Query("SELECT column_name, data_type FROM information_schema.columns WHERE "
-                         "table_schema=" + p + " AND table_name=" + p2 +
-                         " ORDER BY ordinal_position",
+                         "table_schema=" +
+                             p + " AND table_name=" + p2 + " ORDER BY ordinal_position",
                          {ns, table}));
     if (cols.empty()) {
       return base::NotFound("--{}: table {} does not exist (or has no columns you may read)", name,
@@ -333,13 +332,13 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   for (size_t i = 0; i < left.columns.size(); ++i) {
     int r = right.Find(left.columns[i]);
     if (r < 0) {
-      report.schema_problems.push_back(fmt::format("column {} exists only on the left ({})",
-                                                   left.columns[i], left.Display()));
+      report.schema_problems.push_back(
+          fmt::format("column {} exists only on the left ({})", left.columns[i], left.Display()));
       continue;
     }
-    cols.push_back({left.columns[i], static_cast<int>(i), r,
-                    Combine(SideCategory(left.types[i]),
-                            SideCategory(right.types[static_cast<size_t>(r)]))});
+    cols.push_back(
+        {left.columns[i], static_cast<int>(i), r,
+         Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
   }
   for (size_t i = 0; i < right.columns.size(); ++i) {
     if (left.Find(right.columns[i]) < 0) {
@@ -350,7 +349,8 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   std::vector<std::string> key_names = options.key.empty() ? left.primary_key : options.key;
   if (key_names.empty()) {
     return base::InvalidArgument(
-        "table {} has no primary key; name the columns that identify a row with --key", left.Display());
+        "table {} has no primary key; name the columns that identify a row with --key",
+        left.Display());
   }
   std::vector<size_t> key_idx;  // into cols
   for (const auto& k : key_names) {

@@ -38,9 +38,9 @@ struct DiffOptions {
 struct DiffReport {
   size_t left_rows = 0;
   size_t right_rows = 0;
-  size_t missing = 0;    // rows only on the left
-  size_t extra = 0;      // rows only on the right
-  size_t different = 0;  // rows on both sides with a different value
+  size_t missing = 0;                        // rows only on the left
+  size_t extra = 0;                          // rows only on the right
+  size_t different = 0;                      // rows on both sides with a different value
   std::vector<std::string> schema_problems;  // columns present on one side only
   std::vector<std::string> details;          // the first max_report differences, one line each
 
@@ -56,7 +56,17 @@ struct DiffReport {
 base::Result<DiffReport> DiffTables(const DiffOptions& options);
 
 // Exposed for tests: normalization of one value text (see the table above).
-enum class DiffCategory { kText, kBinary, kNumeric, kFloat, kDouble, kBool, kBit, kJson, kTemporal };
+enum class DiffCategory {
+  kText,
+  kBinary,
+  kNumeric,
+  kFloat,
+  kDouble,
+  kBool,
+  kBit,
+  kJson,
+  kTemporal
+};
 // `from_postgres`: the text came from PostgreSQL (bytea/bit/boolean text forms).
 std::string NormalizeValue(DiffCategory category, bool from_postgres, const std::string& raw);
 

@@ -26,7 +26,12 @@ TEST(DatabaseSinkOptions, ParsesMySqlUriWithOptions) {
   EXPECT_TRUE(o->create_tables);
   EXPECT_EQ(o->ddl, DdlMode::kApply);
   EXPECT_EQ(o->max_retries, 5);
-  EXPECT_EQ(o->Redacted(), "mysql://repl:******@db.example:3307/");
+  EXPECT_EQ(o->Redacted(),
+            "mysql://repl:******@db.example:3307/?database=copy&batch-rows=100&batch-interval="
+            "250ms&ignore-write-errors=true&create-tables=true&ddl=apply&max-retries=5");
+  auto pg = ParseDatabaseSinkUri("postgres://u:pw@h:5433/db?schema=s");
+  ASSERT_TRUE(pg.ok());
+  EXPECT_EQ(pg->Redacted(), "postgres://u:******@h:5433/db?schema=s");
 }
 
 TEST(DatabaseSinkOptions, ParsesPostgresUriWithDefaults) {
@@ -49,8 +54,9 @@ TEST(DatabaseSinkOptions, ErrorsNameTheFieldAndTheFix) {
     EXPECT_EQ(o.status().message().find("secret"), std::string::npos);
     return o.status().message();
   };
-  EXPECT_NE(bad("mysql://u:secret@h/?batch-rows=0").find("batch-rows '0' is invalid; use an "
-                                                         "integer from 1 to 100000"),
+  EXPECT_NE(bad("mysql://u:secret@h/?batch-rows=0")
+                .find("batch-rows '0' is invalid; use an "
+                      "integer from 1 to 100000"),
             std::string::npos);
   EXPECT_NE(bad("mysql://u:secret@h/?batch-interval=fast").find("batch-interval"),
             std::string::npos);
@@ -64,8 +70,7 @@ TEST(DatabaseSinkOptions, ErrorsNameTheFieldAndTheFix) {
   EXPECT_NE(bad("postgres://u:secret@h/db?ddl=apply").find("ddl=apply is not supported"),
             std::string::npos);
   EXPECT_NE(bad("mysql://u:secret@h:99999/").find("port"), std::string::npos);
-  EXPECT_NE(bad("mysql://u:secret@h/?ddl=maybe").find("use one of skip, apply"),
-            std::string::npos);
+  EXPECT_NE(bad("mysql://u:secret@h/?ddl=maybe").find("use one of skip, apply"), std::string::npos);
   EXPECT_NE(bad("mysql://u:secret@h/?batch-rows=1&batch-rows=2").find("given twice"),
             std::string::npos);
 }

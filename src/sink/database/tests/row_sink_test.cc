@@ -90,14 +90,11 @@ model::TableSchemaPtr Items(const std::string& db) {
 }
 
 std::vector<Value> Row(int id, std::optional<std::string> name, const char* price = "1.50") {
-  model::Temporal at{.year = 2024, .month = 5, .day = 6, .hour = 7, .minute = 8, .second = 9,
-                     .micros = 10};
-  return {Value::Int(id),
-          name ? Value::String(*name) : Value::Null(),
-          Value::Decimal(price),
-          Value::String(std::string("\x00\x01\xfe", 3)),
-          Value::DateTime(at),
-          Value::UInt(5)};
+  model::Temporal at{
+      .year = 2024, .month = 5, .day = 6, .hour = 7, .minute = 8, .second = 9, .micros = 10};
+  return {Value::Int(id),        name ? Value::String(*name) : Value::Null(),
+          Value::Decimal(price), Value::String(std::string("\x00\x01\xfe", 3)),
+          Value::DateTime(at),   Value::UInt(5)};
 }
 
 model::RowChange Insert(const model::TableSchemaPtr& t, std::vector<Value> after) {
@@ -120,10 +117,13 @@ struct Acks {
 
 // The workload: inserts, an update, a key change, a delete, a NULL.
 std::vector<model::RowChange> Workload(const model::TableSchemaPtr& t) {
-  return {Insert(t, Row(1, "one")),          Insert(t, Row(2, "two")),
-          Insert(t, Row(3, std::nullopt)),   Update(t, Row(1, "one"), Row(1, "uno", "9.99")),
+  return {Insert(t, Row(1, "one")),
+          Insert(t, Row(2, "two")),
+          Insert(t, Row(3, std::nullopt)),
+          Update(t, Row(1, "one"), Row(1, "uno", "9.99")),
           Update(t, Row(2, "two"), Row(20, "twenty")),  // key change
-          Delete(t, Row(3, std::nullopt)),   Insert(t, Row(4, "four")),
+          Delete(t, Row(3, std::nullopt)),
+          Insert(t, Row(4, "four")),
           Update(t, Row(4, "four"), Row(4, std::nullopt))};
 }
 
@@ -283,8 +283,8 @@ TEST_P(RowSinkTest, CreateTablesMakesTheTargetAndDiffMatchesTheSource) {
                         "(20,'twenty',1.50,X'0001FE','2024-05-06 07:08:09.000010','a,c'),"
                         "(4,NULL,1.50,X'0001FE','2024-05-06 07:08:09.000010','a,c')")
                   .ok());
-  std::string target = GetParam() ? "?create-tables=true&schema=" + db_
-                                  : "?create-tables=true&database=" + db_;
+  std::string target =
+      GetParam() ? "?create-tables=true&schema=" + db_ : "?create-tables=true&database=" + db_;
   auto opts = ParseDatabaseSinkUri(Uri(target));
   ASSERT_TRUE(opts.ok()) << opts.status().message();
   Acks acks;
@@ -320,15 +320,18 @@ TEST_P(RowSinkTest, DdlIsAppliedOnMariaDbWithDdlApplyAndSkippedOtherwise) {
     ASSERT_TRUE((*sink)->ApplyDdl(alter, txn, token * 10 + 1).ok());
   }
   EXPECT_EQ(acks.by_token.size(), 4u);
-  auto cols = my_->Query("SELECT column_name FROM information_schema.columns WHERE "
-                         "table_schema='" + db_ + "' AND table_name='d' ORDER BY 1");
+  auto cols = my_->Query(
+      "SELECT column_name FROM information_schema.columns WHERE "
+      "table_schema='" +
+      db_ + "' AND table_name='d' ORDER BY 1");
   ASSERT_TRUE(cols.ok());
   // MariaDB target: the DDL ran in the mapped database; PostgreSQL target: skipped (and nothing
   // was created on the MariaDB side either).
   EXPECT_EQ(cols->rows.size(), GetParam() ? 0u : 2u);
   if (GetParam()) {
-    auto r = pg_->Query("SELECT 1 FROM information_schema.tables WHERE table_name='d' AND "
-                        "table_schema='upstream_db'");
+    auto r = pg_->Query(
+        "SELECT 1 FROM information_schema.tables WHERE table_name='d' AND "
+        "table_schema='upstream_db'");
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->rows.empty());
   }

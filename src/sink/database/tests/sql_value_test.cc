@@ -46,11 +46,10 @@ TEST(SqlValue, MySqlLiterals) {
   EXPECT_EQ(My(Col(ColumnType::kSet), Value::UInt(5)), "5");
   EXPECT_EQ(My(Col(ColumnType::kFloat), Value::Float(3.14f)), "3.14");
   EXPECT_EQ(My(Col(ColumnType::kDecimal), Value::Decimal("-12.50")), "-12.50");
-  model::Temporal t{.year = 2024, .month = 2, .day = 29, .hour = 13, .minute = 5, .second = 7,
-                    .micros = 120000};
+  model::Temporal t{
+      .year = 2024, .month = 2, .day = 29, .hour = 13, .minute = 5, .second = 7, .micros = 120000};
   EXPECT_EQ(My(Col(ColumnType::kDateTime), Value::DateTime(t)), "'2024-02-29 13:05:07.120000'");
-  EXPECT_EQ(My(Col(ColumnType::kTimestamp), Value::Timestamp(86400, 0)),
-            "'1970-01-02 00:00:00'");
+  EXPECT_EQ(My(Col(ColumnType::kTimestamp), Value::Timestamp(86400, 0)), "'1970-01-02 00:00:00'");
   EXPECT_EQ(My(Col(ColumnType::kTimestamp), Value::Timestamp(0, 0)), "'0000-00-00 00:00:00'");
   std::string out;
   EXPECT_FALSE(AppendMySqlLiteral(Col(ColumnType::kDecimal), Value::Decimal("1;DROP"), &out).ok());

@@ -49,14 +49,13 @@ class TableDiffTest : public ::testing::Test {
                           "f float, g double, b varbinary(8), j json, ts timestamp(3) NULL, "
                           "tm time, bits bit(5), s varchar(20), e enum('x','y'))")
                     .ok());
-    ASSERT_TRUE(my_->Exec(
-                      "INSERT INTO " + db_ +
-                      ".t VALUES (1, 1, 1.500, 3.14159, 2.718281828459045, X'00FF', "
-                      "'{\"b\": 1, \"a\": [1, 2]}', '2024-01-02 03:04:05.120', '-838:59:59', "
-                      "b'00101', 'héllo', 'y'), "
-                      "(2, 0, -0.250, 0, 1e300, '', NULL, NULL, '12:00:00', b'0', NULL, 'x'), "
-                      "(18446744073709551615, NULL, NULL, NULL, NULL, NULL, '[]', "
-                      "'1999-12-31 23:59:59.999', NULL, NULL, '', NULL)")
+    ASSERT_TRUE(my_->Exec("INSERT INTO " + db_ +
+                          ".t VALUES (1, 1, 1.500, 3.14159, 2.718281828459045, X'00FF', "
+                          "'{\"b\": 1, \"a\": [1, 2]}', '2024-01-02 03:04:05.120', '-838:59:59', "
+                          "b'00101', 'héllo', 'y'), "
+                          "(2, 0, -0.250, 0, 1e300, '', NULL, NULL, '12:00:00', b'0', NULL, 'x'), "
+                          "(18446744073709551615, NULL, NULL, NULL, NULL, NULL, '[]', "
+                          "'1999-12-31 23:59:59.999', NULL, NULL, '', NULL)")
                     .ok());
     ASSERT_TRUE(pg_->Exec("CREATE TABLE " + db_ +
                           ".t (id numeric(20,0) PRIMARY KEY, flag boolean, d numeric(8,3), "
