@@ -82,6 +82,7 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   std::atomic<int> done{0};
   std::atomic<bool> finished{false};
   std::atomic<int> kills{0};
+  std::atomic<bool> abort_workload{false};
   std::thread workload([&] {
     auto c = Connect();
     std::mt19937_64 rng(4242);
@@ -89,7 +90,7 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
     std::vector<int> live;
     int next_id = 1;
     // At least kStatements, and on until the kills are done, so every kill hits the workload.
-    while (done < kStatements || kills < kMinKills) {
+    while ((done < kStatements || kills < kMinKills) && !abort_workload) {
       std::string txn = "START TRANSACTION;";
       int n = rnd(1, 10);
       for (int i = 0; i < n; ++i, ++done) {
@@ -123,16 +124,23 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
     finished = true;
   });
 
+  // Whatever way this test leaves the kill loop (an assertion included), the workload ends.
+  struct JoinGuard {
+    std::atomic<bool>* abort;
+    std::thread* thread;
+    ~JoinGuard() {
+      *abort = true;
+      if (thread->joinable()) thread->join();
+    }
+  } guard{&abort_workload, &workload};
   std::mt19937 kill_rng(99);
   const auto deadline = Clock::now() + std::chrono::seconds(150);
   while ((!finished || kills < kMinKills) && Clock::now() < deadline) {
     auto wake = Clock::now() +
                 std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(kill_rng));
     while (Clock::now() < wake) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!child->running()) {
-      workload.join();
-      FAIL() << "sluice exited on its own (" << child->exit_code() << "): " << Tail(log_path);
-    }
+    ASSERT_TRUE(child->running()) << "sluice exited on its own (" << child->exit_code()
+                                  << "): " << Tail(log_path);
     ASSERT_TRUE(child->Kill(SIGKILL));
     ++kills;
     std::fprintf(stderr, "[dbsink-kill] kill %d at %d/%d statements\n", kills.load(), done.load(),
