@@ -5,9 +5,20 @@
 namespace sluice::sink::database {
 namespace {
 
+// One line: libpq messages end in a newline, may carry DETAIL/CONTEXT lines, and server errors
+// start with "ERROR:  ".
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  if (s.rfind("ERROR:  ", 0) == 0) s.erase(0, 8);
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') {
+      out += "; ";
+    } else if (c != '\t') {
+      out += c;
+    }
+  }
+  return out;
 }
 
 base::Status StatusFor(std::string_view sqlstate, std::string message) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <thread>
 
 #include "sink/database/database_sink_options.h"
 #include "sink/database/pg_connection.h"
@@ -349,6 +350,80 @@ TEST_P(RowSinkTest, NewSchemaObjectsForTheSameTableReuseTheResolvedTarget) {
   }
   ASSERT_TRUE((*sink)->Flush(10000).ok());
   EXPECT_EQ(Names().size(), 5u);
+}
+
+// A lock held by another session makes the sink's statement fail with lock_not_available
+// (lock_timeout is set on a dedicated role): the batch is retried inside the sink and succeeds
+// once the lock is gone; with max-retries=0 the error is returned as retriable (Aborted) so the
+// changefeed restarts from its checkpoint instead of stopping.
+TEST(PostgresRowSinkLocks, LockTimeoutIsRetriedThenSucceeds) {
+  PgConnectOptions admin_opts;
+  admin_opts.host = Env("SLUICE_POSTGRES_SOCKET_DIR");
+  admin_opts.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
+  admin_opts.user = "postgres";
+  admin_opts.database = Env("SLUICE_POSTGRES_DATABASE");
+  auto admin = PgConnection::Connect(admin_opts);
+  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  const std::string ns = Unique("dbsink_lock");
+  const std::string role = ns + "_role";
+  ASSERT_TRUE((*admin)
+                  ->Exec("CREATE ROLE " + role + " LOGIN PASSWORD 'pw' IN ROLE " +
+                         Env("SLUICE_POSTGRES_USER"))
+                  .ok());
+  ASSERT_TRUE((*admin)->Exec("ALTER ROLE " + role + " SET lock_timeout = '200ms'").ok());
+  ASSERT_TRUE(
+      (*admin)->Exec("CREATE SCHEMA " + ns + " AUTHORIZATION " + Env("SLUICE_POSTGRES_USER")).ok());
+  ASSERT_TRUE((*admin)
+                  ->Exec("CREATE TABLE " + ns +
+                         ".items (id integer PRIMARY KEY, name text, price numeric, raw "
+                         "bytea, at timestamp, tags text)")
+                  .ok());
+  ASSERT_TRUE((*admin)->Exec("GRANT ALL ON SCHEMA " + ns + " TO " + role).ok());
+  ASSERT_TRUE((*admin)->Exec("GRANT ALL ON ALL TABLES IN SCHEMA " + ns + " TO " + role).ok());
+  ASSERT_TRUE((*admin)->Exec("INSERT INTO " + ns + ".items (id, name) VALUES (1, 'old')").ok());
+
+  auto uri = [&](const std::string& q) {
+    return "postgres://" + role + ":pw@127.0.0.1:" + Env("SLUICE_POSTGRES_PORT") + "/" +
+           Env("SLUICE_POSTGRES_DATABASE") + "?schema=" + ns + q;
+  };
+  auto t = Items("upstream");
+  auto rows = std::vector<model::RowChange>{Update(t, Row(1, "old"), Row(1, "new"))};
+
+  // The other session's lock: BEGIN; SELECT .. FOR UPDATE, released after 1.2 s.
+  auto locker_or = PgConnection::Connect(admin_opts);
+  ASSERT_TRUE(locker_or.ok());
+  auto& locker = *locker_or;
+  ASSERT_TRUE(locker->Exec("BEGIN").ok());
+  ASSERT_TRUE(locker->Exec("SELECT 1 FROM " + ns + ".items WHERE id = 1 FOR UPDATE").ok());
+  {
+    auto opts = ParseDatabaseSinkUri(uri("&max-retries=0"));
+    ASSERT_TRUE(opts.ok()) << opts.status().message();
+    Acks acks;
+    auto sink = CreateDatabaseRowSink(*opts, acks.Callback());
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    base::Status st = ApplyAll(**sink, rows, 1);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), base::Code::kAborted) << st.message();
+    EXPECT_EQ(st.action(), base::Action::kRetry);
+  }
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    static_cast<void>(locker->Exec("COMMIT"));
+  });
+  auto opts = ParseDatabaseSinkUri(uri("&max-retries=10"));
+  Acks acks;
+  auto sink = CreateDatabaseRowSink(*opts, acks.Callback());
+  ASSERT_TRUE(sink.ok());
+  base::Status st = ApplyAll(**sink, rows, 1);
+  release.join();
+  EXPECT_TRUE(st.ok()) << st.message();
+  auto r = (*admin)->Query("SELECT name FROM " + ns + ".items WHERE id = 1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows[0][0].value_or(""), "new");
+  EXPECT_TRUE(acks.by_token[1].ok());
+  sink->reset();
+  static_cast<void>((*admin)->Exec("DROP SCHEMA " + ns + " CASCADE"));
+  static_cast<void>((*admin)->Exec("DROP ROLE " + role));
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, RowSinkTest, ::testing::Values(false, true),
