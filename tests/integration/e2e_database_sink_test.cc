@@ -205,12 +205,12 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   };
   std::string state_dir = ::testing::TempDir() + "/dbsink-e2e-" + suffix;
   RunningChangefeed to_pg(config("dbsink-pg-" + suffix, PgUri("?create-tables=true&batch-rows=200"),
-                                 5000 + ::getpid() % 1000),
+                                 21000 + ::getpid() % 1000),
                           state_dir);
   RunningChangefeed to_my(
       config("dbsink-my-" + suffix,
              MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=64"),
-             6000 + ::getpid() % 1000),
+             22000 + ::getpid() % 1000),
       state_dir);
 
   Values val(20261123);
