@@ -212,7 +212,7 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
         AppendTemporal(c, v, &text);
         return base::InvalidArgument(
             "column {} holds the MySQL zero/partial date '{}', which PostgreSQL cannot store; "
-            "store a real date upstream or make the target column text",
+            "store a real date or NULL upstream",
             c.name, text);
       }
       AppendTemporal(c, v, &out);
@@ -225,7 +225,7 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
       if (v.timestamp_seconds() == 0 && v.timestamp_micros() == 0) {
         return base::InvalidArgument(
             "column {} holds the MySQL zero TIMESTAMP, which PostgreSQL cannot store; store a "
-            "real time upstream or make the target column text",
+            "real time or NULL upstream",
             c.name);
       }
       AppendTemporal(c, v, &out);
