@@ -386,7 +386,13 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
     SLUICE_ASSIGN_OR_RETURN(auto rows, s.Query(select(s, use_left), {}));
     for (auto& r : rows) {
       for (size_t i = 0; i < cols.size(); ++i) {
-        if (r[i]) r[i] = NormalizeValue(cols[i].category, s.is_pg(), *r[i]);
+        if (!r[i]) continue;
+        // PostgreSQL char(n) pads with spaces where MySQL CHAR strips them.
+        int idx = use_left ? cols[i].left : cols[i].right;
+        if (s.is_pg() && Lower(s.types[static_cast<size_t>(idx)]) == "character") {
+          while (!r[i]->empty() && r[i]->back() == ' ') r[i]->pop_back();
+        }
+        r[i] = NormalizeValue(cols[i].category, s.is_pg(), *r[i]);
       }
       std::vector<Text> key;
       for (size_t k : key_idx) key.push_back(r[k]);

@@ -11,7 +11,8 @@
 //   JSON/jsonb                     parsed and re-serialized with sorted keys and no spaces
 //   DATE/DATETIME/TIMESTAMP/TIME/interval  trailing fraction zeros and a "+00" zone removed
 //                                  (both sessions run in UTC)
-//   everything else                the text as stored
+//   everything else                the text as stored (PostgreSQL char(n) without its padding,
+//                                  as MySQL CHAR reads)
 // Rows are matched by key (the left table's primary key unless given); both tables are read
 // whole into memory, so this is meant for tables up to a few million rows.
 #pragma once
