@@ -16,6 +16,10 @@ PACKAGES=(
   openjdk-17-jre-headless maven
   # test harness
   python3 python3-pip python3-venv procps
+  # browser for the web console's Playwright test (tests/web; playwright-core never downloads one)
+  chromium
+  # javac for tools/flink-formats (Flink's formats as a test consumer, scripts/flink-formats.sh)
+  openjdk-17-jdk-headless
 )
 
 missing=()

@@ -64,10 +64,12 @@ void ApiServer::InstallRoutes() {
 
   // Authentication before routing: every route but /healthz.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (options_.token.empty() || req.path == "/healthz") {
+    // The console's static files are public (they hold no data); everything under /api/ and
+    // /metrics needs the token.
+    if (options_.token.empty() || req.path == "/healthz" || !IsProtectedPath(req.path)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    if (BearerTokenMatches(req.get_header_value("Authorization"), options_.token)) {
+    if (AuthorizationMatches(req.get_header_value("Authorization"), options_.token)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     res.set_header("WWW-Authenticate", "Bearer");
@@ -130,9 +132,16 @@ void ApiServer::InstallRoutes() {
   });
 
   s.Post("/api/v1/changefeeds", [this](const httplib::Request& req, httplib::Response& res) {
-    auto parsed = ParseChangefeedRequest(req.body, RequestKind::kCreate);
-    if (!parsed.ok()) return ReplyError(res, parsed.status());
-    auto secrets = SecretsOf(parsed->config);
+    std::vector<std::string> secrets;
+    std::string body = req.body;
+    if (console_ != nullptr) {
+      auto resolved = ResolveChangefeedConnections(req.body, console_->connections, &secrets);
+      if (!resolved.ok()) return ReplyError(res, resolved.status());
+      body = std::move(resolved).value();
+    }
+    auto parsed = ParseChangefeedRequest(body, RequestKind::kCreate);
+    if (!parsed.ok()) return ReplyError(res, parsed.status(), secrets);
+    for (auto& sct : SecretsOf(parsed->config)) secrets.push_back(sct);
     auto info = manager_->Create(parsed->config, parsed->paused);
     if (!info.ok()) return ReplyError(res, info.status(), secrets);
     res.set_header("Location", "/api/v1/changefeeds/" + info->id);
@@ -143,7 +152,11 @@ void ApiServer::InstallRoutes() {
   s.Get(kOne, [this](const httplib::Request& req, httplib::Response& res) {
     auto info = manager_->Get(PathId(req));
     if (!info.ok()) return ReplyError(res, info.status());
-    Reply(res, 200, InfoToJson(*info));
+    json body = InfoToJson(*info);
+    auto rates = rates_.Rates();
+    auto rate = rates.find(info->id);
+    body["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+    Reply(res, 200, body);
   });
 
   s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
@@ -179,6 +192,11 @@ void ApiServer::InstallRoutes() {
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
   });
+}
+
+void ApiServer::EnableConsole(ConsoleContext* context) {
+  console_ = context;
+  InstallConsoleRoutes(*server_, context);
 }
 
 base::Status ApiServer::Start() {

@@ -5,6 +5,7 @@
 //   DELETE /api/v1/changefeeds/{id}         remove
 //   POST   /api/v1/changefeeds/{id}/pause   pause       POST .../{id}/resume          resume
 //   GET    /healthz                          liveness    GET /metrics                   Prometheus
+//   the web console's routes and static files: console_routes.h (EnableConsole)
 //
 // Lifecycle: Create() validates the options (a non-loopback address needs a token);
 // Start() binds (port 0 = an ephemeral port, see port()) and serves on a background thread;
@@ -20,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "api/console_routes.h"
 #include "api/metrics.h"
 #include "base/status.h"
 #include "pipeline/changefeed_manager.h"
@@ -54,6 +56,9 @@ class ApiServer {
   // Binds and starts serving in the background. Unavailable if the address cannot be bound.
   base::Status Start();
   void Stop();
+  // Adds the web console's routes (console_routes.h) and static files; call before Start().
+  // `context` must outlive the server. Changefeed bodies may then name connections.
+  void EnableConsole(ConsoleContext* context);
   // The bound port (after Start), or the configured one before.
   int port() const { return port_; }
 
@@ -73,6 +78,7 @@ class ApiServer {
   bool started_ = false;
   int port_ = 0;
   RowRateTracker rates_;
+  ConsoleContext* console_ = nullptr;
 };
 
 }  // namespace sluice::api

@@ -44,6 +44,58 @@ bool BearerTokenMatches(std::string_view authorization, std::string_view token) 
   return diff == 0;
 }
 
+bool IsProtectedPath(std::string_view path) {
+  return path.substr(0, 5) == "/api/" || path == "/api" || path == "/metrics";
+}
+
+namespace {
+
+// Standard base64 (RFC 4648) decoding; false on a malformed input.
+bool Base64Decode(std::string_view in, std::string* out) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  out->clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    int v = value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool AuthorizationMatches(std::string_view authorization, std::string_view token) {
+  if (BearerTokenMatches(authorization, token)) return true;
+  constexpr std::string_view kBasic = "Basic ";
+  if (authorization.size() <= kBasic.size()) return false;
+  for (size_t i = 0; i < kBasic.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kBasic[i]))) {
+      return false;
+    }
+  }
+  std::string decoded;
+  if (!Base64Decode(authorization.substr(kBasic.size()), &decoded)) return false;
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  return BearerTokenMatches("Bearer " + decoded.substr(colon + 1), token);
+}
+
 base::Status SplitHostPort(std::string_view addr, std::string_view flag, std::string* host,
                            int* port) {
   size_t colon = addr.rfind(':');

@@ -20,6 +20,14 @@ base::Status CheckListenSecurity(std::string_view host, std::string_view token);
 // Compares in constant time for equal lengths. An empty `token` accepts everything.
 bool BearerTokenMatches(std::string_view authorization, std::string_view token);
 
+// True for the paths the token protects: /api/... and /metrics (not /healthz, not the console's
+// static files, which hold no data and must load before the user has typed the token).
+bool IsProtectedPath(std::string_view path);
+
+// BearerTokenMatches, or HTTP basic auth whose password is the token (any user name), so a
+// browser's own login prompt or `curl -u any:TOKEN` works too.
+bool AuthorizationMatches(std::string_view authorization, std::string_view token);
+
 // Splits "host:port" or "[v6]:port" into its parts. InvalidArgument names `flag` on error.
 base::Status SplitHostPort(std::string_view addr, std::string_view flag, std::string* host,
                            int* port);

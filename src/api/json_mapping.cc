@@ -238,6 +238,7 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
       {"source_uri", info.source_uri},
       {"sink_uri", info.sink_uri},
       {"filter_rules", info.filter_rules},
+      {"case_sensitive", info.case_sensitive},
       {"dispatchers", dispatchers},
       {"checkpoint", info.checkpoint},
       {"checkpoint_time_ms", info.checkpoint_time_ms},

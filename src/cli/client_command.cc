@@ -164,6 +164,7 @@ int ClientCommand::Run() {
       body["config_toml"] = *text;  // replaces filter rules and dispatchers
     } else {
       body["filter_rules"] = current["filter_rules"];
+      body["case_sensitive"] = current.value("case_sensitive", false);
       body["dispatchers"] = current["dispatchers"];
     }
     if (!flags_.filter.empty()) body["filter_rules"] = flags_.filter;

@@ -35,6 +35,13 @@ CLI::App* AddServerCommand(CLI::App* app, ServerFlags* flags) {
   cmd->add_option("--token", flags->token,
                   "API token; clients send 'Authorization: Bearer <token>'")
       ->envname("SLUICE_API_TOKEN");
+  cmd->add_option("--console-dir", flags->console_dir,
+                  "Directory of the built web console (default: $SLUICE_CONSOLE_DIR, else "
+                  "<binary>/../../web in a build tree, else <binary>/../share/sluice/console)");
+  cmd->add_option("--schema-refresh-daily-at", flags->schema_daily_at,
+                  "HH:MM (UTC) of the daily schema-browser refresh of connections with more than "
+                  "10,000 tables (smaller ones refresh hourly)")
+      ->capture_default_str();
   return cmd;
 }
 
@@ -71,6 +78,35 @@ int RunServer(const ServerFlags& flags) {
 
   auto server = api::ApiServer::Create(options, &manager);
   if (!server.ok()) return Fail(server.status());
+
+  // The web console: saved connections (same database file), the schema browser, static files.
+  int hh = -1, mm = -1;
+  if (std::sscanf(flags.schema_daily_at.c_str(), "%d:%d", &hh, &mm) != 2 || hh < 0 || hh > 23 ||
+      mm < 0 || mm > 59) {
+    return Fail(base::InvalidArgument("--schema-refresh-daily-at '{}' must be HH:MM, e.g. 02:00",
+                                      flags.schema_daily_at));
+  }
+  auto connections = api::ConnectionStore::Open(db_path);
+  if (!connections.ok()) return Fail(connections.status());
+  api::SchemaBrowserOptions schema_options;
+  schema_options.daily_at_minutes = hh * 60 + mm;
+  api::SchemaBrowser schema(connections->get(), schema_options);
+  api::ConsoleContext console;
+  console.connections = connections->get();
+  console.schema = &schema;
+  console.static_dir = flags.console_dir.empty() ? api::DefaultConsoleDir() : flags.console_dir;
+  if (!flags.console_dir.empty() &&
+      !std::filesystem::exists(std::filesystem::path(flags.console_dir) / "index.html")) {
+    return Fail(base::InvalidArgument(
+        "--console-dir {} has no index.html; build the console with scripts/web.sh",
+        flags.console_dir));
+  }
+  (*server)->EnableConsole(&console);
+  if (console.static_dir.empty()) {
+    log->warn("web console not found (build it with scripts/web.sh, or pass --console-dir)");
+  } else {
+    log->info("web console from {}", console.static_dir);
+  }
   if (auto st = (*server)->Start(); !st.ok()) return Fail(st);
 
   std::string host =

@@ -15,6 +15,8 @@ namespace sluice::codec {
 struct Message {
   std::optional<std::string> key;  // nullopt = null key
   std::string value;
+  // True for a Kafka tombstone: the record's value is null (not empty); `value` is ignored.
+  bool null_value = false;
 };
 
 class Encoder {
@@ -28,6 +30,11 @@ class Encoder {
   // Watermark/checkpoint message, if the protocol and options produce one. Returns false if
   // this encoder emits no watermarks (then `out` is untouched).
   virtual bool EncodeWatermark(uint64_t commit_ts, Message* out) = 0;
+  // Messages to send right after `row`'s own message (the last EncodeRow), to the same topic
+  // and partition, if the protocol wants any (Debezium: the tombstone after a delete, same key
+  // and null value; the create after a primary-key change). Called until it returns false
+  // (leaving `out` untouched).
+  virtual bool EncodeRowFollowUp(const model::RowChange& row, Message* out) { return false; }
 };
 
 }  // namespace sluice::codec

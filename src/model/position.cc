@@ -102,6 +102,16 @@ std::string SourcePosition::Serialize() const {
     if (!out.empty()) out += ';';
     out += "lsn=" + lsn->ToString();
   }
+  if (!kafka.empty()) {
+    if (!out.empty()) out += ';';
+    out += "kafka=";
+    bool first = true;
+    for (const auto& [tp, offset] : kafka) {
+      if (!first) out += ',';
+      first = false;
+      out += fmt::format("{}:{}:{}", tp.topic, tp.partition, offset.value);
+    }
+  }
   return out;
 }
 
@@ -127,6 +137,26 @@ base::Result<SourcePosition> SourcePosition::Deserialize(std::string_view text) 
         return base::InvalidArgument("LSN '{}' is not of the form X/Y (hex)", val);
       }
       pos.lsn = Lsn{(hi << 32) | lo};
+    } else if (key == "kafka") {
+      for (auto entry : Split(val, ',')) {
+        // <topic>:<partition>:<next offset>
+        size_t c2 = entry.rfind(':');
+        size_t c1 = c2 == std::string_view::npos || c2 == 0 ? std::string_view::npos
+                                                            : entry.rfind(':', c2 - 1);
+        KafkaPartition tp;
+        KafkaOffset offset;
+        if (c1 == std::string_view::npos || c1 == 0 ||
+            !ParseNumber(entry.substr(c1 + 1, c2 - c1 - 1), &tp.partition) ||
+            !ParseNumber(entry.substr(c2 + 1), &offset.value) || tp.partition < 0 ||
+            offset.value < 0) {
+          return base::InvalidArgument(
+              "Kafka position '{}' is not of the form <topic>:<partition>:<next offset>, e.g. "
+              "orders:0:42",
+              entry);
+        }
+        tp.topic = std::string(entry.substr(0, c1));
+        pos.kafka[std::move(tp)] = offset;
+      }
     } else {
       return base::InvalidArgument("position '{}': unknown part '{}'", text, key);
     }

@@ -67,15 +67,29 @@ struct KafkaOffset {
   auto operator<=>(const KafkaOffset&) const = default;
 };
 
+// One partition of one Kafka topic.
+struct KafkaPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const KafkaPartition&) const = default;
+};
+
+// The Kafka source's position: per partition, the offset of the next message to read (the
+// last consumed offset + 1, which is also what a consumer group commits).
+using KafkaOffsets = std::map<KafkaPartition, KafkaOffset>;
+
 // Where a source resumes. For the binlog source both the file position and the GTID set are
 // kept; the GTID set wins when present (it survives binlog renames and fail-over).
 struct SourcePosition {
   BinlogPosition binlog;
   MariaGtidSet gtids;
   std::optional<Lsn> lsn;
+  KafkaOffsets kafka;  // Kafka source: next offset per topic partition
 
-  bool empty() const { return binlog.empty() && gtids.empty() && !lsn; }
-  // Serialized form for the checkpoint store: "binlog=<file:pos>;gtid=<set>;lsn=<X/Y>".
+  bool empty() const { return binlog.empty() && gtids.empty() && !lsn && kafka.empty(); }
+  // Serialized form for the checkpoint store: "binlog=<file:pos>;gtid=<set>;lsn=<X/Y>"
+  // followed, for the Kafka source, by ";kafka=<topic>:<partition>:<next offset>,..." (topic
+  // names cannot contain ':', ',' or ';').
   std::string Serialize() const;
   static base::Result<SourcePosition> Deserialize(std::string_view text);
 };

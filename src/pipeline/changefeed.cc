@@ -138,7 +138,10 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
 
   std::vector<model::ChangeEvent> events;
   events.reserve(options_.read_batch);
-  std::optional<uint64_t> open_txn;
+  // Token of the transaction being streamed, kNoTxn between transactions. (A sentinel rather
+  // than std::optional: GCC 12 reports a false -Wmaybe-uninitialized on the optional.)
+  constexpr uint64_t kNoTxn = ~uint64_t{0};
+  uint64_t open_txn = kNoTxn;
   uint64_t last_sealed_commit_ts = 0;
   model::SourcePosition last_sealed_position = start;
   auto last_watermark = Clock::now();
@@ -155,7 +158,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
       break;
     }
     for (auto& ev : events) {
-      if (!open_txn && ev.kind != model::ChangeEvent::Kind::kHeartbeat) {
+      if (open_txn == kNoTxn && ev.kind != model::ChangeEvent::Kind::kHeartbeat) {
         open_txn = tracker->Begin();
       }
       stats_.last_event_commit_ms = ev.txn.commit_time_ms;
@@ -164,8 +167,8 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
           const auto& table = *ev.row.table;
           if (!options_.filter.Match(table.schema, table.table)) break;
           if (row_sink) {
-            tracker->AddMessages(*open_txn);
-            result = row_sink->Apply(ev.row, ev.txn, *open_txn);
+            tracker->AddMessages(open_txn);
+            result = row_sink->Apply(ev.row, ev.txn, open_txn);
             stats_.rows++;
             break;
           }
@@ -184,16 +187,21 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             if (!result.ok()) break;
           }
           int32_t p = parts.router->PartitionFor(ev.row, ev.txn, *n);
-          result = produce(topic, p, std::move(msg), *open_txn);
+          result = produce(topic, p, std::move(msg), open_txn);
           stats_.rows++;
+          msg = codec::Message();
+          while (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
+            result = produce(topic, p, std::move(msg), *open_txn);
+            msg = codec::Message();
+          }
           break;
         }
         case model::ChangeEvent::Kind::kDdl: {
           bool wanted = ev.ddl.table.empty() ? options_.filter.MatchSchema(ev.ddl.schema)
                                              : options_.filter.Match(ev.ddl.schema, ev.ddl.table);
           if (wanted && row_sink) {
-            tracker->AddMessages(*open_txn);
-            result = row_sink->ApplyDdl(ev.ddl, ev.txn, *open_txn);
+            tracker->AddMessages(open_txn);
+            result = row_sink->ApplyDdl(ev.ddl, ev.txn, open_txn);
             stats_.ddls++;
           } else if (wanted) {
             msg = codec::Message();
@@ -210,27 +218,27 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             int32_t count = options_.broadcast_ddl ? *n : 1;
             for (int32_t p = 0; p < count && result.ok(); ++p) {
               codec::Message copy = msg;
-              result = produce(topic, p, std::move(copy), *open_txn);
+              result = produce(topic, p, std::move(copy), open_txn);
             }
             stats_.ddls++;
           }
           if (result.ok()) {
-            tracker->Seal(open_txn.value(), ev.position, ev.txn.commit_ts);
+            tracker->Seal(open_txn, ev.position, ev.txn.commit_ts);
             last_sealed_commit_ts = ev.txn.commit_ts;
             last_sealed_position = ev.position;
-            open_txn.reset();
+            open_txn = kNoTxn;
           }
           break;
         }
         case model::ChangeEvent::Kind::kCommit:
-          tracker->Seal(open_txn.value(), ev.position, ev.txn.commit_ts);
+          tracker->Seal(open_txn, ev.position, ev.txn.commit_ts);
           last_sealed_commit_ts = ev.txn.commit_ts;
           last_sealed_position = ev.position;
-          open_txn.reset();
+          open_txn = kNoTxn;
           break;
         case model::ChangeEvent::Kind::kHeartbeat:
           // Advances an idle stream's position; only meaningful outside a transaction.
-          if (!open_txn && !ev.position.empty()) {
+          if (open_txn == kNoTxn && !ev.position.empty()) {
             tracker->Seal(tracker->Begin(), ev.position, last_sealed_commit_ts);
             last_sealed_position = ev.position;
           }
@@ -250,7 +258,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
     }
     // Watermarks: after every message of the sealed transactions was queued, tell each
     // partition of every active topic that all commits up to last_sealed_commit_ts are out.
-    if (!row_sink && !open_txn && last_sealed_commit_ts > last_watermark_ts &&
+    if (!row_sink && open_txn == kNoTxn && last_sealed_commit_ts > last_watermark_ts &&
         Clock::now() - last_watermark >= options_.watermark_interval) {
       last_watermark = Clock::now();
       last_watermark_ts = last_sealed_commit_ts;

@@ -127,6 +127,7 @@ struct ChangefeedManager::Impl {
     info.source_uri = RedactSource(c.source_uri);
     info.sink_uri = RedactSink(c.sink_uri);
     info.filter_rules = c.filter_rules;
+    info.case_sensitive = c.case_sensitive;
     info.dispatchers = c.dispatchers;
     info.desired = record.desired;
     info.created_at_ms = record.created_at_ms;

@@ -27,6 +27,7 @@ struct ChangefeedInfo {
   std::string source_uri;  // redacted (password masked)
   std::string sink_uri;    // redacted (sasl-password etc. masked)
   std::vector<std::string> filter_rules;
+  bool case_sensitive = false;
   std::vector<dispatch::DispatchRule> dispatchers;
   // "normal", "warning" (retrying), "failed", "stopped" (paused or not started)
   std::string state;

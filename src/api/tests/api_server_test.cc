@@ -215,6 +215,7 @@ class ApiServerTest : public ::testing::Test {
                 {"source_uri", SourceUri()},
                 {"sink_uri", SinkUri()},
                 {"filter_rules", {"db.*"}},
+                {"case_sensitive", true},
                 {"paused", paused}};
   }
 
@@ -250,6 +251,7 @@ TEST_F(ApiServerTest, FullLifecycle) {
   EXPECT_EQ(created["id"], "orders");
   EXPECT_EQ(created["desired"], "running");
   EXPECT_EQ(created["filter_rules"], json({"db.*"}));
+  EXPECT_EQ(created["case_sensitive"], true);  // returned, so `cli update` can keep it
   EXPECT_NE(created["source_uri"].get<std::string>().find("sluice"), std::string::npos);
 
   // Running: checkpoint and rows advance, state normal.

@@ -29,12 +29,8 @@ base::Status Bad(std::string_view field, std::string_view want) {
   return base::DataLoss("canal-json message: field '{}' is not {}", field, want);
 }
 
-base::Status ParseRow(const Json& j, std::string_view field, const CanalJsonMessage& msg,
-                      std::optional<CanalRow>* out) {
-  if (j.is_null()) return base::Status::Ok();
-  if (!j.is_array()) return Bad(field, "an array or null");
-  if (j.empty()) return base::Status::Ok();
-  const Json& obj = j.front();
+base::Status ParseOneRow(const Json& obj, std::string_view field, const CanalJsonMessage& msg,
+                         CanalRow* out) {
   if (!obj.is_object()) return Bad(field, "an array of objects");
   CanalRow row;
   row.reserve(obj.size());
@@ -60,6 +56,19 @@ base::Status ParseRow(const Json& j, std::string_view field, const CanalJsonMess
     }
   }
   *out = std::move(row);
+  return base::Status::Ok();
+}
+
+base::Status ParseRow(const Json& j, std::string_view field, const CanalJsonMessage& msg,
+                      std::optional<CanalRow>* out, std::vector<CanalRow>* all) {
+  if (j.is_null()) return base::Status::Ok();
+  if (!j.is_array()) return Bad(field, "an array or null");
+  if (j.empty()) return base::Status::Ok();
+  all->resize(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    SLUICE_RETURN_IF_ERROR(ParseOneRow(j[i], field, msg, &(*all)[i]));
+  }
+  *out = all->front();
   return base::Status::Ok();
 }
 
@@ -116,10 +125,10 @@ base::Result<CanalJsonMessage> DecodeCanalJson(std::string_view value) {
       for (const auto& [k, v] : it->items()) m.mysql_type.emplace_back(k, v.get<std::string>());
     }
     if (auto it = j.find("data"); it != j.end()) {
-      SLUICE_RETURN_IF_ERROR(ParseRow(*it, "data", m, &m.data));
+      SLUICE_RETURN_IF_ERROR(ParseRow(*it, "data", m, &m.data, &m.data_rows));
     }
     if (auto it = j.find("old"); it != j.end()) {
-      SLUICE_RETURN_IF_ERROR(ParseRow(*it, "old", m, &m.old));
+      SLUICE_RETURN_IF_ERROR(ParseRow(*it, "old", m, &m.old, &m.old_rows));
     }
     if (auto it = j.find("_tidb"); it != j.end() && !it->is_null()) {
       if (!it->is_object()) return Bad("_tidb", "an object");

@@ -34,6 +34,10 @@ struct CanalJsonMessage {
   std::vector<std::pair<std::string, std::string>> mysql_type;  // empty if null
   std::optional<CanalRow> data;  // first (only) element of `data`; nullopt if null
   std::optional<CanalRow> old;   // first (only) element of `old`; nullopt if null
+  // Every element of `data` / `old` (official Canal puts all rows of one statement in one
+  // message; TiCDC writes one).
+  std::vector<CanalRow> data_rows;
+  std::vector<CanalRow> old_rows;
 
   struct TidbExtension {
     std::optional<uint64_t> commit_ts;

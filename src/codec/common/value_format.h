@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "codec/common/time_zone.h"
 #include "model/column.h"
@@ -48,5 +49,11 @@ void AppendTime(const model::Temporal& t, uint8_t fsp, std::string* out);
 // Epoch 0.000000 is MySQL's zero TIMESTAMP and renders as "0000-00-00 00:00:00[.000000]".
 void AppendTimestamp(int64_t epoch_seconds, uint32_t micros, uint8_t fsp, const TimeZone& tz,
                      std::string* out);
+// Days since 1970-01-01 of a proleptic Gregorian civil date (negative before the epoch).
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+// Civil date of a day count since 1970-01-01 (inverse of DaysFromCivil).
+void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
+// Standard base64 (RFC 4648, '+' '/' and '=' padding) of raw bytes.
+void AppendBase64(std::string_view bytes, std::string* out);
 
 }  // namespace sluice::codec

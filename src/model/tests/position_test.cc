@@ -48,5 +48,36 @@ TEST(Position, SourcePositionSerializes) {
   EXPECT_FALSE(SourcePosition::Deserialize("bogus").ok());
 }
 
+TEST(Position, KafkaOffsetsRoundTripAfterTheExistingParts) {
+  SourcePosition p;
+  p.kafka[{"orders.eu", 0}] = KafkaOffset{42};
+  p.kafka[{"orders.eu", 11}] = KafkaOffset{0};
+  p.kafka[{"a-b_c", 3}] = KafkaOffset{9000000000};
+  EXPECT_FALSE(p.empty());
+  EXPECT_EQ(p.Serialize(), "kafka=a-b_c:3:9000000000,orders.eu:0:42,orders.eu:11:0");
+  auto back = SourcePosition::Deserialize(p.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->kafka, p.kafka);
+  EXPECT_TRUE(back->binlog.empty());
+
+  // Existing parts keep their format; kafka comes last.
+  p.binlog = {"mysql-bin.000001", 4};
+  EXPECT_EQ(p.Serialize(),
+            "binlog=mysql-bin.000001:4;kafka=a-b_c:3:9000000000,orders.eu:0:42,orders.eu:11:0");
+  back = SourcePosition::Deserialize(p.Serialize());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->kafka, p.kafka);
+  EXPECT_EQ(back->binlog, p.binlog);
+}
+
+TEST(Position, KafkaOffsetsRejectMalformedEntries) {
+  for (const char* bad : {"kafka=orders:0", "kafka=:0:1", "kafka=orders:x:1", "kafka=orders:0:-1",
+                          "kafka=orders:-1:4", "kafka=orders:0:1,", "kafka=orders"}) {
+    auto r = SourcePosition::Deserialize(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) EXPECT_NE(r.status().message().find("<topic>:<partition>"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::model

@@ -76,12 +76,24 @@ class FakeEncoder : public codec::Encoder {
   base::Status EncodeRow(const model::RowChange& row, const model::TxnInfo&,
                          codec::Message* out) override {
     out->value = std::to_string(row.after[0].as_int());
+    pending_ = 2;
     return base::Status::Ok();
   }
   base::Status EncodeDdl(const model::DdlEvent&, const model::TxnInfo&, codec::Message*) override {
     return base::Status::Ok();
   }
   bool EncodeWatermark(uint64_t, codec::Message*) override { return false; }
+  // With follow_up, every row is followed by "<value>+" and "<value>++" (like Debezium's
+  // tombstone and the create after a key change).
+  bool EncodeRowFollowUp(const model::RowChange& row, codec::Message* out) override {
+    if (!follow_up || pending_ == 0) return false;
+    out->value = std::to_string(row.after[0].as_int()) + std::string(3 - pending_--, '+');
+    return true;
+  }
+  bool follow_up = false;
+
+ private:
+  int pending_ = 0;
 };
 
 // Records delivered values; fails every delivery after `fail_after` messages (once).
@@ -175,6 +187,7 @@ struct Harness {
   std::vector<std::string> delivered;
   int fail_after = -1;
   int attempts = 0;
+  bool follow_up = false;
   MemoryStore store;
 
   PartsFactory Factory(int txns, int rows) {
@@ -182,7 +195,9 @@ struct Harness {
       if (++attempts > 1) fail_after = -1;  // the broker is back after a restart
       ChangefeedParts p;
       p.source = std::make_unique<FakeSource>(txns, rows, &stop, &opens);
-      p.encoder = std::make_unique<FakeEncoder>();
+      auto encoder = std::make_unique<FakeEncoder>();
+      encoder->follow_up = follow_up;
+      p.encoder = std::move(encoder);
       p.router = std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {}));
       p.sink = std::make_unique<FakeSink>(std::move(cb), &delivered, &fail_after);
       p.prepare_topic = [](const std::string&) -> base::Result<int32_t> { return 3; };
@@ -211,6 +226,18 @@ TEST(Changefeed, DeliversFilteredRowsAndCheckpointsLastCommit) {
   EXPECT_EQ(h.store.saved["cf"].binlog.offset, 500u);
   EXPECT_EQ(cf.stats().rows.load(), 10u);
   EXPECT_EQ(cf.state(), ChangefeedState::kStopped);
+}
+
+TEST(Changefeed, FollowUpMessagesAreProducedRightAfterTheirRow) {
+  Harness h;
+  h.follow_up = true;
+  Changefeed cf(Options(), h.Factory(2, 2), &h.store);
+  ASSERT_TRUE(cf.Run(&h.stop).ok());
+  EXPECT_EQ(h.delivered, (std::vector<std::string>{"1001", "1001+", "1001++", "2001", "2001+",
+                                                   "2001++"}));
+  EXPECT_EQ(h.store.saved["cf"].binlog.offset, 200u);
+  EXPECT_EQ(cf.stats().rows.load(), 2u);
+  EXPECT_EQ(cf.stats().messages.load(), 6u);
 }
 
 TEST(Changefeed, RetriesFromCheckpointWithoutLosingRows) {

@@ -104,5 +104,18 @@ TEST(UriSecrets, MaskUriSecretsHidesEveryKind) {
   EXPECT_NE(masked.find("u:****@h"), std::string::npos) << masked;
 }
 
+TEST(UriSecrets, PostgresSourceUriPasswordIsMaskedAndRestored) {
+  const std::string stored =
+      "postgres://sluice:s%40cret@127.0.0.1:5432/app?slot=s1&tables=public.t1,s.t2";
+  std::string masked = MaskUriSecrets(stored);
+  EXPECT_EQ(masked.find("cret"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("sluice:****@127.0.0.1:5432/app?slot=s1&tables=public.t1,s.t2"),
+            std::string::npos)
+      << masked;
+  auto merged = MergeMaskedSecrets(masked, stored, "source URI");
+  ASSERT_TRUE(merged.ok()) << merged.status().message();
+  EXPECT_EQ(*merged, stored);
+}
+
 }  // namespace
 }  // namespace sluice::pipeline

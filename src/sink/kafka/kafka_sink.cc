@@ -453,8 +453,10 @@ base::Status KafkaSink::Produce(const std::string& topic, int32_t partition, cod
     void* key = p->msg.key ? p->msg.key->data() : nullptr;
     size_t key_len = p->msg.key ? p->msg.key->size() : 0;
     // No RD_KAFKA_MSG_F_COPY/FREE: librdkafka borrows the buffers until OnDelivery deletes p.
-    if (rd_kafka_produce(rkt, partition, 0, p->msg.value.data(), p->msg.value.size(), key, key_len,
-                         p) == 0) {
+    // A tombstone is a null payload (NULL pointer), which Kafka keeps distinct from an empty one.
+    void* value = p->msg.null_value ? nullptr : p->msg.value.data();
+    size_t value_len = p->msg.null_value ? 0 : p->msg.value.size();
+    if (rd_kafka_produce(rkt, partition, 0, value, value_len, key, key_len, p) == 0) {
       return base::Status::Ok();
     }
     rd_kafka_resp_err_t err = rd_kafka_last_error();

@@ -285,6 +285,39 @@ const std::vector<OptionSpec>& Specs() {
        .doc = "Compression of the stored claim-check message. Only none is supported so far.",
        .allowed = {"none"},
        .apply = [](KafkaSinkOptions&, const Parsed&) {}},
+      {.name = "debezium-disable-schema",
+       .kind = Kind::kBool,
+       .default_text = "false",
+       .doc = "debezium: leave out the Kafka Connect `schema` of keys and values (like "
+              "JsonConverter schemas.enable=false).",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.debezium_disable_schema = v.b; }},
+      {.name = "debezium-output-old-value",
+       .kind = Kind::kBool,
+       .default_text = "true",
+       .doc = "debezium: UPDATE events carry the old row in `before` (Flink's debezium-json "
+              "needs it).",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.debezium_output_old_value = v.b; }},
+      {.name = "debezium-tombstone-on-delete",
+       .kind = Kind::kBool,
+       .default_text = "true",
+       .doc = "debezium: follow every DELETE with a tombstone (same key, null value) for log "
+              "compaction, as Debezium's tombstones.on.delete.",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.debezium_tombstone_on_delete = v.b; }},
+      {.name = "debezium-decimal-handling-mode",
+       .kind = Kind::kEnum,
+       .default_text = "precise",
+       .doc = "debezium: DECIMAL as precise (Connect Decimal: base64 two's-complement bytes), "
+              "string, or double, as Debezium's decimal.handling.mode.",
+       .allowed = {"precise", "string", "double"},
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.debezium_decimal_handling = v.s; }},
+      {.name = "debezium-bigint-unsigned-handling-mode",
+       .kind = Kind::kEnum,
+       .default_text = "long",
+       .doc = "debezium: BIGINT UNSIGNED as long (int64; values above 2^63-1 wrap) or precise "
+              "(Connect Decimal bytes), as Debezium's bigint.unsigned.handling.mode.",
+       .allowed = {"long", "precise"},
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.debezium_bigint_unsigned_handling = v.s; }},
   };
   return specs;
 }
@@ -799,6 +832,12 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
         "sink URI: protocol=avro needs schema-registry; add schema-registry=http://host:8081");
   }
   if (o.content_compatible) o.only_output_updated_columns = true;
+  if (o.large_message_handle != LargeMessageHandle::kNone && o.protocol == Protocol::kDebezium) {
+    return base::InvalidArgument(
+        "sink URI: large-message-handle-option={} is not supported with protocol=debezium (a "
+        "Debezium event has no handle-key-only form); remove it, or raise max-message-bytes",
+        LargeMessageHandleName(o.large_message_handle));
+  }
   if (o.large_message_handle != LargeMessageHandle::kNone && !o.enable_tidb_extension) {
     return base::InvalidArgument(
         "sink URI: large-message-handle-option={} needs enable-tidb-extension=true (consumers "

@@ -67,6 +67,13 @@ struct KafkaSinkOptions {
   bool delete_only_output_handle_key_columns = false;
   std::string time_zone = "System";
 
+  // Debezium (protocol=debezium).
+  bool debezium_disable_schema = false;
+  bool debezium_output_old_value = true;
+  bool debezium_tombstone_on_delete = true;
+  std::string debezium_decimal_handling = "precise";       // precise | string | double
+  std::string debezium_bigint_unsigned_handling = "long";  // long | precise
+
   // Large messages (applied by the pipeline's produce path; require enable-tidb-extension).
   LargeMessageHandle large_message_handle = LargeMessageHandle::kNone;
   std::string claim_check_storage_uri;  // "file:///dir" as given; claim-check only

@@ -159,7 +159,11 @@ base::Result<std::vector<ConsumedMessage>> TopicReader::ReadAll(const std::strin
       cm.partition = m->partition;
       cm.offset = m->offset;
       if (m->key) cm.key.emplace(static_cast<const char*>(m->key), m->key_len);
-      if (m->payload) cm.value.assign(static_cast<const char*>(m->payload), m->len);
+      if (m->payload) {
+        cm.value.assign(static_cast<const char*>(m->payload), m->len);
+      } else {
+        cm.null_value = true;
+      }
       rd_kafka_timestamp_type_t tstype;
       cm.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
       out.push_back(std::move(cm));

@@ -25,6 +25,7 @@ struct ConsumedMessage {
   int64_t offset = 0;
   std::optional<std::string> key;  // nullopt = null key
   std::string value;
+  bool null_value = false;    // a tombstone: the record's value is null (value is then empty)
   int64_t timestamp_ms = -1;  // -1 if the message has none
 };
 

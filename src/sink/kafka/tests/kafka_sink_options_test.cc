@@ -284,6 +284,31 @@ TEST(KafkaSinkUri, LargeMessageOptions) {
       std::string::npos);
 }
 
+TEST(KafkaSinkUri, DebeziumOptions) {
+  const std::string dbz = "kafka://127.0.0.1:9092/t?protocol=debezium";
+  auto d = MustParse(dbz);
+  EXPECT_EQ(d.protocol, Protocol::kDebezium);
+  EXPECT_FALSE(d.debezium_disable_schema);
+  EXPECT_TRUE(d.debezium_output_old_value);
+  EXPECT_TRUE(d.debezium_tombstone_on_delete);
+  EXPECT_EQ(d.debezium_decimal_handling, "precise");
+  EXPECT_EQ(d.debezium_bigint_unsigned_handling, "long");
+  auto o = MustParse(dbz +
+                     "&debezium-disable-schema=true&debezium-output-old-value=false"
+                     "&debezium-tombstone-on-delete=false&debezium-decimal-handling-mode=STRING"
+                     "&debezium-bigint-unsigned-handling-mode=precise");
+  EXPECT_TRUE(o.debezium_disable_schema);
+  EXPECT_FALSE(o.debezium_output_old_value);
+  EXPECT_FALSE(o.debezium_tombstone_on_delete);
+  EXPECT_EQ(o.debezium_decimal_handling, "string");
+  EXPECT_EQ(o.debezium_bigint_unsigned_handling, "precise");
+  EXPECT_NE(ErrorOf(dbz + "&debezium-decimal-handling-mode=float").find("precise, string, double"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(dbz + "&enable-tidb-extension=true&large-message-handle-option=handle-key-only")
+                .find("not supported with protocol=debezium"),
+            std::string::npos);
+}
+
 TEST(KafkaSinkUri, SecretsNeverAppearInRedactedFormOrErrors) {
   auto o = MustParse(
       "kafka://bob:topsecret1@h:1/t?protocol=avro&sasl-mechanism=scram-sha-256"
