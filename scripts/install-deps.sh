@@ -10,12 +10,13 @@ PACKAGES=(
   librdkafka-dev libmariadb-dev libpq-dev libsimdjson-dev libtomlplusplus-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libavro-dev
   # real servers used by the demo and the integration tests
   mariadb-server mariadb-client postgresql postgresql-client
   # Kafka broker runtime (jars come from Maven Central, see scripts/kafka.sh)
   openjdk-17-jre-headless maven
   # test harness
-  python3 python3-pip python3-venv procps
+  python3 python3-pip python3-venv procps openssl
   # browser for the web console's Playwright test (tests/web; playwright-core never downloads one)
   chromium
   # javac for tools/flink-formats (Flink's formats as a test consumer, scripts/flink-formats.sh)

@@ -35,6 +35,8 @@ class Encoder {
   // and null value; the create after a primary-key change). Called until it returns false
   // (leaving `out` untouched).
   virtual bool EncodeRowFollowUp(const model::RowChange& row, Message* out) { return false; }
+  // False if this protocol sends no DDL messages (Avro): the pipeline then skips EncodeDdl.
+  virtual bool EncodesDdl() const { return true; }
 };
 
 }  // namespace sluice::codec

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "codec/avro/avro_encoder.h"
+#include "codec/avro/http_schema_registry_client.h"
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_json_encoder.h"
@@ -91,10 +93,18 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
     p.debezium.bigint_unsigned_handling = p.sink.debezium_bigint_unsigned_handling == "precise"
                                               ? BigintUnsignedHandling::kPrecise
                                               : BigintUnsignedHandling::kLong;
-  } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson) {
+  } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson &&
+             p.sink.protocol != sink::kafka::Protocol::kAvro) {
     return base::Unimplemented(
-        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json",
+        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json "
+        "or avro",
         sink::kafka::ProtocolName(p.sink.protocol));
+  }
+  if (p.sink.protocol == sink::kafka::Protocol::kAvro) {  // registry URL and CA file, up front
+    SLUICE_RETURN_IF_ERROR(
+        codec::avro::HttpSchemaRegistryClient::Create(
+            {.url = p.sink.schema_registry, .ca_file = p.sink.schema_registry_ca})
+            .status());
   }
   auto tz = codec::TimeZone::Parse(p.sink.time_zone);
   if (!tz.ok()) return tz.status().WithContext("sink URI time-zone");
@@ -111,6 +121,29 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   return p;
 }
 
+// protocol=avro: the Confluent Avro encoder with its own router (for the subjects' topics) and
+// an HTTP schema-registry client.
+base::Result<std::unique_ptr<codec::Encoder>> MakeAvroEncoder(
+    const Parsed& p, const std::vector<dispatch::DispatchRule>& dispatchers) {
+  codec::avro::SchemaRegistryOptions reg;
+  reg.url = p.sink.schema_registry;
+  reg.ca_file = p.sink.schema_registry_ca;
+  SLUICE_ASSIGN_OR_RETURN(auto registry, codec::avro::HttpSchemaRegistryClient::Create(reg));
+  SLUICE_ASSIGN_OR_RETURN(auto router, dispatch::EventRouter::Create(p.sink.topic, dispatchers));
+  auto shared_router = std::make_shared<dispatch::EventRouter>(std::move(router));
+  codec::avro::AvroEncoderOptions o;
+  o.schema.enable_tidb_extension = p.sink.enable_tidb_extension;
+  o.schema.decimal_as_string = p.sink.avro_decimal_as_string;
+  o.schema.bigint_unsigned_as_string = p.sink.avro_bigint_unsigned_as_string;
+  o.format = p.canal.format;
+  std::unique_ptr<codec::Encoder> encoder = std::make_unique<codec::avro::AvroEncoder>(
+      o, std::shared_ptr<codec::avro::SchemaRegistryClient>(std::move(registry)),
+      [shared_router](const std::string& schema, const std::string& table) {
+        return shared_router->TopicFor(schema, table);
+      });
+  return encoder;
+}
+
 }  // namespace
 
 base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
@@ -119,6 +152,8 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   built.options.id = config.id;
   built.options.filter = parsed.filter;
   built.options.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
+  built.options.split_primary_key_updates =
+      parsed.sink.protocol == sink::kafka::Protocol::kAvro;  // ticdc.md §4.6
   auto shared = std::make_shared<Parsed>(std::move(parsed));
   auto dispatchers = config.dispatchers;
   built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
@@ -136,22 +171,18 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
                               sink::database::CreateDatabaseRowSink(*shared->db_sink, cb));
       return parts;
     }
+    codec::canal_json::CanalJsonEncoder* enc = nullptr;  // canal-json only (large messages)
     if (shared->sink.protocol == sink::kafka::Protocol::kDebezium) {
       // No large-message variants for Debezium (the URI parser rejects the option); the sink
       // still refuses an oversized message with ResourceExhausted.
       parts.encoder = std::make_unique<codec::debezium::DebeziumJsonEncoder>(shared->debezium);
-      SLUICE_ASSIGN_OR_RETURN(auto router,
-                              dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
-      parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
-      SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink, cb));
-      sink::kafka::KafkaSink* raw = sink.get();
-      parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
-      parts.sink = std::move(sink);
-      return parts;
+    } else if (shared->sink.protocol == sink::kafka::Protocol::kAvro) {
+      SLUICE_ASSIGN_OR_RETURN(parts.encoder, MakeAvroEncoder(*shared, dispatchers));
+    } else {
+      auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
+      enc = encoder.get();
+      parts.encoder = std::move(encoder);
     }
-    auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
-    codec::canal_json::CanalJsonEncoder* enc = encoder.get();
-    parts.encoder = std::move(encoder);
     SLUICE_ASSIGN_OR_RETURN(auto router,
                             dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
     parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
@@ -160,7 +191,7 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
     parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
                             LargeMessageHandler::Create(shared->sink));
-    parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
+    if (enc) parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
                                                const model::TxnInfo& txn, const std::string& topic,
                                                codec::Message* msg) {
       return large->Handle(*enc, row, txn, topic, raw->effective_max_message_bytes(topic), msg);
@@ -233,6 +264,14 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
   if (n_failed > 0) {
     return base::FailedPrecondition("sink: {} of {} Kafka checks failed: {}", n_failed,
                                     checks.size(), failed);
+  }
+  if (parsed.sink.protocol == sink::kafka::Protocol::kAvro) {
+    SLUICE_ASSIGN_OR_RETURN(auto registry,
+                            codec::avro::HttpSchemaRegistryClient::Create(
+                                {.url = parsed.sink.schema_registry,
+                                 .ca_file = parsed.sink.schema_registry_ca, .retries = 1}));
+    SLUICE_RETURN_IF_ERROR(registry->CheckReachable());
+    base::Logger("check")->info("PASS schema registry: {} answers", registry->DisplayUrl());
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));

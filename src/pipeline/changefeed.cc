@@ -13,6 +13,15 @@ auto Log() {
   return logger;
 }
 using Clock = std::chrono::steady_clock;
+
+bool PrimaryKeyChanged(const model::RowChange& row) {
+  for (size_t i : row.table->primary_key) {
+    if (i < row.before.size() && i < row.after.size() && !(row.before[i] == row.after[i])) {
+      return true;
+    }
+  }
+  return false;
+}
 }  // namespace
 
 std::string_view ChangefeedStateName(ChangefeedState s) {
@@ -136,17 +145,39 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
     return parts.sink->Produce(topic, partition, std::move(msg), txn);
   };
 
-  std::vector<model::ChangeEvent> events;
-  events.reserve(options_.read_batch);
+  codec::Message msg;
   // Token of the transaction being streamed, kNoTxn between transactions. (A sentinel rather
   // than std::optional: GCC 12 reports a false -Wmaybe-uninitialized on the optional.)
   constexpr uint64_t kNoTxn = ~uint64_t{0};
   uint64_t open_txn = kNoTxn;
+  // Encodes one row change and queues it on its topic and partition, followed there by the
+  // protocol's follow-up messages for it, if any (Debezium: the tombstone after a delete).
+  auto emit_row = [&](const model::RowChange& row, const model::TxnInfo& txn) -> base::Status {
+    const auto& table = *row.table;
+    msg = codec::Message();
+    SLUICE_RETURN_IF_ERROR(parts.encoder->EncodeRow(row, txn, &msg));
+    const std::string& topic = parts.router->TopicFor(table.schema, table.table);
+    SLUICE_ASSIGN_OR_RETURN(int32_t n, partition_count(topic));
+    // Large-message hook: after partition_count() the sink knows the topic's limit.
+    if (parts.handle_large_row) {
+      SLUICE_RETURN_IF_ERROR(parts.handle_large_row(row, txn, topic, &msg));
+    }
+    int32_t p = parts.router->PartitionFor(row, txn, n);
+    SLUICE_RETURN_IF_ERROR(produce(topic, p, std::move(msg), open_txn));
+    msg = codec::Message();
+    while (parts.encoder->EncodeRowFollowUp(row, &msg)) {
+      SLUICE_RETURN_IF_ERROR(produce(topic, p, std::move(msg), open_txn));
+      msg = codec::Message();
+    }
+    return base::Status::Ok();
+  };
+
+  std::vector<model::ChangeEvent> events;
+  events.reserve(options_.read_batch);
   uint64_t last_sealed_commit_ts = 0;
   model::SourcePosition last_sealed_position = start;
   auto last_watermark = Clock::now();
   uint64_t last_watermark_ts = 0;
-  codec::Message msg;
 
   base::Status result;
   while (!stop->load()) {
@@ -172,28 +203,17 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             stats_.rows++;
             break;
           }
-          msg = codec::Message();
-          result = parts.encoder->EncodeRow(ev.row, ev.txn, &msg);
-          if (!result.ok()) break;
-          const std::string& topic = parts.router->TopicFor(table.schema, table.table);
-          auto n = partition_count(topic);
-          if (!n.ok()) {
-            result = n.status();
-            break;
+          if (options_.split_primary_key_updates && ev.row.op == model::RowOp::kUpdate &&
+              PrimaryKeyChanged(ev.row)) {
+            // DELETE of the old key, then INSERT of the new row (ticdc.md §4.6).
+            model::RowChange del{model::RowOp::kDelete, ev.row.table, ev.row.before, {}};
+            model::RowChange ins{model::RowOp::kInsert, ev.row.table, {}, ev.row.after};
+            result = emit_row(del, ev.txn);
+            if (result.ok()) result = emit_row(ins, ev.txn);
+          } else {
+            result = emit_row(ev.row, ev.txn);
           }
-          // Large-message hook: after partition_count() the sink knows the topic's limit.
-          if (parts.handle_large_row) {
-            result = parts.handle_large_row(ev.row, ev.txn, topic, &msg);
-            if (!result.ok()) break;
-          }
-          int32_t p = parts.router->PartitionFor(ev.row, ev.txn, *n);
-          result = produce(topic, p, std::move(msg), open_txn);
           stats_.rows++;
-          msg = codec::Message();
-          while (result.ok() && parts.encoder->EncodeRowFollowUp(ev.row, &msg)) {
-            result = produce(topic, p, std::move(msg), *open_txn);
-            msg = codec::Message();
-          }
           break;
         }
         case model::ChangeEvent::Kind::kDdl: {
@@ -203,7 +223,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             tracker->AddMessages(open_txn);
             result = row_sink->ApplyDdl(ev.ddl, ev.txn, open_txn);
             stats_.ddls++;
-          } else if (wanted) {
+          } else if (wanted && parts.encoder->EncodesDdl()) {
             msg = codec::Message();
             result = parts.encoder->EncodeDdl(ev.ddl, ev.txn, &msg);
             if (!result.ok()) break;

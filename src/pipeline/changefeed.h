@@ -56,6 +56,9 @@ struct ChangefeedOptions {
   model::SourcePosition start;  // used only when the store has no checkpoint
   // DDL to every partition of the topic (false: partition 0 only, the Canal convention).
   bool broadcast_ddl = false;
+  // An UPDATE that changes the primary key becomes a DELETE of the old key and an INSERT
+  // (Avro: consumers of keyed/compacted topics must see the old key go away).
+  bool split_primary_key_updates = false;
   std::chrono::milliseconds checkpoint_interval{500};
   std::chrono::milliseconds watermark_interval{1000};
   std::chrono::milliseconds max_backoff{30000};

@@ -72,11 +72,25 @@ TEST(BuildChangefeed, RejectsBadInputWithTheFix) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("filter.rules"), std::string::npos);
 
-  ChangefeedConfig avro = c;
-  avro.sink_uri = "kafka://127.0.0.1:9092/t?protocol=avro&schema-registry=http://r:8081";
-  r = BuildChangefeed(avro);
+  ChangefeedConfig open = c;
+  open.sink_uri = "kafka://127.0.0.1:9092/t?protocol=open-protocol";
+  r = BuildChangefeed(open);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("use protocol=canal-json"), std::string::npos);
+
+  ChangefeedConfig avro = c;
+  avro.sink_uri = "kafka://127.0.0.1:9092/t?protocol=avro&schema-registry=http://r:8081";
+  EXPECT_TRUE(BuildChangefeed(avro).ok());
+  avro.sink_uri += "&enable-tidb-extension=true&large-message-handle-option=handle-key-only";
+  r = BuildChangefeed(avro);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not supported with protocol=avro"), std::string::npos);
+  avro.sink_uri =
+      "kafka://127.0.0.1:9092/t?protocol=avro&schema-registry=https://r:8081"
+      "&schema-registry-ca=/nonexistent/ca.pem";
+  r = BuildChangefeed(avro);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/nonexistent/ca.pem"), std::string::npos);
 }
 
 }  // namespace

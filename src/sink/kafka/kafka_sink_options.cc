@@ -231,6 +231,30 @@ const std::vector<OptionSpec>& Specs() {
        .pattern_doc = "an http:// or https:// URL",
        .secret = Secret::kUrlCredentials,
        .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.schema_registry = v.s; }},
+      {.name = "schema-registry-ca",
+       .kind = Kind::kString,
+       .default_text = "",
+       .doc = "avro: CA certificate file (PEM) that verifies an https:// schema registry; "
+              "without it the system trust store is used. Basic auth goes in the registry URL "
+              "as user:password@ (URL-encoded).",
+       .pattern = "^.+$",
+       .pattern_doc = "a file path",
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.schema_registry_ca = v.s; }},
+      {.name = "avro-decimal-handling-mode",
+       .kind = Kind::kEnum,
+       .default_text = "precise",
+       .doc = "avro: DECIMAL as bytes with the decimal logical type (precise) or as a string.",
+       .allowed = {"precise", "string"},
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.avro_decimal_as_string = v.s == "string"; }},
+      {.name = "avro-bigint-unsigned-handling-mode",
+       .kind = Kind::kEnum,
+       .default_text = "long",
+       .doc = "avro: BIGINT UNSIGNED as long (values above 2^63-1 wrap to negative, as in TiCDC) "
+              "or as a decimal string.",
+       .allowed = {"long", "string"},
+       .apply = [](KafkaSinkOptions& o,
+                   const Parsed& v) { o.avro_bigint_unsigned_as_string = v.s == "string"; }},
       {.name = "only-output-updated-columns",
        .kind = Kind::kBool,
        .default_text = "false",
@@ -830,6 +854,17 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
   if (o.protocol == Protocol::kAvro && o.schema_registry.empty()) {
     return base::InvalidArgument(
         "sink URI: protocol=avro needs schema-registry; add schema-registry=http://host:8081");
+  }
+  if (!o.schema_registry_ca.empty() && !o.schema_registry.starts_with("https://")) {
+    return base::InvalidArgument(
+        "sink URI: schema-registry-ca needs an https:// schema-registry; use https:// or remove "
+        "schema-registry-ca");
+  }
+  if (o.protocol == Protocol::kAvro && o.large_message_handle != LargeMessageHandle::kNone) {
+    return base::InvalidArgument(
+        "sink URI: large-message-handle-option={} is not supported with protocol=avro (as in "
+        "TiCDC); remove it and raise max-message-bytes instead",
+        LargeMessageHandleName(o.large_message_handle));
   }
   if (o.content_compatible) o.only_output_updated_columns = true;
   if (o.large_message_handle != LargeMessageHandle::kNone && o.protocol == Protocol::kDebezium) {

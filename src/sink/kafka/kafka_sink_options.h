@@ -62,6 +62,9 @@ struct KafkaSinkOptions {
   // Codec-facing options (stored for the encoders; the sink itself ignores them).
   bool enable_tidb_extension = false;
   std::string schema_registry;  // may hold credentials; secret
+  std::string schema_registry_ca;  // CA file verifying an https:// schema registry
+  bool avro_decimal_as_string = false;          // avro-decimal-handling-mode=string
+  bool avro_bigint_unsigned_as_string = false;  // avro-bigint-unsigned-handling-mode=string
   bool only_output_updated_columns = false;
   bool content_compatible = false;  // forces only_output_updated_columns
   bool delete_only_output_handle_key_columns = false;

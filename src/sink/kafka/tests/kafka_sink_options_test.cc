@@ -309,6 +309,32 @@ TEST(KafkaSinkUri, DebeziumOptions) {
             std::string::npos);
 }
 
+TEST(KafkaSinkUri, AvroOptions) {
+  const std::string avro = "kafka://h:1/t?protocol=avro&schema-registry=";
+  auto d = MustParse(avro + "http://r:8081");
+  EXPECT_FALSE(d.avro_decimal_as_string);
+  EXPECT_FALSE(d.avro_bigint_unsigned_as_string);
+  EXPECT_TRUE(d.schema_registry_ca.empty());
+  auto o = MustParse(avro +
+                     "https://u:p@r:8081&avro-decimal-handling-mode=string"
+                     "&avro-bigint-unsigned-handling-mode=STRING&schema-registry-ca=/ca.pem");
+  EXPECT_TRUE(o.avro_decimal_as_string);
+  EXPECT_TRUE(o.avro_bigint_unsigned_as_string);
+  EXPECT_EQ(o.schema_registry_ca, "/ca.pem");
+  EXPECT_EQ(o.schema_registry, "https://u:p@r:8081");
+  EXPECT_NE(ErrorOf(avro + "http://r:8081&avro-decimal-handling-mode=exact").find("precise"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf(avro + "http://r:8081&schema-registry-ca=/ca.pem"),
+            "sink URI: schema-registry-ca needs an https:// schema-registry; use https:// or "
+            "remove schema-registry-ca");
+  EXPECT_EQ(
+      ErrorOf(avro +
+              "http://r:8081&enable-tidb-extension=true&large-message-handle-option=claim-check"
+              "&claim-check-storage-uri=file:///tmp/x"),
+      "sink URI: large-message-handle-option=claim-check is not supported with "
+      "protocol=avro (as in TiCDC); remove it and raise max-message-bytes instead");
+}
+
 TEST(KafkaSinkUri, SecretsNeverAppearInRedactedFormOrErrors) {
   auto o = MustParse(
       "kafka://bob:topsecret1@h:1/t?protocol=avro&sasl-mechanism=scram-sha-256"

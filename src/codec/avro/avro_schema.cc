@@ -1,0 +1,227 @@
+#include "codec/avro/avro_schema.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::codec::avro {
+namespace {
+
+using model::ColumnType;
+using Json = nlohmann::json;
+
+std::string TidbType(const model::Column& c) {
+  switch (c.type) {
+    case ColumnType::kTinyInt:
+    case ColumnType::kSmallInt:
+    case ColumnType::kMediumInt:
+    case ColumnType::kInt:
+      return c.is_unsigned ? "INT UNSIGNED" : "INT";
+    case ColumnType::kBigInt:
+      return c.is_unsigned ? "BIGINT UNSIGNED" : "BIGINT";
+    case ColumnType::kFloat:
+      return "FLOAT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kDecimal:
+      return "DECIMAL";
+    case ColumnType::kYear:
+      return "YEAR";
+    case ColumnType::kDate:
+      return "DATE";
+    case ColumnType::kTime:
+      return "TIME";
+    case ColumnType::kDateTime:
+      return "DATETIME";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
+    case ColumnType::kTinyText:
+    case ColumnType::kText:
+    case ColumnType::kMediumText:
+    case ColumnType::kLongText:
+      return c.is_binary() ? "BLOB" : "TEXT";
+    case ColumnType::kBinary:
+    case ColumnType::kVarBinary:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+      return "BLOB";
+    case ColumnType::kJson:
+      return "JSON";
+    case ColumnType::kEnum:
+      return "ENUM";
+    case ColumnType::kSet:
+      return "SET";
+    case ColumnType::kBit:
+      return "BIT";
+    case ColumnType::kGeometry:
+      return "GEOMETRY";
+    case ColumnType::kNull:
+      return "NULL";
+  }
+  return "UNKNOWN";
+}
+
+// Debezium/TiCDC escaping of ENUM/SET members in "allowed": ',' -> "\,".
+std::string Allowed(const std::vector<std::string>& elements) {
+  std::string out;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i) out += ',';
+    for (char ch : elements[i]) {
+      if (ch == ',') out += '\\';
+      out += ch;
+    }
+  }
+  return out;
+}
+
+Json AvroType(const model::Column& c, const AvroSchemaOptions& o) {
+  Json params = {{"tidb_type", TidbType(c)}};
+  auto simple = [&](const char* type) {
+    return Json{{"type", type}, {"connect.parameters", params}};
+  };
+  switch (c.type) {
+    case ColumnType::kTinyInt:
+    case ColumnType::kSmallInt:
+    case ColumnType::kMediumInt:
+    case ColumnType::kYear:
+      return simple("int");
+    case ColumnType::kInt:
+      return simple(c.is_unsigned ? "long" : "int");
+    case ColumnType::kBigInt:
+      return simple(c.is_unsigned && o.bigint_unsigned_as_string ? "string" : "long");
+    case ColumnType::kFloat:
+      return simple("float");
+    case ColumnType::kDouble:
+      return simple("double");
+    case ColumnType::kDecimal: {
+      if (o.decimal_as_string) return simple("string");
+      Json t = simple("bytes");
+      t["logicalType"] = "decimal";
+      // MySQL defaults when unspecified: DECIMAL = DECIMAL(10,0).
+      t["precision"] = c.precision ? c.precision : 10;
+      t["scale"] = c.scale;
+      return t;
+    }
+    case ColumnType::kBit:
+      params["length"] = std::to_string(c.length);
+      return simple("bytes");
+    case ColumnType::kEnum:
+    case ColumnType::kSet:
+      params["allowed"] = Allowed(c.elements);
+      return simple("string");
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
+    case ColumnType::kTinyText:
+    case ColumnType::kText:
+    case ColumnType::kMediumText:
+    case ColumnType::kLongText:
+      return simple(c.is_binary() ? "bytes" : "string");
+    case ColumnType::kBinary:
+    case ColumnType::kVarBinary:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kGeometry:  // raw SRID + WKB bytes (TiCDC has no GEOMETRY)
+      return simple("bytes");
+    case ColumnType::kJson:
+    case ColumnType::kDate:
+    case ColumnType::kTime:
+    case ColumnType::kDateTime:
+    case ColumnType::kTimestamp:
+    case ColumnType::kNull:
+      return simple("string");
+  }
+  return simple("string");
+}
+
+Json Field(const model::Column& c, const AvroSchemaOptions& o, bool nullable) {
+  Json f;
+  f["name"] = SanitizeName(c.name);
+  if (nullable) {
+    f["type"] = Json::array({"null", AvroType(c, o)});
+    f["default"] = nullptr;
+  } else {
+    f["type"] = AvroType(c, o);
+  }
+  return f;
+}
+
+// Top-level key order is TiCDC's struct order: type, name, namespace, fields.
+std::string Record(const model::TableSchema& table, const AvroSchemaOptions& o,
+                   const Json& fields) {
+  std::string out = R"({"type":"record","name":)";
+  out += Json(SanitizeName(table.table)).dump();
+  out += R"(,"namespace":)";
+  out += Json(SanitizeName(o.namespace_prefix) + "." + SanitizeName(table.schema)).dump();
+  out += R"(,"fields":)";
+  out += fields.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += '}';
+  return out;
+}
+
+std::string Subject(std::string_view topic, std::string_view suffix) {
+  std::string s(topic);
+  for (char& ch : s)
+    if (ch == '.') ch = '_';
+  s += suffix;
+  return s;
+}
+
+}  // namespace
+
+std::string SanitizeName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 1);
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(name[i]);
+    if (ch >= 0x80) {
+      // One '_' per UTF-8 character (skip continuation bytes), like Go's range over runes.
+      if ((ch & 0xC0) != 0x80) out += '_';
+      continue;
+    }
+    bool digit = ch >= '0' && ch <= '9';
+    if (i == 0 && digit) {
+      out += '_';
+      out += static_cast<char>(ch);
+    } else if (digit || ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
+      out += static_cast<char>(ch);
+    } else {
+      out += '_';
+    }
+  }
+  return out;
+}
+
+std::string KeySubject(std::string_view topic) { return Subject(topic, "-key"); }
+std::string ValueSubject(std::string_view topic) { return Subject(topic, "-value"); }
+
+base::Result<std::string> KeySchemaJson(const model::TableSchema& table,
+                                        const AvroSchemaOptions& options) {
+  if (table.primary_key.empty()) {
+    return base::FailedPrecondition(
+        "avro: table `{}`.`{}` has no primary key; the Avro Kafka key needs one (as in TiCDC): "
+        "add a primary key or exclude the table with the changefeed filter",
+        table.schema, table.table);
+  }
+  Json fields = Json::array();
+  for (size_t idx : table.primary_key) {
+    fields.push_back(Field(table.columns.at(idx), options, false));
+  }
+  return Record(table, options, fields);
+}
+
+std::string ValueSchemaJson(const model::TableSchema& table, const AvroSchemaOptions& options) {
+  Json fields = Json::array();
+  for (const auto& c : table.columns) fields.push_back(Field(c, options, c.nullable));
+  if (options.enable_tidb_extension) {
+    fields.push_back({{"name", "_tidb_op"}, {"type", "string"}, {"default", ""}});
+    fields.push_back({{"name", "_tidb_commit_ts"}, {"type", "long"}, {"default", 0}});
+    fields.push_back({{"name", "_tidb_commit_physical_time"}, {"type", "long"}, {"default", 0}});
+  }
+  return Record(table, options, fields);
+}
+
+}  // namespace sluice::codec::avro

@@ -1,0 +1,55 @@
+#include "codec/avro/decimal_bytes.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::codec::avro {
+namespace {
+
+std::string Hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+
+std::string Bytes(std::string_view text, uint8_t scale) {
+  std::string out;
+  auto st = AppendDecimalBytes(text, scale, &out);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return Hex(out);
+}
+
+TEST(DecimalBytes, TwosComplementInFewestBytes) {
+  EXPECT_EQ(Bytes("0", 0), "00");
+  EXPECT_EQ(Bytes("-0.00", 2), "00");
+  EXPECT_EQ(Bytes("1", 0), "01");
+  EXPECT_EQ(Bytes("-1", 0), "ff");
+  EXPECT_EQ(Bytes("127", 0), "7f");
+  EXPECT_EQ(Bytes("128", 0), "0080");
+  EXPECT_EQ(Bytes("-128", 0), "80");
+  EXPECT_EQ(Bytes("-129", 0), "ff7f");
+  EXPECT_EQ(Bytes("255", 0), "00ff");
+  EXPECT_EQ(Bytes("1.5", 1), "0f");
+  EXPECT_EQ(Bytes("12.3", 3), "300c");  // unscaled 12300
+  EXPECT_EQ(Bytes("-0.5", 4), "ec78");  // -5000
+  EXPECT_EQ(Bytes("-0.000000000000000000000000000001", 30), "ff");
+  // 10^65 - 1: 216 bits plus a sign bit.
+  EXPECT_EQ(Bytes("99999999999999999999999999999999999.999999999999999999999999999999", 30),
+            "00f316271c7fc3908a8bef464e3945ef7a253609ffffffffffffffff");
+}
+
+TEST(DecimalBytes, TrailingZerosBeyondScaleAreDroppedOtherDigitsAreErrors) {
+  EXPECT_EQ(Bytes("1.50", 1), "0f");
+  std::string out;
+  auto st = AppendDecimalBytes("1.23", 1, &out);
+  EXPECT_EQ(st.code(), base::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("1.23"), std::string::npos);
+  EXPECT_FALSE(AppendDecimalBytes("abc", 0, &out).ok());
+  EXPECT_FALSE(AppendDecimalBytes("", 0, &out).ok());
+}
+
+}  // namespace
+}  // namespace sluice::codec::avro

@@ -1,0 +1,552 @@
+// End-to-end Avro: MariaDB binlog -> sluice (protocol=avro) -> real Kafka + a schema registry
+// (tools/python/schema_registry.py, the Confluent REST subset), then an independent decode:
+// tools/python/avro_decode.py fetches each message's schema from the registry by the id in the
+// Confluent header and decodes it with fastavro. Every MariaDB column type is compared with what
+// SELECT returns; deletes must be tombstones; an ALTER TABLE must register a new value schema
+// version while old and new messages both decode.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/builder.h"
+#include "pipeline/changefeed.h"
+#include "pipeline/checkpoint_store.h"
+#include "sink/kafka/topic_reader.h"
+#include "source/mysql/mysql_connection.h"
+#include "test_env.h"
+
+namespace sluice {
+namespace {
+
+using Json = nlohmann::json;
+using testing::Env;
+using DbRow = std::vector<std::optional<std::string>>;
+
+std::unique_ptr<source::mysql::MySqlConnection> Connect() {
+  source::mysql::ConnectOptions o;
+  o.host = Env("SLUICE_MARIADB_HOST");
+  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
+  o.user = Env("SLUICE_MARIADB_USER");
+  o.password = Env("SLUICE_MARIADB_PASSWORD");
+  auto c = source::mysql::MySqlConnection::Connect(o);
+  if (!c.ok()) throw std::runtime_error(c.status().message());
+  auto conn = std::move(c).value();
+  auto st = conn->Exec(
+      "SET SESSION binlog_format='ROW', time_zone='+00:00', sql_mode='STRICT_ALL_TABLES'");
+  if (!st.ok()) throw std::runtime_error(st.message());
+  return conn;
+}
+
+void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+  auto st = c.Exec(sql);
+  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
+}
+
+std::string GtidPos(source::mysql::MySqlConnection& c) {
+  auto r = c.Query("SELECT @@gtid_binlog_pos");
+  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
+}
+
+std::string Hex(std::string_view s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+
+// The schema registry of tools/python/schema_registry.py on a free port, stopped on
+// destruction.
+class Registry {
+ public:
+  Registry(const std::string& dir, const std::string& user, const std::string& password, bool tls) {
+    std::filesystem::create_directories(dir);
+    std::string port_file = dir + "/port";
+    std::filesystem::remove(port_file);
+    std::vector<std::string> args = {
+        Env("SLUICE_PYTHON"), std::string(SLUICE_SOURCE_DIR) + "/tools/python/schema_registry.py",
+        "--port-file", port_file};
+    if (!user.empty()) args.insert(args.end(), {"--user", user, "--password", password});
+    if (tls) {
+      ca_ = dir + "/cert.pem";
+      std::string cmd = fmt::format(
+          "openssl req -x509 -newkey rsa:2048 -nodes -keyout {0}/key.pem -out {0}/cert.pem "
+          "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+          dir);
+      if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl failed: " + cmd);
+      args.insert(args.end(), {"--cert", ca_, "--key", dir + "/key.pem"});
+    }
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 300 && !std::filesystem::exists(port_file); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream in(port_file);
+    if (!(in >> port_)) throw std::runtime_error("the schema registry did not start");
+    scheme_ = tls ? "https" : "http";
+  }
+  ~Registry() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::string Url(const std::string& userinfo = "") const {
+    return fmt::format("{}://{}127.0.0.1:{}", scheme_, userinfo, port_);
+  }
+  const std::string& ca() const { return ca_; }
+  // GET on the registry (for the subjects' versions).
+  Json Get(const std::string& path, const std::string& user, const std::string& password) {
+    httplib::Client c(Url());
+    if (!ca_.empty()) c.set_ca_cert_path(ca_);
+    if (!user.empty()) c.set_basic_auth(user, password);
+    auto res = c.Get(path);
+    if (!res || res->status != 200) throw std::runtime_error("registry GET " + path + " failed");
+    return Json::parse(res->body);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string scheme_, ca_;
+};
+
+class RunningChangefeed {
+ public:
+  RunningChangefeed(const pipeline::ChangefeedConfig& config, const std::string& state_dir)
+      : store_(state_dir) {
+    auto built = pipeline::BuildChangefeed(config);
+    if (!built.ok()) throw std::runtime_error(built.status().message());
+    feed_ = std::make_unique<pipeline::Changefeed>(built->options, built->factory, &store_);
+    thread_ = std::thread([this] { result_ = feed_->Run(&stop_); });
+  }
+  ~RunningChangefeed() { static_cast<void>(Stop()); }
+  base::Status Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return result_;
+  }
+  bool WaitStarted(std::chrono::seconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (feed_->state() == pipeline::ChangefeedState::kNormal) return true;
+      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  bool WaitCheckpoint(const std::string& gtid, std::chrono::seconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      auto cp = feed_->checkpoint();
+      auto want = model::MariaGtidSet::Parse(gtid);
+      if (cp && want.ok() && !cp->gtids.empty() && cp->gtids.Covers(*want)) return true;
+      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  pipeline::Changefeed& feed() { return *feed_; }
+
+ private:
+  pipeline::FileCheckpointStore store_;
+  std::unique_ptr<pipeline::Changefeed> feed_;
+  std::atomic<bool> stop_{false};
+  base::Status result_;
+  std::thread thread_;
+};
+
+pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
+                                  const std::string& topic, const std::string& params) {
+  static std::atomic<int> counter{0};  // unique replica server-ids per process
+  pipeline::ChangefeedConfig config;
+  config.id = id;
+  config.source_uri =
+      "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
+      Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
+      "/?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++);
+  config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
+                    "?protocol=avro&partition-num=1&time-zone=UTC&" + params;
+  config.filter_rules = {db + ".*"};
+  return config;
+}
+
+// Reads the topic and decodes every message with tools/python/avro_decode.py (fastavro).
+std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
+                              const std::string& registry_url, const std::string& ca) {
+  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  if (!reader.ok()) throw std::runtime_error(reader.status().message());
+  auto msgs = (*reader)->ReadAll(topic);
+  if (!msgs.ok()) throw std::runtime_error(msgs.status().message());
+  std::string in = dir + "/in.jsonl", out = dir + "/out.jsonl";
+  {
+    std::ofstream f(in);
+    for (const auto& m : *msgs) {
+      Json j;
+      j["key"] = m.key ? Json(Hex(*m.key)) : Json(nullptr);
+      j["value"] = m.value.empty() ? Json(nullptr) : Json(Hex(m.value));  // empty = tombstone
+      f << j.dump() << "\n";
+    }
+  }
+  std::string cmd = fmt::format(
+      "'{}' '{}/tools/python/avro_decode.py' --registry '{}' --in '{}' "
+      "--out '{}'{}",
+      Env("SLUICE_PYTHON"), SLUICE_SOURCE_DIR, registry_url, in, out,
+      ca.empty() ? "" : " --ca '" + ca + "'");
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("decode failed: " + cmd);
+  std::vector<Json> decoded;
+  std::ifstream f(out);
+  std::string line;
+  while (std::getline(f, line)) decoded.push_back(Json::parse(line));
+  if (decoded.size() != msgs->size()) throw std::runtime_error("decoder lost messages");
+  return decoded;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every MariaDB column type (the DDL and literals of
+// BinlogSourceIt.EveryColumnTypeDecodesLikeSelect).
+
+enum class R { kInt, kUBigInt, kFloat, kDouble, kDecimal, kStr, kBin, kBit };
+
+struct ColSpec {
+  std::string name, sql_type;
+  R r;
+  std::string lit_min, lit_max, lit_typ;
+};
+
+std::string Frac(int n, char digit) { return n == 0 ? "" : "." + std::string(n, digit); }
+std::string FracOf(int n, const std::string& digits) {
+  return n == 0 ? "" : "." + digits.substr(0, n);
+}
+
+std::vector<ColSpec> TypeColumns() {
+  std::vector<ColSpec> c = {
+      {"c_tinyint", "TINYINT", R::kInt, "-128", "127", "-1"},
+      {"c_utinyint", "TINYINT UNSIGNED", R::kInt, "0", "255", "1"},
+      {"c_smallint", "SMALLINT", R::kInt, "-32768", "32767", "-2"},
+      {"c_usmallint", "SMALLINT UNSIGNED", R::kInt, "0", "65535", "2"},
+      {"c_mediumint", "MEDIUMINT", R::kInt, "-8388608", "8388607", "-3"},
+      {"c_umediumint", "MEDIUMINT UNSIGNED", R::kInt, "0", "16777215", "3"},
+      {"c_int", "INT", R::kInt, "-2147483648", "2147483647", "-4"},
+      {"c_uint", "INT UNSIGNED", R::kInt, "0", "4294967295", "4"},
+      {"c_bigint", "BIGINT", R::kInt, "-9223372036854775808", "9223372036854775807", "-5"},
+      {"c_ubigint", "BIGINT UNSIGNED", R::kUBigInt, "0", "18446744073709551615", "5"},
+      {"c_dec65", "DECIMAL(65,30)", R::kDecimal,
+       "-99999999999999999999999999999999999.999999999999999999999999999999",
+       "99999999999999999999999999999999999.999999999999999999999999999999",
+       "-0.000000000000000000000000000001"},
+      {"c_dec14", "DECIMAL(14,4)", R::kDecimal, "-9999999999.9999", "9999999999.9999", "-0.5"},
+      {"c_dec10", "DECIMAL(10,0) UNSIGNED", R::kDecimal, "0", "9999999999", "1234567890"},
+      {"c_float", "FLOAT", R::kFloat, "-3.40282e38", "3.40282e38", "-1.5"},
+      {"c_double", "DOUBLE", R::kDouble, "-1.7976931348623157e308", "1.7976931348623157e308",
+       "3.141592653589793"},
+      {"c_date", "DATE", R::kStr, "'1000-01-01'", "'9999-12-31'", "'2024-02-29'"},
+      {"c_year", "YEAR", R::kInt, "1901", "2155", "2024"},
+      {"c_char_utf8", "CHAR(10) CHARACTER SET utf8mb4", R::kStr, "''", "'😀é中文'", "'a b'"},
+      {"c_varchar_utf8", "VARCHAR(100) CHARACTER SET utf8mb4", R::kStr, "''",
+       "'emoji 😀 and ünïcödé'", "'x'"},
+      {"c_char_latin1", "CHAR(10) CHARACTER SET latin1", R::kStr, "''", "'é'", "'Ünïcode'"},
+      {"c_varchar_latin1", "VARCHAR(300) CHARACTER SET latin1", R::kStr, "''", "'café crème'",
+       "REPEAT('é', 300)"},
+      {"c_binary", "BINARY(8)", R::kBin, "0x00", "0xFFFFFFFFFFFFFFFF", "0x00FF0001"},
+      {"c_varbinary", "VARBINARY(300)", R::kBin, "0x00", "0x000102FF00", "REPEAT(0x00, 300)"},
+      {"c_tinyblob", "TINYBLOB", R::kBin, "''", "REPEAT(0xFF00, 127)", "0x00"},
+      {"c_blob", "BLOB", R::kBin, "''", "REPEAT(0x00FF, 1000)", "0x00"},
+      {"c_mediumblob", "MEDIUMBLOB", R::kBin, "''", "REPEAT(0x01, 70000)", "0x00"},
+      {"c_longblob", "LONGBLOB", R::kBin, "''", "REPEAT(0x0200, 100000)", "0x00"},
+      {"c_tinytext", "TINYTEXT", R::kStr, "''", "'ü'", "'t'"},
+      {"c_text", "TEXT", R::kStr, "''", "'text 😀'", "'t'"},
+      {"c_mediumtext", "MEDIUMTEXT", R::kStr, "''", "REPEAT('m😀', 30000)", "'t'"},
+      {"c_longtext", "LONGTEXT CHARACTER SET latin1", R::kStr, "''", "REPEAT('lé', 50000)", "'t'"},
+      {"c_json", "JSON", R::kStr, "'[]'", "'{\"k\": [1, 2.5, \"s\", null, true], \"e\": \"😀\"}'",
+       "'{}'"},
+      {"c_enum", "ENUM('a','b','c')", R::kStr, "'a'", "'c'", "'b'"},
+      {"c_set", "SET('x','y','z')", R::kStr, "''", "'x,y,z'", "'y'"},
+      {"c_bit1", "BIT(1)", R::kBit, "b'0'", "b'1'", "b'1'"},
+      {"c_bit10", "BIT(10)", R::kBit, "b'0'", "b'1111111111'", "b'1000000001'"},
+      {"c_bit64", "BIT(64)", R::kBit, "b'0'", "0xFFFFFFFFFFFFFFFF", "b'1010'"},
+      {"c_geom", "GEOMETRY", R::kBin, "ST_GeomFromText('POINT(0 0)')",
+       "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))')",
+       "ST_GeomFromText('LINESTRING(1 2,3 4)')"},
+  };
+  const char* typ_time[7] = {"-00:00:01",       "-00:00:00.1",    "-01:02:03.45",
+                             "-00:00:00.001",   "-12:00:00.0001", "-23:59:59.00001",
+                             "-00:00:00.000001"};
+  for (int n = 0; n <= 6; ++n) {
+    c.push_back({fmt::format("c_dt{}", n), fmt::format("DATETIME({})", n), R::kStr,
+                 fmt::format("'1000-01-01 00:00:00{}'", Frac(n, '0')),
+                 fmt::format("'9999-12-31 23:59:59{}'", Frac(n, '9')),
+                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "123456"))});
+    c.push_back({fmt::format("c_ts{}", n), fmt::format("TIMESTAMP({}) NULL", n), R::kStr,
+                 fmt::format("'1970-01-01 00:00:01{}'", Frac(n, '0')),
+                 fmt::format("'2038-01-19 03:14:07{}'", Frac(n, '9')),
+                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "654321"))});
+    c.push_back({fmt::format("c_t{}", n), fmt::format("TIME({})", n), R::kStr,
+                 fmt::format("'-838:59:59{}'", Frac(n, '9')),
+                 fmt::format("'838:59:59{}'", Frac(n, '9')), fmt::format("'{}'", typ_time[n])});
+  }
+  return c;
+}
+
+struct Modes {
+  bool decimal_string = false;
+  bool ubigint_string = false;
+};
+
+// "" if the fastavro-decoded `got` equals the SELECT text `db` for column `c`, else why not.
+std::string Compare(const ColSpec& c, const Json& got, const std::optional<std::string>& db,
+                    const Modes& m) {
+  auto bad = [&](const std::string& want) {
+    std::string g = got.dump();
+    if (g.size() > 100) g = g.substr(0, 100) + "...";
+    return fmt::format("{} ({}): decoded {} but the database has {}", c.name, c.sql_type, g,
+                       want.size() > 100 ? want.substr(0, 100) + "..." : want);
+  };
+  if (!db) return got.is_null() ? "" : bad("NULL");
+  switch (c.r) {
+    case R::kInt:
+      return got.is_number_integer() && std::to_string(got.get<int64_t>()) == *db ? "" : bad(*db);
+    case R::kUBigInt:
+      if (m.ubigint_string) return got == Json(*db) ? "" : bad(*db);
+      // long mode: two's-complement wrap above 2^63-1, as TiCDC.
+      return got.is_number_integer() &&
+                     std::to_string(static_cast<uint64_t>(got.get<int64_t>())) == *db
+                 ? ""
+                 : bad(*db);
+    case R::kFloat: {
+      double want = std::strtod(db->c_str(), nullptr);
+      return got.is_number() && std::fabs(got.get<double>() - want) <= 1e-5 * std::fabs(want)
+                 ? ""
+                 : bad(*db);
+    }
+    case R::kDouble:
+      return got.is_number() && got.get<double>() == std::strtod(db->c_str(), nullptr) ? ""
+                                                                                       : bad(*db);
+    case R::kDecimal:
+      return got == Json(m.decimal_string ? *db : "dec:" + *db) ? "" : bad(*db);
+    case R::kStr:
+      return got == Json(*db) ? "" : bad(*db);
+    case R::kBin:
+      return got == Json("hex:" + Hex(*db)) ? "" : bad("hex:" + Hex(*db));
+    case R::kBit: {
+      if (!got.is_string() || got.get<std::string>().rfind("hex:", 0) != 0) return bad(*db);
+      std::string h = got.get<std::string>().substr(4);
+      if (h.empty() || h.size() > 16) return bad(*db);
+      return std::to_string(std::stoull(h, nullptr, 16)) == *db ? "" : bad(*db);
+    }
+  }
+  return "unreachable";
+}
+
+std::map<std::string, DbRow> Select(source::mysql::MySqlConnection& c, const std::string& table,
+                                    const std::vector<ColSpec>& cols) {
+  std::string list = "id";
+  for (const auto& col : cols) {
+    list += col.r == R::kBit ? fmt::format(", CAST(`{}` AS UNSIGNED)", col.name)
+                             : fmt::format(", `{}`", col.name);
+  }
+  auto r = c.Query(fmt::format("SELECT {} FROM {} ORDER BY id", list, table));
+  if (!r.ok()) throw std::runtime_error(r.status().message());
+  std::map<std::string, DbRow> out;
+  for (auto& row : r->rows) out[*row[0]] = row;
+  return out;
+}
+
+void ExpectRow(const Json& value, const DbRow& db, const std::vector<ColSpec>& cols, const Modes& m,
+               const std::string& what) {
+  ASSERT_TRUE(value.is_object()) << what;
+  EXPECT_EQ(value["id"], Json(std::stoi(*db[0]))) << what;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    ASSERT_TRUE(value.contains(cols[i].name)) << what << ": no field " << cols[i].name;
+    EXPECT_EQ(Compare(cols[i], value[cols[i].name], db[i + 1], m), "") << what;
+  }
+}
+
+TEST(EndToEndAvro, EveryColumnTypeDecodesWithFastavroToTheDatabaseValue) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "e2e_avro_" + suffix;
+  const std::string topic = "e2e_avro_" + suffix;
+  const std::string dir = ::testing::TempDir() + "/e2e-avro-" + suffix;
+  Registry registry(dir + "/registry", "", "", false);
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  const auto cols = TypeColumns();
+  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
+  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
+  Exec(*conn, ddl + ")");
+  const std::string table = db + ".t";
+
+  auto config = Config("avro-types-" + suffix, db, topic,
+                       "enable-tidb-extension=true&schema-registry=" + registry.Url());
+  RunningChangefeed running(config, dir + "/state");
+  ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
+
+  std::string cols_list = "id";
+  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
+  auto values = [&](int id, int which) {
+    std::string v = std::to_string(id);
+    for (const auto& c : cols) {
+      v += ", ";
+      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
+    }
+    return "(" + v + ")";
+  };
+  Exec(*conn, fmt::format("INSERT INTO {} ({}) VALUES {}, {}, {}, {}", table, cols_list,
+                          values(1, 0), values(2, 1), values(3, 2), values(4, 3)));
+  auto s1 = Select(*conn, table, cols);
+  Exec(*conn, "BEGIN");
+  Exec(*conn, fmt::format("UPDATE {} SET c_int=42, c_varchar_utf8='updated ✓', "
+                          "c_dt6='2000-01-01 00:00:00.000001', c_json='{{\"u\": 1}}', c_enum='a', "
+                          "c_set='x,z', c_bit64=b'1', c_t2='-00:00:00.01', c_blob=NULL, "
+                          "c_dec65='12345.678900000000000000000000000001', "
+                          "c_ts3='2001-02-03 04:05:06.789' WHERE id=4",
+                          table));
+  Exec(*conn, fmt::format("UPDATE {} SET c_int=1, c_varchar_utf8='was null', c_ubigint=7 "
+                          "WHERE id=3",
+                          table));
+  Exec(*conn, "COMMIT");
+  auto s2 = Select(*conn, table, cols);
+  Exec(*conn, fmt::format("DELETE FROM {} WHERE id IN (1, 2)", table));
+  ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
+      << running.feed().last_error();
+  ASSERT_TRUE(running.Stop().ok());
+
+  auto msgs = DecodeTopic(topic, dir, registry.Url(), "");
+  ASSERT_EQ(msgs.size(), 8u) << "4 inserts, 2 updates, 2 deletes";
+  Modes modes;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const Json& m = msgs[i];
+    SCOPED_TRACE(fmt::format("message {}", i));
+    ASSERT_TRUE(m["key"].is_object());
+    std::string id = std::to_string(m["key"]["id"].get<int>());
+    EXPECT_EQ(m["key"].size(), 1u) << "the key holds the primary key only";
+    if (i < 4) {
+      ExpectRow(m["value"], s1.at(id), cols, modes, "insert id=" + id);
+      EXPECT_EQ(m["value"]["_tidb_op"], "c");
+    } else if (i < 6) {
+      ExpectRow(m["value"], s2.at(id), cols, modes, "update id=" + id);
+      EXPECT_EQ(m["value"]["_tidb_op"], "u");
+    } else {
+      EXPECT_TRUE(m["value"].is_null()) << "a DELETE is a tombstone";
+      EXPECT_TRUE(id == "1" || id == "2") << id;
+    }
+    if (!m["value"].is_null()) {
+      int64_t ts = m["value"]["_tidb_commit_ts"].get<int64_t>();
+      EXPECT_GT(ts, 0);
+      EXPECT_EQ(m["value"]["_tidb_commit_physical_time"].get<int64_t>(), ts >> 18);
+      EXPECT_EQ(m["value_id"], msgs[0]["value_id"]);
+    }
+    EXPECT_EQ(m["key_id"], msgs[0]["key_id"]);
+  }
+  EXPECT_NE(msgs[0]["key_id"], msgs[0]["value_id"]);
+  // TiCDC's subjects, one version each.
+  EXPECT_EQ(registry.Get("/subjects/" + topic + "-key/versions", "", ""), Json::array({1}));
+  EXPECT_EQ(registry.Get("/subjects/" + topic + "-value/versions", "", ""), Json::array({1}));
+  Exec(*conn, "DROP DATABASE " + db);
+}
+
+TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "e2e_avroevo_" + suffix;
+  const std::string topic = "e2e.avroevo." + suffix;  // '.' becomes '_' in the subjects
+  const std::string subject = "e2e_avroevo_" + suffix;
+  const std::string dir = ::testing::TempDir() + "/e2e-avroevo-" + suffix;
+  Registry registry(dir + "/registry", "alice", "s3cret", true);
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn, "CREATE TABLE " + db +
+                  ".t (id INT PRIMARY KEY, a VARCHAR(20), u BIGINT UNSIGNED, d DECIMAL(10,2))");
+
+  // A wrong password stops the changefeed with the fix and without the password.
+  {
+    auto bad = Config("avro-badauth-" + suffix, db, topic,
+                      "schema-registry=" + registry.Url("alice:wrongpw@") +
+                          "&schema-registry-ca=" + registry.ca());
+    auto check = pipeline::CheckChangefeed(bad);  // `sluice check` sees it too
+    EXPECT_EQ(check.code(), base::Code::kFailedPrecondition) << check.message();
+    EXPECT_EQ(check.message().find("wrongpw"), std::string::npos) << check.message();
+    RunningChangefeed running(bad, dir + "/state-bad");
+    ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
+    Exec(*conn, "INSERT INTO " + db + ".t VALUES (100, 'x', 1, 1)");
+    base::Status st;
+    for (int i = 0; i < 300 && running.feed().state() != pipeline::ChangefeedState::kFailed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    st = running.Stop();
+    EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+    EXPECT_NE(st.message().find("check the user:password"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("alice:******@127.0.0.1"), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find("wrongpw"), std::string::npos) << st.message();
+  }
+
+  auto config = Config("avro-evo-" + suffix, db, topic,
+                       "avro-decimal-handling-mode=string&avro-bigint-unsigned-handling-mode="
+                       "string&schema-registry=" +
+                           registry.Url("alice:s3cret@") + "&schema-registry-ca=" + registry.ca());
+  auto check = pipeline::CheckChangefeed(config);
+  EXPECT_TRUE(check.ok()) << check.message();
+  RunningChangefeed running(config, dir + "/state");
+  ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (1, 'before', 18446744073709551615, -12.5)");
+  Exec(*conn, "ALTER TABLE " + db + ".t ADD COLUMN c_new INT NULL");
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (2, 'after', 3, 0.01, 77)");
+  Exec(*conn, "UPDATE " + db + ".t SET a = 'again' WHERE id = 1");
+  Exec(*conn, "DELETE FROM " + db + ".t WHERE id = 2");
+  Exec(*conn, "UPDATE " + db + ".t SET id = 10 WHERE id = 1");  // a primary-key change
+  ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
+      << running.feed().last_error();
+  ASSERT_TRUE(running.Stop().ok());
+
+  auto msgs = DecodeTopic(topic, dir, registry.Url("alice:s3cret@"), registry.ca());
+  ASSERT_EQ(msgs.size(), 6u)
+      << "insert, insert, update, delete, and the key change as delete + insert (no DDL message)";
+  EXPECT_EQ(msgs[0]["value"],
+            Json({{"id", 1}, {"a", "before"}, {"u", "18446744073709551615"}, {"d", "-12.50"}}));
+  EXPECT_EQ(msgs[1]["value"],
+            Json({{"id", 2}, {"a", "after"}, {"u", "3"}, {"d", "0.01"}, {"c_new", 77}}));
+  EXPECT_EQ(msgs[2]["value"], Json({{"id", 1},
+                                    {"a", "again"},
+                                    {"u", "18446744073709551615"},
+                                    {"d", "-12.50"},
+                                    {"c_new", nullptr}}));
+  EXPECT_TRUE(msgs[3]["value"].is_null());
+  EXPECT_EQ(msgs[3]["key"], Json({{"id", 2}}));
+  EXPECT_EQ(msgs[4]["key"], Json({{"id", 1}}));
+  EXPECT_TRUE(msgs[4]["value"].is_null()) << "the old key of a primary-key change is deleted";
+  EXPECT_EQ(msgs[5]["key"], Json({{"id", 10}}));
+  EXPECT_EQ(msgs[5]["value"], Json({{"id", 10},
+                                    {"a", "again"},
+                                    {"u", "18446744073709551615"},
+                                    {"d", "-12.50"},
+                                    {"c_new", nullptr}}));
+  EXPECT_NE(msgs[0]["value_id"], msgs[1]["value_id"]) << "ALTER TABLE -> a new value schema";
+  EXPECT_EQ(msgs[1]["value_id"], msgs[2]["value_id"]);
+  EXPECT_EQ(msgs[0]["key_id"], msgs[1]["key_id"]) << "the key schema did not change";
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "-value/versions", "alice", "s3cret"),
+            Json::array({1, 2}));
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "-key/versions", "alice", "s3cret"),
+            Json::array({1}));
+  Exec(*conn, "DROP DATABASE " + db);
+}
+
+}  // namespace
+}  // namespace sluice
