@@ -21,6 +21,8 @@ CLI::App* AddDiffCommand(CLI::App* app, DiffFlags* flags) {
       ->required();
   cmd->add_option("--key", flags->key, "Key column(s); default: the left table's primary key")
       ->delimiter(',');
+  cmd->add_option("--ignore-columns", flags->ignore_columns, "Columns not to compare")
+      ->delimiter(',');
   cmd->add_option("--max-report", flags->max_report, "Differences listed in detail")
       ->capture_default_str();
   return cmd;
@@ -32,6 +34,7 @@ int RunDiff(const DiffFlags& flags) {
   o.right_uri = flags.right;
   o.table = flags.table;
   o.key = flags.key;
+  o.ignore_columns = flags.ignore_columns;
   o.max_report = flags.max_report;
   auto report = sink::database::DiffTables(o);
   if (!report.ok()) {

@@ -9,6 +9,7 @@
 
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
@@ -172,47 +173,11 @@ constexpr const char* kAllTypes =
 constexpr const char* kAllColumns =
     "id,ti,usi,mi,bi,ubi,flag,f,d,dc,y,dt,tm,dtt,ts,c,vc,txt,bin,vb,bl,j,e,st,bt";
 
-TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
-  const std::string suffix = std::to_string(::getpid());
-  const std::string db = "dbsink_e2e_" + suffix;
-  const std::string copy = db + "_copy";
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
-  Exec(*conn, "CREATE DATABASE " + db);
-  Exec(*conn, "CREATE TABLE " + db + ".all_types " + kAllTypes);
-  Exec(*conn, "CREATE TABLE " + db +
-                  ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
-
-  auto pg = sink::database::PgConnection::Connect(
-      {.host = Env("SLUICE_POSTGRES_HOST"),
-       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
-       .user = Env("SLUICE_POSTGRES_USER"),
-       .password = Env("SLUICE_POSTGRES_PASSWORD"),
-       .database = Env("SLUICE_POSTGRES_DATABASE")});
-  ASSERT_TRUE(pg.ok()) << pg.status().message();
-  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
-
-  auto config = [&](const std::string& id, const std::string& sink, int server_id) {
-    pipeline::ChangefeedConfig c;
-    c.id = id;
-    c.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
-                   "@" + Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-                   "/?start=now&server-id=" + std::to_string(server_id);
-    c.sink_uri = sink;
-    c.filter_rules = {db + ".*"};  // never the copy: the MariaDB target is the same server
-    return c;
-  };
-  std::string state_dir = ::testing::TempDir() + "/dbsink-e2e-" + suffix;
-  RunningChangefeed to_pg(config("dbsink-pg-" + suffix, PgUri("?create-tables=true&batch-rows=200"),
-                                 21000 + ::getpid() % 1000),
-                          state_dir);
-  RunningChangefeed to_my(
-      config("dbsink-my-" + suffix,
-             MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=64"),
-             22000 + ::getpid() % 1000),
-      state_dir);
-
+// The seeded random workload on <db>.all_types and <db>.pairs: inserts, REPLACEs, primary-key
+// changes, deletes, composite-key changes, in transactions of 1-8 statements. Returns the live
+// ids of all_types; *key_changes_out counts the primary-key changes.
+std::vector<int> RunWorkload(source::mysql::MySqlConnection* c, const std::string& db,
+                             int* key_changes_out) {
   Values val(20261123);
   std::vector<int> live;
   std::vector<std::pair<std::string, int>> pairs;
@@ -258,8 +223,55 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
       }
     }
     txn += "COMMIT";
-    Exec(*conn, txn);
+    Exec(*c, txn);
   }
+  *key_changes_out = key_changes;
+  return live;
+}
+
+TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "dbsink_e2e_" + suffix;
+  const std::string copy = db + "_copy";
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn, "CREATE TABLE " + db + ".all_types " + kAllTypes);
+  Exec(*conn, "CREATE TABLE " + db +
+                  ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
+
+  auto pg = sink::database::PgConnection::Connect(
+      {.host = Env("SLUICE_POSTGRES_HOST"),
+       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
+       .user = Env("SLUICE_POSTGRES_USER"),
+       .password = Env("SLUICE_POSTGRES_PASSWORD"),
+       .database = Env("SLUICE_POSTGRES_DATABASE")});
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
+
+  auto config = [&](const std::string& id, const std::string& sink, int server_id) {
+    pipeline::ChangefeedConfig c;
+    c.id = id;
+    c.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
+                   "@" + Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
+                   "/?start=now&server-id=" + std::to_string(server_id);
+    c.sink_uri = sink;
+    c.filter_rules = {db + ".*"};  // never the copy: the MariaDB target is the same server
+    return c;
+  };
+  std::string state_dir = ::testing::TempDir() + "/dbsink-e2e-" + suffix;
+  RunningChangefeed to_pg(config("dbsink-pg-" + suffix, PgUri("?create-tables=true&batch-rows=200"),
+                                 21000 + ::getpid() % 1000),
+                          state_dir);
+  RunningChangefeed to_my(
+      config("dbsink-my-" + suffix,
+             MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=64"),
+             22000 + ::getpid() % 1000),
+      state_dir);
+
+  int key_changes = 0;
+  std::vector<int> live = RunWorkload(conn.get(), db, &key_changes);
   EXPECT_GT(key_changes, 100);
   std::string final_gtid = GtidPos(*conn);
   ASSERT_TRUE(to_pg.WaitCheckpoint(final_gtid, std::chrono::seconds(180)))
@@ -302,6 +314,95 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
 
   EXPECT_TRUE(to_pg.Stop().ok());
   EXPECT_TRUE(to_my.Stop().ok());
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
+  static_cast<void>((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
+}
+
+// The issue's round trip: MariaDB -> sluice -> Kafka (canal-json) -> sluice (Kafka source) ->
+// PostgreSQL and MariaDB, with the random workload; the tables converge to the source. One
+// partition: Kafka orders nothing across partitions, and a primary-key change moves a row's
+// messages from one key's partition to another's (docs/kafka-source.md, Order).
+TEST(DatabaseSinkEndToEnd, MariaDbThroughKafkaIntoPostgresAndMariaDbConverges) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "dbsink_rt_" + suffix;
+  const std::string copy = db + "_copy";
+  const std::string topic = "dbsink_rt_" + suffix;
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn, "CREATE TABLE " + db + ".all_types " + kAllTypes);
+  Exec(*conn, "CREATE TABLE " + db +
+                  ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
+  auto pg = sink::database::PgConnection::Connect(
+      {.host = Env("SLUICE_POSTGRES_HOST"),
+       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
+       .user = Env("SLUICE_POSTGRES_USER"),
+       .password = Env("SLUICE_POSTGRES_PASSWORD"),
+       .database = Env("SLUICE_POSTGRES_DATABASE")});
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
+
+  std::string state_dir = ::testing::TempDir() + "/dbsink-rt-" + suffix;
+  pipeline::ChangefeedConfig up;
+  up.id = "dbsink-rt-up-" + suffix;
+  up.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
+                  "@" + Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
+                  "/?start=now&server-id=" + std::to_string(25000 + ::getpid() % 1000);
+  up.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
+                "?protocol=canal-json&partition-num=1&time-zone=UTC";
+  up.filter_rules = {db + ".*"};
+  up.dispatchers = {{{db + ".*"}, "", dispatch::PartitionRule::kIndexValue, {}}};
+  RunningChangefeed upstream(up, state_dir);
+
+  auto down = [&](const std::string& name, const std::string& sink) {
+    pipeline::ChangefeedConfig c;
+    c.id = "dbsink-rt-" + name + "-" + suffix;
+    c.source_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/?topics=" + topic +
+                   "&group-id=dbsink-rt-" + name + "-" + suffix +
+                   "&format=canal-json&time-zone=UTC&start=earliest";
+    c.sink_uri = sink;
+    return c;
+  };
+  int key_changes = 0;
+  std::vector<int> live = RunWorkload(conn.get(), db, &key_changes);
+  std::string final_gtid = GtidPos(*conn);
+  ASSERT_TRUE(upstream.WaitCheckpoint(final_gtid, std::chrono::seconds(180)))
+      << upstream.feed().last_error();
+
+  RunningChangefeed to_pg(down("pg", PgUri("?create-tables=true&batch-rows=200")), state_dir);
+  RunningChangefeed to_my(
+      down("my", MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=100")), state_dir);
+  for (const auto& [name, right, feed] :
+       std::vector<std::tuple<std::string, std::string, RunningChangefeed*>>{
+           {"PostgreSQL", PgUri(), &to_pg}, {"MariaDB", MySqlUri("?database=" + copy), &to_my}}) {
+    for (const char* table : {".all_types", ".pairs"}) {
+      sink::database::DiffOptions d;
+      d.left_uri = MySqlUri();
+      d.right_uri = right;
+      d.table = db + table;
+      // canal-json carries ENUM/SET as their index/bitmask without the member names, so tables
+      // created from the messages hold the numbers (a pre-created ENUM/SET column would take
+      // them back): those two columns are compared by the binlog tests only.
+      d.ignore_columns = {"e", "st"};
+      base::Result<sink::database::DiffReport> r = base::Internal("not run");
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      while (std::chrono::steady_clock::now() < until) {
+        r = sink::database::DiffTables(d);
+        if (r.ok() && r->equal()) break;
+        if (feed->feed().state() == pipeline::ChangefeedState::kFailed) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+      ASSERT_TRUE(r.ok()) << name << table << ": " << r.status().message() << " / "
+                          << feed->feed().last_error();
+      EXPECT_TRUE(r->equal()) << name << table << ": " << r->ToString() << " / "
+                              << feed->feed().last_error();
+    }
+  }
+  EXPECT_TRUE(to_pg.Stop().ok());
+  EXPECT_TRUE(to_my.Stop().ok());
+  EXPECT_TRUE(upstream.Stop().ok());
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
   static_cast<void>((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));

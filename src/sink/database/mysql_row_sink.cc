@@ -1,5 +1,7 @@
 #include "sink/database/mysql_row_sink.h"
 
+#include <algorithm>
+
 #include <mariadb/mysqld_error.h>
 
 #include "base/logging.h"
@@ -100,8 +102,16 @@ base::Status MySqlRowSink::CreateTarget(const std::string& ns, const model::Tabl
   SLUICE_RETURN_IF_ERROR(conn_->Exec("CREATE DATABASE IF NOT EXISTS " + QuoteIdent(ns)));
   std::string sql =
       "CREATE TABLE IF NOT EXISTS " + QuoteIdent(ns) + "." + QuoteIdent(t.table) + " (";
-  for (const auto& c : t.columns) {
-    sql += QuoteIdent(c.name) + " " + MySqlTypeFor(c) + (c.nullable ? "" : " NOT NULL") + ", ";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const auto& c = t.columns[i];
+    std::string type = MySqlTypeFor(c);
+    bool key = std::find(t.primary_key.begin(), t.primary_key.end(), i) != t.primary_key.end();
+    // A key cannot be a TEXT/BLOB column (no prefix length here): use a VARCHAR/VARBINARY of
+    // 2048 bytes, which leaves room for other key columns under InnoDB's 3072-byte limit.
+    if (key && (type.find("text") != std::string::npos || type.find("blob") != std::string::npos)) {
+      type = type.find("blob") != std::string::npos ? "varbinary(2048)" : "varchar(512)";
+    }
+    sql += QuoteIdent(c.name) + " " + type + (c.nullable && !key ? "" : " NOT NULL") + ", ";
   }
   sql += "PRIMARY KEY (";
   for (size_t i = 0; i < t.primary_key.size(); ++i) {

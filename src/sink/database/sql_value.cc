@@ -237,9 +237,9 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
 
 std::string MySqlTypeFor(const model::Column& c) {
   std::string u = c.is_unsigned ? " unsigned" : "";
-  auto fsp = [&](std::string base) {
-    return c.fsp ? base + "(" + std::to_string(c.fsp) + ")" : base;
-  };
+  // Fraction digits: the column's, or 6 when the source reports none (decoded messages often do
+  // not carry them), so no fraction is ever cut off.
+  auto fsp = [&](std::string base) { return base + "(" + std::to_string(c.fsp ? c.fsp : 6) + ")"; };
   auto list = [&](std::string base) {
     std::string out = base + "(";
     for (size_t i = 0; i < c.elements.size(); ++i) {
@@ -287,8 +287,8 @@ std::string MySqlTypeFor(const model::Column& c) {
     case ColumnType::kVarChar:
       if (c.length == 0 || c.length > 16000) return bin ? "longblob" : "longtext";
       return fmt::format("{}({})", bin ? "varbinary" : "varchar", c.length);
-    case ColumnType::kBinary:
-      return fmt::format("binary({})", c.length ? c.length : 255);
+    case ColumnType::kBinary:  // unknown length: no zero padding
+      return c.length ? fmt::format("binary({})", c.length) : "varbinary(255)";
     case ColumnType::kVarBinary:
       return c.length && c.length <= 65000 ? fmt::format("varbinary({})", c.length) : "longblob";
     case ColumnType::kTinyText:
@@ -323,8 +323,8 @@ std::string MySqlTypeFor(const model::Column& c) {
 
 std::string PostgresTypeFor(const model::Column& c) {
   bool u = c.is_unsigned;
-  auto fsp = [&](std::string base, std::string suffix) {
-    return base + "(" + std::to_string(c.fsp) + ")" + suffix;
+  auto fsp = [&](std::string base, std::string suffix) {  // see MySqlTypeFor
+    return base + "(" + std::to_string(c.fsp ? c.fsp : 6) + ")" + suffix;
   };
   switch (c.type) {
     case ColumnType::kNull:

@@ -329,7 +329,13 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
 
   DiffReport report;
   std::vector<Compared> cols;
+  auto ignored = [&](const std::string& name) {
+    for (const auto& c : options.ignore_columns)
+      if (Lower(c) == Lower(name)) return true;
+    return false;
+  };
   for (size_t i = 0; i < left.columns.size(); ++i) {
+    if (ignored(left.columns[i])) continue;
     int r = right.Find(left.columns[i]);
     if (r < 0) {
       report.schema_problems.push_back(
@@ -341,7 +347,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
          Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
   }
   for (size_t i = 0; i < right.columns.size(); ++i) {
-    if (left.Find(right.columns[i]) < 0) {
+    if (left.Find(right.columns[i]) < 0 && !ignored(right.columns[i])) {
       report.schema_problems.push_back(fmt::format("column {} exists only on the right ({})",
                                                    right.columns[i], right.Display()));
     }

@@ -33,7 +33,8 @@ struct DiffOptions {
   std::string right_uri;
   std::string table;             // "db.table": the database (MySQL) / schema (PostgreSQL)
   std::vector<std::string> key;  // empty: the left table's primary key
-  size_t max_report = 10;        // differences listed in detail
+  std::vector<std::string> ignore_columns;  // not compared (matched case-insensitively)
+  size_t max_report = 10;                   // differences listed in detail
 };
 
 struct DiffReport {

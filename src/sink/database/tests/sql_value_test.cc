@@ -89,6 +89,9 @@ TEST(SqlValue, TypeMapping) {
   ts.fsp = 3;
   EXPECT_EQ(PostgresTypeFor(ts), "timestamp(3) with time zone");
   EXPECT_EQ(PostgresTypeFor(Col(ColumnType::kTime)), "interval");
+  // Unknown fraction digits (fsp 0) keep microseconds.
+  EXPECT_EQ(PostgresTypeFor(Col(ColumnType::kDateTime)), "timestamp(6) without time zone");
+  EXPECT_EQ(MySqlTypeFor(Col(ColumnType::kDateTime)), "datetime(6)");
   EXPECT_EQ(PostgresTypeFor(Col(ColumnType::kJson)), "jsonb");
   Column e = Col(ColumnType::kEnum);
   e.elements = {"a", "it's"};
