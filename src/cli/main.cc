@@ -5,6 +5,7 @@
 //   sluice consume --brokers HOST:PORT --topic T [--max N] [--timeout SEC]
 //   sluice server  [--addr 127.0.0.1:8300] [--state-dir DIR] [--token T]
 //   sluice cli     [--server URL] [--token T] changefeed create|list|get|pause|resume|update|remove
+//   sluice diff    --left URI --right URI --table db.t [--key k1,k2]
 //   sluice version
 //
 // Errors print one line, "sluice: error: <what is wrong and how to fix it>", and exit 1
@@ -18,6 +19,7 @@
 
 #include "base/logging.h"
 #include "cli/client_command.h"
+#include "cli/diff_command.h"
 #include "cli/server_command.h"
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
@@ -168,6 +170,9 @@ int main(int argc, char** argv) {
   sluice::cli::ClientCommand client;
   client.Add(&app);
 
+  sluice::cli::DiffFlags diff_flags;
+  auto* diff = sluice::cli::AddDiffCommand(&app, &diff_flags);
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -182,6 +187,7 @@ int main(int argc, char** argv) {
   if (consume->parsed()) return ConsumeCommand(brokers, topic, max, timeout_s, with_meta);
   if (server->parsed()) return sluice::cli::RunServer(server_flags);
   if (client.parsed()) return client.Run();
+  if (diff->parsed()) return sluice::cli::RunDiff(diff_flags);
   std::printf("sluice %s\n", SLUICE_VERSION);
   return 0;
 }

@@ -9,6 +9,8 @@
 #include "codec/debezium/debezium_json_encoder.h"
 #include "base/logging.h"
 #include "pipeline/large_message.h"
+#include "sink/database/database_sink_options.h"
+#include "sink/database/row_sink_factory.h"
 #include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_options.h"
@@ -31,6 +33,8 @@ struct Parsed {
   // database row sinks (docs/kafka-source.md).
   std::optional<source::kafka::KafkaSourceOptions> kafka_source;
   sink::kafka::KafkaSinkOptions sink;
+  // Set when the sink URI names a database (mysql://, postgres://): rows go to a RowSink.
+  std::optional<sink::database::DatabaseSinkOptions> db_sink;
   codec::canal_json::CanalJsonOptions canal;
   codec::debezium::DebeziumJsonOptions debezium;
   dispatch::TableFilter filter;
@@ -60,6 +64,16 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
     auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
     if (!src.ok()) return src.status().WithContext("source URI");
     p.source = std::move(src).value();
+  }
+  if (sink::database::IsDatabaseSinkUri(config.sink_uri)) {
+    SLUICE_ASSIGN_OR_RETURN(p.db_sink, sink::database::ParseDatabaseSinkUri(config.sink_uri));
+    // The Kafka source's ignore-write-errors is the same switch (either one turns it on).
+    if (p.kafka_source && p.kafka_source->ignore_write_errors) {
+      p.db_sink->ignore_write_errors = true;
+    }
+    SLUICE_ASSIGN_OR_RETURN(p.filter,
+                            dispatch::TableFilter::Parse(config.filter_rules, config.case_sensitive));
+    return p;
   }
   auto snk = sink::kafka::ParseKafkaSinkUri(config.sink_uri);
   if (!snk.ok()) return snk.status();
@@ -152,6 +166,11 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
     } else {
       parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
     }
+    if (shared->db_sink) {
+      SLUICE_ASSIGN_OR_RETURN(parts.row_sink,
+                              sink::database::CreateDatabaseRowSink(*shared->db_sink, cb));
+      return parts;
+    }
     codec::canal_json::CanalJsonEncoder* enc = nullptr;  // canal-json only (large messages)
     if (shared->sink.protocol == sink::kafka::Protocol::kDebezium) {
       // No large-message variants for Debezium (the URI parser rejects the option); the sink
@@ -222,6 +241,12 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+  }
+  if (parsed.db_sink) {
+    // Connecting (and setting up the session) is the database sink's pre-flight.
+    return sink::database::CreateDatabaseRowSink(*parsed.db_sink,
+                                                 [](uint64_t, const base::Status&) {})
+        .status();
   }
   // Kafka pre-flight (sink/kafka/connection_test.h): every check is logged; failures are
   // returned together, each with its fix.

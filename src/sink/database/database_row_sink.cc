@@ -1,0 +1,339 @@
+#include "sink/database/database_row_sink.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "base/logging.h"
+#include "sink/database/sql_value.h"
+
+namespace sluice::sink::database {
+namespace {
+
+auto Log() {
+  static auto log = base::Logger("sink.database");
+  return log;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view OpName(model::RowOp op) {
+  switch (op) {
+    case model::RowOp::kInsert:
+      return "INSERT";
+    case model::RowOp::kUpdate:
+      return "UPDATE";
+    case model::RowOp::kDelete:
+      return "DELETE";
+  }
+  return "?";
+}
+
+constexpr size_t kMaxTargetCache = 4096;
+
+}  // namespace
+
+DatabaseRowSink::DatabaseRowSink(DatabaseSinkOptions options, sink::DeliveryCallback callback)
+    : options_(std::move(options)), callback_(std::move(callback)) {}
+
+base::Status DatabaseRowSink::Apply(const model::RowChange& row, const model::TxnInfo& txn,
+                                    uint64_t token) {
+  if (!failed_.ok()) {
+    callback_(token, failed_);
+    return failed_;
+  }
+  if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
+  pending_.push_back(Pending{row.op, row.table, row.before, row.after, token});
+  if (pending_.size() >= options_.batch_rows) return FlushBatch();
+  return base::Status::Ok();
+}
+
+base::Status DatabaseRowSink::ApplyDdl(const model::DdlEvent& ddl, const model::TxnInfo& txn,
+                                       uint64_t token) {
+  base::Status st = FlushBatch();
+  if (st.ok()) st = HandleDdl(ddl);
+  // The DDL may have changed target tables: look them up again.
+  targets_.clear();
+  targets_by_name_.clear();
+  if (!st.ok() && failed_.ok()) failed_ = st;
+  callback_(token, st);
+  return st;
+}
+
+void DatabaseRowSink::Poll(int timeout_ms) {
+  if (pending_.empty() || !failed_.ok()) return;
+  if (std::chrono::steady_clock::now() - first_pending_at_ >= options_.batch_interval) {
+    static_cast<void>(FlushBatch());  // failures are reported through the callbacks
+  }
+}
+
+base::Status DatabaseRowSink::Flush(int timeout_ms) {
+  if (!failed_.ok()) return failed_;
+  return FlushBatch();
+}
+
+base::Status DatabaseRowSink::Fail(base::Status st) {
+  for (const auto& p : pending_) callback_(p.token, st);
+  pending_.clear();
+  if (failed_.ok()) failed_ = st;
+  return st;
+}
+
+base::Status DatabaseRowSink::FlushBatch() {
+  if (!failed_.ok()) return Fail(failed_);
+  if (pending_.empty()) return base::Status::Ok();
+  // Bounded cache, cleared only between batches (ops hold pointers into it).
+  if (targets_.size() >= kMaxTargetCache) targets_.clear();
+  if (targets_by_name_.size() >= kMaxTargetCache) targets_by_name_.clear();
+  // Tables are resolved (and created) before the batch transaction: DDL commits implicitly on
+  // MySQL.
+  if (base::Status st = ResolveTables(); !st.ok()) return Fail(st);
+  int attempt = 0;
+  while (true) {
+    base::Status st = ApplyAll();
+    if (st.ok()) break;
+    static_cast<void>(Exec("ROLLBACK"));
+    if (st.code() == base::Code::kAborted && attempt < options_.max_retries) {
+      ++attempt;
+      Log()->warn("{}; retrying the batch ({}/{})", st.message(), attempt, options_.max_retries);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      continue;
+    }
+    if (st.action() == base::Action::kRetry) return Fail(st);
+    // A row is at fault: find it (and, with ignore-write-errors, skip it).
+    st = ApplyRowByRow();
+    if (st.ok()) break;
+    static_cast<void>(Exec("ROLLBACK"));
+    if (st.code() == base::Code::kAborted && attempt < options_.max_retries) {
+      ++attempt;
+      continue;
+    }
+    return Fail(st);
+  }
+  ++committed_batches_;
+  for (const auto& p : pending_) callback_(p.token, base::Status::Ok());
+  pending_.clear();
+  return base::Status::Ok();
+}
+
+base::Status DatabaseRowSink::ResolveTables() {
+  for (const auto& p : pending_) {
+    SLUICE_ASSIGN_OR_RETURN(const TargetTable* t, Resolve(p.table));
+    static_cast<void>(t);
+  }
+  return base::Status::Ok();
+}
+
+base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSchemaPtr& table) {
+  auto it = targets_.find(table.get());
+  if (it != targets_.end()) return &it->second.second;
+  const model::TableSchema& s = *table;
+  std::string name = s.schema + "." + s.table;
+  std::string signature;
+  for (const auto& c : s.columns) {
+    signature += c.name + '\x1f' + std::string(model::ColumnTypeName(c.type)) + '\x1e';
+  }
+  for (size_t k : s.primary_key) signature += std::to_string(k) + ',';
+  if (auto by_name = targets_by_name_.find(name);
+      by_name != targets_by_name_.end() && by_name->second.first == signature) {
+    auto [pos, inserted] =
+        targets_.emplace(table.get(), std::make_pair(table, by_name->second.second));
+    return &pos->second.second;
+  }
+  if (s.primary_key.empty()) {
+    return base::FailedPrecondition(
+        "table {}.{} has no primary key; the database sink applies rows by key: add one "
+        "upstream (ALTER TABLE {}.{} ADD PRIMARY KEY (...)) or exclude the table with a "
+        "filter rule",
+        s.schema, s.table, s.schema, s.table);
+  }
+  std::string ns = TargetNamespace(s);
+  TargetTable target;
+  target.display = ns + "." + s.table;
+  target.name = QuoteIdent(ns) + "." + QuoteIdent(s.table);
+  target.key = s.primary_key;
+  TargetInfo info;
+  SLUICE_RETURN_IF_ERROR(LoadTarget(ns, s.table, &info));
+  if (!info.exists) {
+    if (!options_.create_tables) {
+      return base::FailedPrecondition(
+          "target table {} does not exist on {} {}; create it with the columns of {}.{} and "
+          "a primary key on the same columns, or set create-tables=true in the sink URI",
+          target.display, TargetName(), options_.Endpoint(), s.schema, s.table);
+    }
+    SLUICE_RETURN_IF_ERROR(CreateTarget(ns, s));
+    Log()->info("created target table {} on {} {}", target.display, TargetName(),
+                options_.Endpoint());
+    info = TargetInfo();
+    SLUICE_RETURN_IF_ERROR(LoadTarget(ns, s.table, &info));
+    if (!info.exists) {
+      return base::Internal("target table {} still missing after CREATE TABLE", target.display);
+    }
+  }
+  for (const auto& col : s.columns) {
+    const std::string* found = nullptr;
+    for (const auto& tc : info.columns) {
+      if (tc == col.name) found = &tc;
+    }
+    for (const auto& tc : info.columns) {
+      if (!found && Lower(tc) == Lower(col.name)) found = &tc;
+    }
+    if (!found) {
+      return base::FailedPrecondition(
+          "target table {} on {} {} has no column {} (source table {}.{} has it); add it, e.g. "
+          "ALTER TABLE {} ADD COLUMN {} {}",
+          target.display, TargetName(), options_.Endpoint(), col.name, s.schema, s.table,
+          target.name, QuoteIdent(col.name),
+          TargetName() == "PostgreSQL" ? PostgresTypeFor(col) : MySqlTypeFor(col));
+    }
+    target.columns.push_back(QuoteIdent(*found));
+  }
+  std::set<std::string> key;
+  std::string key_list;
+  for (size_t k : s.primary_key) {
+    key.insert(Lower(s.columns[k].name));
+    key_list += (key_list.empty() ? "" : ", ") + s.columns[k].name;
+  }
+  bool has_key = false;
+  for (const auto& uk : info.unique_keys) {
+    std::set<std::string> cols;
+    for (const auto& c : uk) cols.insert(Lower(c));
+    if (cols == key) has_key = true;
+  }
+  if (!has_key) {
+    return base::FailedPrecondition(
+        "target table {} on {} {} has no PRIMARY KEY or UNIQUE index on ({}), the key of {}.{}; "
+        "upserts need it: ALTER TABLE {} ADD PRIMARY KEY ({})",
+        target.display, TargetName(), options_.Endpoint(), key_list, s.schema, s.table, target.name,
+        key_list);
+  }
+  targets_by_name_[name] = {signature, target};
+  auto [pos, inserted] = targets_.emplace(table.get(), std::make_pair(table, std::move(target)));
+  return &pos->second.second;
+}
+
+std::string DatabaseRowSink::KeyText(const model::TableSchema& t,
+                                     const std::vector<model::Value>& image) const {
+  std::string out;
+  for (size_t k : t.primary_key) {
+    const auto& v = image[k];
+    out += static_cast<char>(v.kind());
+    out += DisplayValue(t.columns[k], v);
+    out += '\x1f';
+  }
+  return out;
+}
+
+std::vector<DatabaseRowSink::Op> DatabaseRowSink::OpsFor(const Pending& p,
+                                                         const TargetTable* target) const {
+  std::vector<Op> ops;
+  const auto& t = *p.table;
+  auto make = [&](bool upsert, const std::vector<model::Value>& image) {
+    Op op{upsert, &t, target, {&image}, {KeyText(t, image)}};
+    ops.push_back(std::move(op));
+  };
+  switch (p.op) {
+    case model::RowOp::kInsert:
+      make(true, p.after);
+      break;
+    case model::RowOp::kUpdate: {
+      bool key_changed = false;
+      for (size_t k : t.primary_key) {
+        if (k < p.before.size() && k < p.after.size() && !(p.before[k] == p.after[k])) {
+          key_changed = true;
+        }
+      }
+      if (key_changed) make(false, p.before);
+      make(true, p.after);
+      break;
+    }
+    case model::RowOp::kDelete:
+      make(false, p.before);
+      break;
+  }
+  return ops;
+}
+
+base::Status DatabaseRowSink::RunOp(const Op& op) {
+  for (const auto* image : op.rows) {
+    if (image->size() != op.table->columns.size()) {
+      return base::InvalidArgument("a row of {}.{} has {} values for {} columns", op.table->schema,
+                                   op.table->table, image->size(), op.table->columns.size());
+    }
+  }
+  return op.upsert ? ExecUpsert(*op.target, *op.table, op.rows)
+                   : ExecDelete(*op.target, *op.table, op.rows);
+}
+
+base::Status DatabaseRowSink::ApplyAll() {
+  SLUICE_RETURN_IF_ERROR(Exec("BEGIN"));
+  std::vector<Op> ops;
+  for (const auto& p : pending_) {
+    SLUICE_ASSIGN_OR_RETURN(const TargetTable* target, Resolve(p.table));
+    for (auto& op : OpsFor(p, target)) {
+      if (!ops.empty()) {
+        Op& last = ops.back();
+        bool same = last.upsert == op.upsert && last.table == op.table;
+        bool repeats = std::find(last.keys.begin(), last.keys.end(), op.keys[0]) != last.keys.end();
+        if (same && !repeats) {
+          last.rows.push_back(op.rows[0]);
+          last.keys.push_back(std::move(op.keys[0]));
+          continue;
+        }
+      }
+      ops.push_back(std::move(op));
+    }
+  }
+  for (const auto& op : ops) SLUICE_RETURN_IF_ERROR(RunOp(op));
+  return Exec("COMMIT");
+}
+
+std::string DatabaseRowSink::DescribeRow(const Pending& p) const {
+  const auto& t = *p.table;
+  const auto& image = p.op == model::RowOp::kInsert ? p.after : p.before;
+  std::string key;
+  for (size_t k : t.primary_key) {
+    if (!key.empty()) key += ", ";
+    key +=
+        t.columns[k].name + "=" + (k < image.size() ? DisplayValue(t.columns[k], image[k]) : "?");
+  }
+  return fmt::format("{} of {}.{} key ({})", OpName(p.op), t.schema, t.table, key);
+}
+
+base::Status DatabaseRowSink::ApplyRowByRow() {
+  SLUICE_RETURN_IF_ERROR(Exec("BEGIN"));
+  for (const auto& p : pending_) {
+    SLUICE_ASSIGN_OR_RETURN(const TargetTable* target, Resolve(p.table));
+    SLUICE_RETURN_IF_ERROR(Exec("SAVEPOINT sluice_row"));
+    base::Status st;
+    for (const auto& op : OpsFor(p, target)) {
+      st = RunOp(op);
+      if (!st.ok()) break;
+    }
+    if (st.ok()) continue;
+    if (st.action() == base::Action::kRetry) return st;
+    SLUICE_RETURN_IF_ERROR(Exec("ROLLBACK TO SAVEPOINT sluice_row"));
+    std::string what =
+        fmt::format("{} into {} on {} {} failed: {}", DescribeRow(p), target->display, TargetName(),
+                    options_.Endpoint(), st.message());
+    if (options_.ignore_write_errors) {
+      ++ignored_rows_;
+      Log()->warn(
+          "{}; row SKIPPED because ignore-write-errors=true (data-loss risk; {} rows "
+          "skipped so far)",
+          what, ignored_rows_);
+      continue;
+    }
+    return base::Status(st.code(),
+                        what +
+                            "; fix the target table or the value upstream, or set "
+                            "ignore-write-errors=true to skip such rows (data-loss risk)");
+  }
+  return Exec("COMMIT");
+}
+
+}  // namespace sluice::sink::database

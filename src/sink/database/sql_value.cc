@@ -1,0 +1,413 @@
+#include "sink/database/sql_value.h"
+
+#include <cmath>
+
+#include "codec/common/time_zone.h"
+#include "codec/common/value_format.h"
+
+namespace sluice::sink::database {
+namespace {
+
+using model::ColumnType;
+using Kind = model::Value::Kind;
+
+void AppendHex(std::string_view bytes, std::string* out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : bytes) {
+    out->push_back(kHex[c >> 4]);
+    out->push_back(kHex[c & 15]);
+  }
+}
+
+// ENUM member name of a 1-based index (0 = the empty error value).
+std::string EnumName(const model::Column& c, uint64_t index) {
+  if (index == 0) return "";
+  if (index <= c.elements.size()) return c.elements[index - 1];
+  return std::to_string(index);
+}
+
+std::string SetNames(const model::Column& c, uint64_t mask) {
+  if (c.elements.empty()) return std::to_string(mask);
+  std::string out;
+  for (size_t i = 0; i < c.elements.size() && i < 64; ++i) {
+    if (mask & (uint64_t{1} << i)) {
+      if (!out.empty()) out += ',';
+      out += c.elements[i];
+    }
+  }
+  return out;
+}
+
+bool ValidDecimal(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Temporal text shared by both targets. Fractions are printed (6 digits) only when non-zero.
+void AppendTemporal(const model::Column& c, const model::Value& v, std::string* out) {
+  const auto& t = v.as_temporal();
+  switch (v.kind()) {
+    case Kind::kDate:
+      codec::AppendDate(t, out);
+      return;
+    case Kind::kDateTime:
+      codec::AppendDateTime(t, t.micros ? 6 : 0, out);
+      return;
+    case Kind::kTime:
+      codec::AppendTime(t, t.micros ? 6 : 0, out);
+      return;
+    case Kind::kTimestamp: {
+      static const codec::TimeZone kUtc;
+      codec::AppendTimestamp(v.timestamp_seconds(), v.timestamp_micros(),
+                             v.timestamp_micros() ? 6 : 0, kUtc, out);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void AppendFloat(const model::Column& c, const model::Value& v, std::string* out) {
+  if (v.kind() == Kind::kFloat || c.type == ColumnType::kFloat) {
+    codec::AppendFloat32(static_cast<float>(v.as_double()), out);
+  } else {
+    codec::AppendFloat64(v.as_double(), out);
+  }
+}
+
+std::string BitString(const model::Column& c, uint64_t v) {
+  int bits = c.length > 0 && c.length <= 64 ? static_cast<int>(c.length) : 64;
+  std::string out;
+  for (int i = bits - 1; i >= 0; --i) out.push_back((v >> i) & 1 ? '1' : '0');
+  return out;
+}
+
+}  // namespace
+
+base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, std::string* out) {
+  switch (v.kind()) {
+    case Kind::kAbsent:
+      return base::InvalidArgument(
+          "column {} is missing from the row image; the database sink needs full row images "
+          "(binlog_row_image=FULL)",
+          c.name);
+    case Kind::kNull:
+      out->append("NULL");
+      return base::Status::Ok();
+    case Kind::kInt:
+      codec::AppendInt(v.as_int(), out);
+      return base::Status::Ok();
+    case Kind::kUInt:
+      if (c.type == ColumnType::kEnum) {
+        std::string name = EnumName(c, v.as_uint());
+        out->append("_utf8mb4 X'");
+        AppendHex(name, out);
+        out->push_back('\'');
+      } else if (c.type == ColumnType::kYear) {
+        out->push_back('\'');
+        std::string y = std::to_string(v.as_uint());
+        out->append(y.size() < 4 ? 4 - y.size() : 0, '0');
+        out->append(y);
+        out->push_back('\'');
+      } else {
+        codec::AppendUInt(v.as_uint(), out);
+      }
+      return base::Status::Ok();
+    case Kind::kFloat:
+    case Kind::kDouble:
+      if (!std::isfinite(v.as_double())) {
+        return base::InvalidArgument("column {} holds {} which MySQL cannot store", c.name,
+                                     v.as_double());
+      }
+      AppendFloat(c, v, out);
+      return base::Status::Ok();
+    case Kind::kDecimal:
+      if (!ValidDecimal(v.as_string())) {
+        return base::InvalidArgument("column {} holds '{}' which is not a decimal number", c.name,
+                                     v.as_string());
+      }
+      out->append(v.as_string());
+      return base::Status::Ok();
+    case Kind::kString:
+      out->append(codec::IsBinaryColumn(c) ? "X'" : "_utf8mb4 X'");
+      AppendHex(v.as_string(), out);
+      out->push_back('\'');
+      return base::Status::Ok();
+    case Kind::kDate:
+    case Kind::kTime:
+    case Kind::kDateTime:
+    case Kind::kTimestamp:
+      out->push_back('\'');
+      AppendTemporal(c, v, out);
+      out->push_back('\'');
+      return base::Status::Ok();
+  }
+  return base::Internal("column {}: unhandled value kind", c.name);
+}
+
+base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
+                                                       const model::Value& v) {
+  std::string out;
+  switch (v.kind()) {
+    case Kind::kAbsent:
+      return base::InvalidArgument(
+          "column {} is missing from the row image; the database sink needs full row images "
+          "(binlog_row_image=FULL)",
+          c.name);
+    case Kind::kNull:
+      return std::optional<std::string>();
+    case Kind::kInt:
+      codec::AppendInt(v.as_int(), &out);
+      break;
+    case Kind::kUInt:
+      if (c.type == ColumnType::kEnum) {
+        out = EnumName(c, v.as_uint());
+      } else if (c.type == ColumnType::kSet) {
+        out = SetNames(c, v.as_uint());
+      } else if (c.type == ColumnType::kBit) {
+        out = BitString(c, v.as_uint());
+      } else {
+        codec::AppendUInt(v.as_uint(), &out);
+      }
+      break;
+    case Kind::kFloat:
+    case Kind::kDouble: {
+      double d = v.as_double();
+      if (std::isnan(d)) {
+        out = "NaN";
+      } else if (std::isinf(d)) {
+        out = d > 0 ? "Infinity" : "-Infinity";
+      } else {
+        AppendFloat(c, v, &out);
+      }
+      break;
+    }
+    case Kind::kDecimal:
+      out = v.as_string();
+      break;
+    case Kind::kString:
+      if (codec::IsBinaryColumn(c)) {
+        out = "\\x";
+        AppendHex(v.as_string(), &out);
+      } else {
+        if (v.as_string().find('\0') != std::string::npos) {
+          return base::InvalidArgument(
+              "column {} holds a NUL byte, which PostgreSQL text cannot store; make the target "
+              "column bytea",
+              c.name);
+        }
+        out = v.as_string();
+      }
+      break;
+    case Kind::kDate:
+    case Kind::kDateTime: {
+      const auto& t = v.as_temporal();
+      if (t.year == 0 || t.month == 0 || t.day == 0) {
+        std::string text;
+        AppendTemporal(c, v, &text);
+        return base::InvalidArgument(
+            "column {} holds the MySQL zero/partial date '{}', which PostgreSQL cannot store; "
+            "store a real date or NULL upstream",
+            c.name, text);
+      }
+      AppendTemporal(c, v, &out);
+      break;
+    }
+    case Kind::kTime:
+      AppendTemporal(c, v, &out);
+      break;
+    case Kind::kTimestamp:
+      if (v.timestamp_seconds() == 0 && v.timestamp_micros() == 0) {
+        return base::InvalidArgument(
+            "column {} holds the MySQL zero TIMESTAMP, which PostgreSQL cannot store; store a "
+            "real time or NULL upstream",
+            c.name);
+      }
+      AppendTemporal(c, v, &out);
+      out += "+00";
+      break;
+  }
+  return std::optional<std::string>(std::move(out));
+}
+
+std::string MySqlTypeFor(const model::Column& c) {
+  std::string u = c.is_unsigned ? " unsigned" : "";
+  // Fraction digits: the column's, or 6 when the source reports none (decoded messages often do
+  // not carry them), so no fraction is ever cut off.
+  auto fsp = [&](std::string base) { return base + "(" + std::to_string(c.fsp ? c.fsp : 6) + ")"; };
+  auto list = [&](std::string base) {
+    std::string out = base + "(";
+    for (size_t i = 0; i < c.elements.size(); ++i) {
+      if (i) out += ",";
+      out += "'";
+      for (char ch : c.elements[i]) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+      out += "'";
+    }
+    return out + ")";
+  };
+  bool bin = c.is_binary();
+  switch (c.type) {
+    case ColumnType::kNull:
+      return "text";
+    case ColumnType::kTinyInt:
+      return "tinyint" + u;
+    case ColumnType::kSmallInt:
+      return "smallint" + u;
+    case ColumnType::kMediumInt:
+      return "mediumint" + u;
+    case ColumnType::kInt:
+      return "int" + u;
+    case ColumnType::kBigInt:
+      return "bigint" + u;
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kDouble:
+      return "double";
+    case ColumnType::kDecimal:
+      return c.precision ? fmt::format("decimal({},{}){}", c.precision, c.scale, u)
+                         : "decimal(65,30)";
+    case ColumnType::kYear:
+      return "year";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTime:
+      return fsp("time");
+    case ColumnType::kDateTime:
+      return fsp("datetime");
+    case ColumnType::kTimestamp:
+      return fsp("timestamp") + " NULL";
+    case ColumnType::kChar:
+      if (c.length == 0 || c.length > 255) return bin ? "varbinary(1024)" : "varchar(1024)";
+      return fmt::format("{}({})", bin ? "binary" : "char", c.length);
+    case ColumnType::kVarChar:
+      if (c.length == 0 || c.length > 16000) return bin ? "longblob" : "longtext";
+      return fmt::format("{}({})", bin ? "varbinary" : "varchar", c.length);
+    case ColumnType::kBinary:  // unknown length: no zero padding
+      return c.length ? fmt::format("binary({})", c.length) : "varbinary(255)";
+    case ColumnType::kVarBinary:
+      return c.length && c.length <= 65000 ? fmt::format("varbinary({})", c.length) : "longblob";
+    case ColumnType::kTinyText:
+      return bin ? "tinyblob" : "tinytext";
+    case ColumnType::kText:
+      return bin ? "blob" : "text";
+    case ColumnType::kMediumText:
+      return bin ? "mediumblob" : "mediumtext";
+    case ColumnType::kLongText:
+      return bin ? "longblob" : "longtext";
+    case ColumnType::kTinyBlob:
+      return "tinyblob";
+    case ColumnType::kBlob:
+      return "blob";
+    case ColumnType::kMediumBlob:
+      return "mediumblob";
+    case ColumnType::kLongBlob:
+      return "longblob";
+    case ColumnType::kJson:
+      return "json";
+    case ColumnType::kEnum:
+      return c.elements.empty() ? "varchar(255)" : list("enum");
+    case ColumnType::kSet:
+      return c.elements.empty() ? "varchar(1024)" : list("set");
+    case ColumnType::kBit:
+      return fmt::format("bit({})", c.length ? c.length : 64);
+    case ColumnType::kGeometry:
+      return "geometry";
+  }
+  return "longtext";
+}
+
+std::string PostgresTypeFor(const model::Column& c) {
+  bool u = c.is_unsigned;
+  auto fsp = [&](std::string base, std::string suffix) {  // see MySqlTypeFor
+    return base + "(" + std::to_string(c.fsp ? c.fsp : 6) + ")" + suffix;
+  };
+  switch (c.type) {
+    case ColumnType::kNull:
+      return "text";
+    case ColumnType::kTinyInt:
+      return "smallint";
+    case ColumnType::kSmallInt:
+      return u ? "integer" : "smallint";
+    case ColumnType::kMediumInt:
+      return "integer";
+    case ColumnType::kInt:
+      return u ? "bigint" : "integer";
+    case ColumnType::kBigInt:
+      return u ? "numeric(20,0)" : "bigint";
+    case ColumnType::kFloat:
+      return "real";
+    case ColumnType::kDouble:
+      return "double precision";
+    case ColumnType::kDecimal:
+      return c.precision ? fmt::format("numeric({},{})", c.precision, c.scale) : "numeric";
+    case ColumnType::kYear:
+      return "smallint";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTime:
+      return "interval";
+    case ColumnType::kDateTime:
+      return fsp("timestamp", " without time zone");
+    case ColumnType::kTimestamp:
+      return fsp("timestamp", " with time zone");
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
+    case ColumnType::kTinyText:
+    case ColumnType::kText:
+    case ColumnType::kMediumText:
+    case ColumnType::kLongText:
+      return c.is_binary() ? "bytea" : "text";
+    case ColumnType::kBinary:
+    case ColumnType::kVarBinary:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kGeometry:
+      return "bytea";
+    case ColumnType::kJson:
+      return "jsonb";
+    case ColumnType::kEnum:
+    case ColumnType::kSet:
+      return "text";
+    case ColumnType::kBit:
+      return fmt::format("bit({})", c.length ? c.length : 64);
+  }
+  return "text";
+}
+
+std::string DisplayValue(const model::Column& c, const model::Value& v) {
+  std::string out;
+  switch (v.kind()) {
+    case Kind::kAbsent:
+      return "(absent)";
+    case Kind::kNull:
+      return "NULL";
+    case Kind::kString:
+      if (codec::IsBinaryColumn(c)) {
+        out = "0x";
+        AppendHex(v.as_string().substr(0, 30), &out);
+      } else {
+        out = "'" + v.as_string().substr(0, 60) + "'";
+      }
+      return out;
+    case Kind::kDate:
+    case Kind::kTime:
+    case Kind::kDateTime:
+    case Kind::kTimestamp:
+      AppendTemporal(c, v, &out);
+      return "'" + out + "'";
+    default: {
+      codec::FormatOptions opts;
+      codec::AppendValueText(c, v, opts, &out);
+      return out;
+    }
+  }
+}
+
+}  // namespace sluice::sink::database
