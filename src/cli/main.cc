@@ -77,6 +77,19 @@ int RunCommand(const CommonFlags& flags, const std::string& state_dir) {
   auto built = sluice::pipeline::BuildChangefeed(*config);
   if (!built.ok()) return Fail(built.status());
   sluice::pipeline::FileCheckpointStore store(state_dir);
+  // First run of this id: pin the configured start (start=now, earliest, a GTID, a slot) to a
+  // concrete position and store it as the checkpoint before streaming, so that a run that dies
+  // before its first checkpoint resumes there instead of at a later "now" (which would skip
+  // the rows in between). `sluice server` does the same when a changefeed is created.
+  auto saved = store.Load(config->id);
+  if (!saved.ok()) return Fail(saved.status());
+  if (!saved->has_value()) {
+    auto start = sluice::pipeline::ResolveStartPosition(*config);
+    if (!start.ok()) return Fail(start.status());
+    if (!start->empty()) {
+      if (auto st = store.Save(config->id, *start); !st.ok()) return Fail(st);
+    }
+  }
   sluice::pipeline::Changefeed feed(built->options, built->factory, &store);
 
   std::signal(SIGINT, OnSignal);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <sstream>
 
@@ -128,6 +129,48 @@ TEST(Cli, BadConfigFileNamesTheKey) {
   Outcome o = RunSluice("check --source " + GoodSource() + " --sink " + GoodSink() +
                         " --config " + path);
   ExpectOneError(o, "sink.dispatchers[0]");
+}
+
+// Runs a shell command line and returns its stdout.
+std::string Capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  std::array<char, 4096> buf;
+  while (size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  ::pclose(p);
+  return out;
+}
+
+// A `sluice run` killed before its first checkpoint must not skip rows on the next run: the
+// first run pins start=now to a concrete position and stores it before streaming.
+TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
+  std::string tag = "cli_pin_" + std::to_string(::getpid());
+  std::string dir = ::testing::TempDir() + "/" + tag;
+  std::filesystem::remove_all(dir);
+  source::mysql::ConnectOptions opts;
+  opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
+  opts.user = "root";
+  auto c = source::mysql::MySqlConnection::Connect(opts);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE((*c)->Exec("CREATE DATABASE IF NOT EXISTS " + tag).ok());
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE IF NOT EXISTS " + tag + ".t (id INT PRIMARY KEY)").ok());
+
+  std::string common = std::string(SLUICE_BIN) + " --log-level off run --id pin --state-dir " +
+                       dir + " --filter '" + tag + ".*' --source " + GoodSource();
+  // Run 1: Kafka is unreachable, so nothing is ever acknowledged; killed like a crash.
+  Capture("timeout -s KILL 4 " + common + " --sink 'kafka://127.0.0.1:1/" + tag +
+          "?protocol=canal-json&dial-timeout=1s' 2>&1");
+  // Written while no sluice runs, after run 1 started.
+  ASSERT_TRUE((*c)->Exec("INSERT INTO " + tag + ".t VALUES (7)").ok());
+  // Run 2 with a reachable Kafka resumes from run 1's pinned start, so the row arrives.
+  Capture("timeout -s INT 10 " + common + " --sink 'kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") +
+          "/" + tag + "?protocol=canal-json' 2>&1");
+  std::string topic = Capture(std::string(SLUICE_BIN) + " --log-level off consume --brokers " +
+                              Env("SLUICE_KAFKA_BOOTSTRAP") + " --topic " + tag +
+                              " --timeout 5 2>&1");
+  EXPECT_NE(topic.find(R"("data":[{"id":"7"}])"), std::string::npos) << topic;
+  ASSERT_TRUE((*c)->Exec("DROP DATABASE " + tag).ok());
 }
 
 }  // namespace
