@@ -366,12 +366,19 @@ std::string ConnectionUri(const Connection& c, const std::map<std::string, std::
     uri = "kafka://" + hosts + "/" + Enc(path.empty() ? c.topic : std::string(path));
     const auto& a = c.auth;
     if (a.mechanism == "gssapi") {
+      // "user@REALM" -> sasl-gssapi-user + sasl-gssapi-realm (docs/kafka-security.md).
       set("sasl-mechanism", "gssapi");
-      set("sasl-user", a.kerberos_principal);
+      const std::string& principal = a.kerberos_principal;
+      size_t at = principal.rfind('@');
+      set("sasl-gssapi-user", principal.substr(0, at));
+      if (at != std::string::npos) set("sasl-gssapi-realm", principal.substr(at + 1));
       if (!a.kerberos_service_name.empty()) {
-        set("sasl-kerberos-service-name", a.kerberos_service_name);
+        set("sasl-gssapi-service-name", a.kerberos_service_name);
       }
-      if (!a.kerberos_keytab.empty()) set("sasl-kerberos-keytab", a.kerberos_keytab);
+      if (!a.kerberos_keytab.empty()) {
+        set("sasl-gssapi-auth-type", "keytab");
+        set("sasl-gssapi-keytab-path", a.kerberos_keytab);
+      }
     } else if (a.mechanism != "none") {
       set("sasl-mechanism", a.mechanism);
       set("sasl-user", a.username);

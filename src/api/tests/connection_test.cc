@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "api/auth.h"
 #include "api/connection_store.h"
@@ -49,6 +50,25 @@ TEST(Connection, KafkaTargetBecomesASinkUriTheSinkParserAccepts) {
   ASSERT_TRUE(other.ok()) << other.status().message();
   EXPECT_EQ(other->topic, "orders");
   EXPECT_EQ(other->compression, sink::kafka::Compression::kZstd);
+}
+
+TEST(Connection, KerberosConnectionBecomesTheSinksGssapiOptions) {
+  std::string keytab = ::testing::TempDir() + "/sluice-conn-test.keytab";
+  { std::ofstream(keytab) << "not a real keytab"; }
+  json j = json::parse(R"({"name": "krb", "kind": "kafka", "role": "target",
+    "hosts": "127.0.0.1:9092", "topic": "cdc", "auth": {"mechanism": "gssapi",
+    "kerberos_principal": "sluice/cdc@EXAMPLE.COM", "kerberos_service_name": "kafka-prod"}})");
+  j["auth"]["kerberos_keytab"] = keytab;
+  auto c = ParseConnectionJson(j);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto opts = sink::kafka::ParseKafkaSinkUri(ConnectionUri(*c, {{"protocol", "canal-json"}}));
+  ASSERT_TRUE(opts.ok()) << opts.status().message();
+  EXPECT_EQ(opts->sasl_mechanism, sink::kafka::SaslMechanism::kGssapi);
+  EXPECT_EQ(opts->gssapi_user, "sluice/cdc");
+  EXPECT_EQ(opts->gssapi_realm, "EXAMPLE.COM");
+  EXPECT_EQ(opts->gssapi_service_name, "kafka-prod");
+  EXPECT_EQ(opts->gssapi_auth_type, sink::kafka::GssapiAuthType::kKeytab);
+  EXPECT_EQ(opts->gssapi_keytab_path, keytab);
 }
 
 TEST(Connection, MariaDbSourceBecomesASourceUriWithEncodedPassword) {

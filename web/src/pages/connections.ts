@@ -182,7 +182,7 @@ export async function connectionsPage(root: HTMLElement): Promise<void> {
       h('label', { class: 'check' }, tls, ' TLS'),
       h('div', { class: 'tls-fields' }, field('CA file', ca), field('Client certificate', cert), field('Client key', key), h('label', { class: 'check' }, insecure, ' Skip certificate verification (testing only)')),
     );
-    const writeErr = h('label', { class: 'check db-target-only' }, ignoreWriteErrors, ' Ignore write errors');
+    const writeErr = h('label', { class: 'check db-target-only' }, ignoreWriteErrors, ' Ignore write errors (a row the database rejects is skipped and lost)');
 
     function read(): Connection {
       const out: Connection = {
