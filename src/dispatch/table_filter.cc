@@ -3,16 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
+
 namespace sluice::dispatch {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using base::ToLower;
 
 // Glob match supporting *, ?, [abc], [a-z], [!a-z], and backslash escapes.
 bool GlobMatch(std::string_view pat, std::string_view s) {
@@ -134,7 +131,7 @@ base::Result<TableFilter> TableFilter::Parse(const std::vector<std::string>& rul
                                        part, e.what());
         }
       } else {
-        out->glob = case_sensitive ? std::string(part) : Lower(part);
+        out->glob = case_sensitive ? std::string(part) : ToLower(part);
       }
       return base::Status::Ok();
     };
@@ -150,7 +147,7 @@ TableFilter TableFilter::All() { return *Parse({"*.*"}); }
 bool TableFilter::MatchPattern(const Pattern& p, std::string_view text) const {
   if (p.is_regex) return std::regex_search(text.begin(), text.end(), p.regex);
   if (case_sensitive_) return GlobMatch(p.glob, text);
-  return GlobMatch(p.glob, Lower(text));
+  return GlobMatch(p.glob, ToLower(text));
 }
 
 bool TableFilter::Match(std::string_view schema, std::string_view table) const {

@@ -8,19 +8,17 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace sluice::codec {
 namespace {
+
+using base::ToLower;
 
 using model::Column;
 using model::ColumnType;
 using model::Temporal;
 using model::Value;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -173,7 +171,7 @@ base::Status BadValue(const Column& c, std::string_view text, std::string_view w
 }  // namespace
 
 base::Status ParseMySqlType(std::string_view mysql_type, Column* c) {
-  std::string t = Lower(Trim(mysql_type));
+  std::string t = ToLower(Trim(mysql_type));
   std::string_view s = t;
   // Base name: up to '(' or space.
   size_t end = s.find_first_of("( ");

@@ -4,21 +4,18 @@
 #include <set>
 #include <thread>
 
+#include "base/text.h"
 #include "base/logging.h"
 #include "sink/database/sql_value.h"
 
 namespace sluice::sink::database {
 namespace {
 
+using base::ToLower;
+
 auto Log() {
   static auto log = base::Logger("sink.database");
   return log;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string_view OpName(model::RowOp op) {
@@ -180,7 +177,7 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
       if (tc == col.name) found = &tc;
     }
     for (const auto& tc : info.columns) {
-      if (!found && Lower(tc) == Lower(col.name)) found = &tc;
+      if (!found && ToLower(tc) == ToLower(col.name)) found = &tc;
     }
     if (!found) {
       return base::FailedPrecondition(
@@ -195,13 +192,13 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
   std::set<std::string> key;
   std::string key_list;
   for (size_t k : s.primary_key) {
-    key.insert(Lower(s.columns[k].name));
+    key.insert(ToLower(s.columns[k].name));
     key_list += (key_list.empty() ? "" : ", ") + s.columns[k].name;
   }
   bool has_key = false;
   for (const auto& uk : info.unique_keys) {
     std::set<std::string> cols;
-    for (const auto& c : uk) cols.insert(Lower(c));
+    for (const auto& c : uk) cols.insert(ToLower(c));
     if (cols == key) has_key = true;
   }
   if (!has_key) {

@@ -7,10 +7,15 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "base/percent_encoding.h"
 
 namespace sluice::sink::database {
 namespace {
+
+using base::FormatDurationMs;
+using base::ParseBool;
+using base::ToLower;
 
 using std::chrono::milliseconds;
 
@@ -127,19 +132,6 @@ const std::vector<OptionSpec>& Specs() {
   return specs;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  std::string l = Lower(s);
-  if (l == "1" || l == "t" || l == "true") return *out = true, true;
-  if (l == "0" || l == "f" || l == "false") return *out = false, true;
-  return false;
-}
-
 // "500ms", "2s", "1m", "1h" (one number and one unit, or a plain number of milliseconds).
 bool ParseDuration(std::string_view s, milliseconds* out) {
   int64_t n = 0;
@@ -160,12 +152,6 @@ bool ParseDuration(std::string_view s, milliseconds* out) {
   }
   *out = milliseconds(n * mult);
   return true;
-}
-
-std::string FormatMs(int64_t ms) {
-  if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
 }
 
 std::string TargetsText(Targets t) {
@@ -193,11 +179,11 @@ base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) 
       if (!ParseDuration(raw, &v.d) || v.d.count() < spec.min || v.d.count() > spec.max) {
         return base::InvalidArgument(
             "sink URI: {} '{}' is invalid; use a duration from {} to {} such as 500ms or 2s",
-            spec.name, raw, FormatMs(spec.min), FormatMs(spec.max));
+            spec.name, raw, FormatDurationMs(spec.min), FormatDurationMs(spec.max));
       }
       return v;
     case Kind::kEnum: {
-      std::string l = Lower(raw);
+      std::string l = ToLower(raw);
       for (auto a : spec.allowed) {
         if (a == l) {
           v.s = l;
@@ -253,7 +239,7 @@ std::string DatabaseSinkOptions::Redacted() const {
 
 bool IsDatabaseSinkUri(std::string_view uri) {
   for (std::string_view s : {"mysql://", "mariadb://", "postgres://", "postgresql://"}) {
-    if (Lower(uri.substr(0, s.size())) == s) return true;
+    if (ToLower(uri.substr(0, s.size())) == s) return true;
   }
   return false;
 }
@@ -266,7 +252,7 @@ base::Result<DatabaseSinkOptions> ParseDatabaseSinkUri(std::string_view uri) {
         "sink URI: expected mysql://user:password@host:3306/ or "
         "postgres://user:password@host:5432/database");
   }
-  o.scheme = Lower(uri.substr(0, sep));
+  o.scheme = ToLower(uri.substr(0, sep));
   o.kind =
       (o.scheme == "mysql" || o.scheme == "mariadb") ? TargetKind::kMySql : TargetKind::kPostgres;
   o.port = o.kind == TargetKind::kMySql ? 3306 : 5432;
@@ -400,7 +386,7 @@ std::string DatabaseSinkOptionsDoc() {
         allowed = fmt::format("{} .. {}", s.min, s.max);
         break;
       case Kind::kDuration:
-        allowed = fmt::format("{} .. {}", FormatMs(s.min), FormatMs(s.max));
+        allowed = fmt::format("{} .. {}", FormatDurationMs(s.min), FormatDurationMs(s.max));
         break;
       case Kind::kEnum:
         for (auto a : s.allowed) allowed += (allowed.empty() ? "" : ", ") + std::string(a);

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
 #include "sink/database/database_sink_options.h"
 #include "sink/database/pg_connection.h"
 #include "source/mysql/mysql_connection.h"
@@ -17,14 +18,10 @@
 namespace sluice::sink::database {
 namespace {
 
+using base::ToLower;
+
 using Text = std::optional<std::string>;
 using RowTexts = std::vector<Text>;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void AppendHex(std::string_view bytes, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -36,7 +33,7 @@ void AppendHex(std::string_view bytes, std::string* out) {
 
 // The category one side's declared type suggests (data_type from information_schema).
 DiffCategory SideCategory(const std::string& type) {
-  std::string t = Lower(type);
+  std::string t = ToLower(type);
   if (t == "json" || t == "jsonb") return DiffCategory::kJson;
   if (t == "boolean") return DiffCategory::kBool;
   if (t == "bit" || t == "bit varying") return DiffCategory::kBit;
@@ -224,7 +221,7 @@ struct Side {
 
   int Find(const std::string& column) const {
     for (size_t i = 0; i < columns.size(); ++i)
-      if (Lower(columns[i]) == Lower(column)) return static_cast<int>(i);
+      if (ToLower(columns[i]) == ToLower(column)) return static_cast<int>(i);
     return -1;
   }
 };
@@ -274,7 +271,7 @@ std::string NormalizeValue(DiffCategory category, bool from_postgres, const std:
     case DiffCategory::kDouble:
       return NormalizeFloat(raw, 15);
     case DiffCategory::kBool: {
-      std::string l = Lower(raw);
+      std::string l = ToLower(raw);
       if (l == "t" || l == "true") return "1";
       if (l == "f" || l == "false") return "0";
       return NormalizeNumeric(raw);
@@ -331,7 +328,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   std::vector<Compared> cols;
   auto ignored = [&](const std::string& name) {
     for (const auto& c : options.ignore_columns)
-      if (Lower(c) == Lower(name)) return true;
+      if (ToLower(c) == ToLower(name)) return true;
     return false;
   };
   for (size_t i = 0; i < left.columns.size(); ++i) {
@@ -361,7 +358,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   std::vector<size_t> key_idx;  // into cols
   for (const auto& k : key_names) {
     auto it = std::find_if(cols.begin(), cols.end(),
-                           [&](const Compared& c) { return Lower(c.name) == Lower(k); });
+                           [&](const Compared& c) { return ToLower(c.name) == ToLower(k); });
     if (it == cols.end()) {
       return base::NotFound("key column {} is not a column of both tables; check --key", k);
     }
@@ -395,7 +392,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
         if (!r[i]) continue;
         // PostgreSQL char(n) pads with spaces where MySQL CHAR strips them.
         int idx = use_left ? cols[i].left : cols[i].right;
-        if (s.is_pg() && Lower(s.types[static_cast<size_t>(idx)]) == "character") {
+        if (s.is_pg() && ToLower(s.types[static_cast<size_t>(idx)]) == "character") {
           while (!r[i]->empty() && r[i]->back() == ' ') r[i]->pop_back();
         }
         r[i] = NormalizeValue(cols[i].category, s.is_pg(), *r[i]);

@@ -8,10 +8,16 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "base/percent_encoding.h"
 
 namespace sluice::sink::kafka {
 namespace {
+
+using base::FormatDurationMs;
+using base::ParseBool;
+using base::ParseGoDuration;
+using base::ToLower;
 
 using std::chrono::milliseconds;
 
@@ -413,12 +419,6 @@ const OptionSpec* FindSpec(std::string_view name) {
   return nullptr;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Join(const std::vector<std::string_view>& v, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -466,60 +466,6 @@ std::string MaskUrlCredentials(std::string_view url) {
   return fmt::format("{}:{}{}", url.substr(0, user_end), kMask, url.substr(at));
 }
 
-bool ParseBool(std::string_view s, bool* out) {
-  static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
-  static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
-  if (kTrue.count(s)) return *out = true, true;
-  if (kFalse.count(s)) return *out = false, true;
-  return false;
-}
-
-// Go time.ParseDuration subset: a sequence of <decimal><unit>, unit in ns us µs ms s m h.
-bool ParseGoDuration(std::string_view s, milliseconds* out) {
-  if (s.empty()) return false;
-  if (s == "0") return *out = milliseconds(0), true;
-  long double total_ns = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) return false;
-    std::string num(s.substr(start, i - start));
-    if (std::count(num.begin(), num.end(), '.') > 1 || num == ".") return false;
-    long double value = std::stold(num);
-    size_t ustart = i;
-    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
-    std::string_view unit = s.substr(ustart, i - ustart);
-    long double mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1e3;
-    } else if (unit == "ms") {
-      mult = 1e6;
-    } else if (unit == "s") {
-      mult = 1e9;
-    } else if (unit == "m") {
-      mult = 60e9;
-    } else if (unit == "h") {
-      mult = 3600e9;
-    } else {
-      return false;
-    }
-    total_ns += value * mult;
-  }
-  if (total_ns > 1e18L) return false;
-  *out = milliseconds(static_cast<int64_t>(total_ns / 1e6L));
-  return true;
-}
-
-std::string FormatDurationMs(int64_t ms) {
-  if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
-  if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
-}
-
 // Validates `raw` against `spec`; the error never echoes a secret value.
 base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) {
   std::string shown = spec.secret == Secret::kNo ? fmt::format("'{}'", raw) : "value";
@@ -559,7 +505,7 @@ base::Result<Parsed> ParseValue(const OptionSpec& spec, const std::string& raw) 
       }
       return v;
     case Kind::kEnum: {
-      std::string lower = Lower(raw);
+      std::string lower = ToLower(raw);
       for (auto& [alias, value] : spec.aliases) {
         if (alias == lower) {
           v.s = std::string(value);
@@ -825,7 +771,7 @@ base::Result<KafkaSinkOptions> ParseKafkaSinkUri(std::string_view uri) {
     return base::InvalidArgument(
         "sink URI: missing scheme; use kafka://host:port/<topic>?protocol=canal-json");
   }
-  std::string scheme = Lower(uri.substr(0, sep));
+  std::string scheme = ToLower(uri.substr(0, sep));
   if (scheme != "kafka" && scheme != "kafka+ssl") {
     return base::InvalidArgument(
         "sink URI: scheme '{}' is not supported here; use kafka://host:port/<topic>?protocol=...",

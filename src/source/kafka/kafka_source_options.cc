@@ -8,11 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "base/percent_encoding.h"
 #include "codec/common/time_zone.h"
 
 namespace sluice::source::kafka {
 namespace {
+
+using base::ParseBool;
 
 constexpr std::string_view kDoc = "docs/kafka-source.md";
 
@@ -23,14 +26,6 @@ const std::set<std::string_view>& ConnectionParams() {
       "cert",           "key",           "insecure-skip-verify", "dial-timeout", "read-timeout",
       "kafka-client-id"};
   return names;
-}
-
-bool ParseBool(std::string_view s, bool* out) {
-  static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
-  static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
-  if (kTrue.count(s)) return *out = true, true;
-  if (kFalse.count(s)) return *out = false, true;
-  return false;
 }
 
 std::vector<std::string> SplitList(const std::string& s) {
