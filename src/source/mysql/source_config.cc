@@ -7,10 +7,16 @@
 #include <fmt/format.h>
 
 #include "base/percent_encoding.h"
+#include "base/text.h"
+#include "source/uri_parts.h"
 
 namespace sluice::source::mysql {
 
 namespace {
+
+using source::ParseDurationOption;
+using source::ParseUriAuthority;
+using source::UriAuthority;
 
 using std::chrono::milliseconds;
 
@@ -19,44 +25,6 @@ bool ParseNumber(std::string_view s, T* out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-std::string FormatDuration(milliseconds d) {
-  auto ms = d.count();
-  if (ms % 3'600'000 == 0 && ms != 0) return fmt::format("{}h", ms / 3'600'000);
-  if (ms % 60'000 == 0 && ms != 0) return fmt::format("{}m", ms / 60'000);
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
-}
-
-// "500ms", "10s", "2m", "1h" within [min, max].
-base::Status ParseDuration(std::string_view name, std::string_view text, milliseconds min,
-                           milliseconds max, milliseconds* out) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  uint64_t n = 0;
-  std::string_view unit = text.substr(digits);
-  int64_t scale = 0;
-  if (unit == "ms")
-    scale = 1;
-  else if (unit == "s")
-    scale = 1000;
-  else if (unit == "m")
-    scale = 60'000;
-  else if (unit == "h")
-    scale = 3'600'000;
-  if (digits == 0 || scale == 0 || !ParseNumber(text.substr(0, digits), &n) ||
-      n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / scale)) {
-    return base::InvalidArgument("option {}='{}' is not a duration; use e.g. 500ms, 10s, 2m or 1h",
-                                 name, text);
-  }
-  milliseconds d(static_cast<int64_t>(n) * scale);
-  if (d < min || d > max) {
-    return base::InvalidArgument("option {}={} is out of range; allowed {}..{}", name, text,
-                                 FormatDuration(min), FormatDuration(max));
-  }
-  *out = d;
-  return base::Status::Ok();
 }
 
 base::Status ParseBool(std::string_view name, std::string_view text, bool* out) {
@@ -105,25 +73,28 @@ const std::vector<OptionDef>& OptionTable() {
        [](const MySqlSourceConfig& c) { return c.start.ToString(); }},
       {{"connect-timeout", "TCP connect and handshake timeout", "10s", "1s..1h"},
        [](std::string_view v, MySqlSourceConfig* c) {
-         return ParseDuration("connect-timeout", v, milliseconds(1000), milliseconds(3'600'000),
-                              &c->connect_timeout);
+         return ParseDurationOption("connect-timeout", v, milliseconds(1000),
+                                    milliseconds(3'600'000), &c->connect_timeout);
        },
-       [](const MySqlSourceConfig& c) { return FormatDuration(c.connect_timeout); }},
+       [](const MySqlSourceConfig& c) {
+         return base::FormatDurationMs(c.connect_timeout.count());
+       }},
       {{"read-timeout",
         "a stream with no data (not even a heartbeat) for this long fails with Unavailable; "
         ">= 2 x heartbeat",
         "30s", "1s..24h"},
        [](std::string_view v, MySqlSourceConfig* c) {
-         return ParseDuration("read-timeout", v, milliseconds(1000), milliseconds(86'400'000),
-                              &c->read_timeout);
+         return ParseDurationOption("read-timeout", v, milliseconds(1000), milliseconds(86'400'000),
+                                    &c->read_timeout);
        },
-       [](const MySqlSourceConfig& c) { return FormatDuration(c.read_timeout); }},
+       [](const MySqlSourceConfig& c) { return base::FormatDurationMs(c.read_timeout.count()); }},
       {{"heartbeat", "heartbeat period the server sends while the binlog is idle", "1s",
         "100ms..4294967s"},
        [](std::string_view v, MySqlSourceConfig* c) {
-         return ParseDuration("heartbeat", v, milliseconds(100), kMaxHeartbeat, &c->heartbeat);
+         return ParseDurationOption("heartbeat", v, milliseconds(100), kMaxHeartbeat,
+                                    &c->heartbeat);
        },
-       [](const MySqlSourceConfig& c) { return FormatDuration(c.heartbeat); }},
+       [](const MySqlSourceConfig& c) { return base::FormatDurationMs(c.heartbeat.count()); }},
       {{"verify-checksum", "verify the CRC32 of every binlog event", "true", "true|false"},
        [](std::string_view v, MySqlSourceConfig* c) {
          return ParseBool("verify-checksum", v, &c->verify_checksum);
@@ -263,48 +234,11 @@ base::Result<MySqlSourceConfig> ParseMySqlSourceUri(std::string_view uri) {
   }
   std::string_view userinfo = authority.substr(0, at);
   std::string_view hostport = authority.substr(at + 1);
-  size_t colon = userinfo.find(':');
-  std::string_view user_enc = userinfo.substr(0, colon);
-  if (!base::PercentDecode(user_enc, &c.user) || c.user.empty()) {
-    return base::InvalidArgument("source URI user is empty or badly percent-encoded");
-  }
-  if (colon != std::string_view::npos) {
-    if (!base::PercentDecode(userinfo.substr(colon + 1), &c.password)) {
-      c.password.clear();
-      return base::InvalidArgument("source URI password for user '{}' is badly percent-encoded",
-                                   c.user);
-    }
-  }
-
-  // host[:port], [v6]:port
-  std::string_view host = hostport;
-  std::string_view port;
-  if (hostport.starts_with('[')) {
-    size_t close = hostport.find(']');
-    if (close == std::string_view::npos) {
-      return base::InvalidArgument("source URI host '{}' has an unterminated '['", hostport);
-    }
-    host = hostport.substr(1, close - 1);
-    std::string_view after = hostport.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return base::InvalidArgument("source URI host '{}' is malformed", hostport);
-      }
-      port = after.substr(1);
-    }
-  } else if (size_t pc = hostport.rfind(':'); pc != std::string_view::npos) {
-    host = hostport.substr(0, pc);
-    port = hostport.substr(pc + 1);
-  }
-  if (host.empty()) return base::InvalidArgument("source URI has an empty host");
-  c.host = std::string(host);
-  if (!port.empty() || hostport.ends_with(':')) {
-    uint16_t p = 0;
-    if (!ParseNumber(port, &p) || p == 0) {
-      return base::InvalidArgument("source URI port '{}' is not a number in 1..65535", port);
-    }
-    c.port = p;
-  }
+  SLUICE_ASSIGN_OR_RETURN(UriAuthority auth, ParseUriAuthority(userinfo, hostport));
+  c.user = std::move(auth.user);
+  c.password = std::move(auth.password);
+  c.host = std::move(auth.host);
+  if (auth.port) c.port = *auth.port;
 
   // Path: "" or "/" only (a database name has no meaning for a binlog source).
   size_t q = tail.find('?');
@@ -351,7 +285,8 @@ base::Result<MySqlSourceConfig> ParseMySqlSourceUri(std::string_view uri) {
     return base::InvalidArgument(
         "option read-timeout={} must be at least twice heartbeat={} so an idle stream is not "
         "mistaken for a dead one",
-        FormatDuration(c.read_timeout), FormatDuration(c.heartbeat));
+        base::FormatDurationMs(c.read_timeout.count()),
+        base::FormatDurationMs(c.heartbeat.count()));
   }
   return c;
 }
