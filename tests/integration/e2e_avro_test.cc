@@ -24,6 +24,7 @@
 #include "pipeline/checkpoint_store.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
+#include "running_changefeed.h"
 #include "test_env.h"
 
 namespace sluice {
@@ -128,50 +129,7 @@ class Registry {
   std::string scheme_, ca_;
 };
 
-class RunningChangefeed {
- public:
-  RunningChangefeed(const pipeline::ChangefeedConfig& config, const std::string& state_dir)
-      : store_(state_dir) {
-    auto built = pipeline::BuildChangefeed(config);
-    if (!built.ok()) throw std::runtime_error(built.status().message());
-    feed_ = std::make_unique<pipeline::Changefeed>(built->options, built->factory, &store_);
-    thread_ = std::thread([this] { result_ = feed_->Run(&stop_); });
-  }
-  ~RunningChangefeed() { static_cast<void>(Stop()); }
-  base::Status Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    return result_;
-  }
-  bool WaitStarted(std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (feed_->state() == pipeline::ChangefeedState::kNormal) return true;
-      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  bool WaitCheckpoint(const std::string& gtid, std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      auto cp = feed_->checkpoint();
-      auto want = model::MariaGtidSet::Parse(gtid);
-      if (cp && want.ok() && !cp->gtids.empty() && cp->gtids.Covers(*want)) return true;
-      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  pipeline::Changefeed& feed() { return *feed_; }
-
- private:
-  pipeline::FileCheckpointStore store_;
-  std::unique_ptr<pipeline::Changefeed> feed_;
-  std::atomic<bool> stop_{false};
-  base::Status result_;
-  std::thread thread_;
-};
+using testing::RunningChangefeed;
 
 pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
                                   const std::string& topic, const std::string& params) {

@@ -17,6 +17,7 @@
 #include "sink/database/pg_connection.h"
 #include "sink/database/table_diff.h"
 #include "source/mysql/mysql_connection.h"
+#include "running_changefeed.h"
 #include "test_env.h"
 
 namespace sluice {
@@ -56,43 +57,11 @@ std::string PgUri(const std::string& query = "") {
          Env("SLUICE_POSTGRES_DATABASE") + query;
 }
 
-class RunningChangefeed {
+// Every changefeed here pins its start when created, as `sluice server` does.
+class RunningChangefeed : public testing::RunningChangefeed {
  public:
   RunningChangefeed(const pipeline::ChangefeedConfig& config, const std::string& state_dir)
-      : store_(state_dir) {
-    auto built = pipeline::BuildChangefeed(config);
-    if (!built.ok()) throw std::runtime_error(built.status().message());
-    auto start = pipeline::ResolveStartPosition(config);
-    if (!start.ok()) throw std::runtime_error(start.status().message());
-    built->options.start = *start;
-    feed_ = std::make_unique<pipeline::Changefeed>(built->options, built->factory, &store_);
-    thread_ = std::thread([this] { result_ = feed_->Run(&stop_); });
-  }
-  ~RunningChangefeed() { static_cast<void>(Stop()); }
-  base::Status Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    return result_;
-  }
-  bool WaitCheckpoint(const std::string& gtid, std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    auto want = model::MariaGtidSet::Parse(gtid);
-    while (std::chrono::steady_clock::now() < until) {
-      auto cp = feed_->checkpoint();
-      if (cp && want.ok() && !cp->gtids.empty() && cp->gtids.Covers(*want)) return true;
-      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  pipeline::Changefeed& feed() { return *feed_; }
-
- private:
-  pipeline::FileCheckpointStore store_;
-  std::unique_ptr<pipeline::Changefeed> feed_;
-  std::atomic<bool> stop_{false};
-  base::Status result_;
-  std::thread thread_;
+      : testing::RunningChangefeed(config, state_dir, /*pin_start=*/true) {}
 };
 
 // Random SQL literals for every column of `all_types` but the key.

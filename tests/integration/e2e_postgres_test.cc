@@ -19,6 +19,7 @@
 #include "sink/kafka/topic_reader.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/source_config.h"
+#include "running_changefeed.h"
 #include "test_env.h"
 
 namespace sluice {
@@ -80,47 +81,7 @@ void Cleanup(PgConnection& c, const std::string& name, const std::string& schema
   static_cast<void>(c.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"));
 }
 
-class RunningChangefeed {
- public:
-  RunningChangefeed(const pipeline::ChangefeedConfig& config, const std::string& state_dir)
-      : store_(state_dir) {
-    auto built = pipeline::BuildChangefeed(config);
-    if (!built.ok()) throw std::runtime_error(built.status().message());
-    feed_ = std::make_unique<pipeline::Changefeed>(built->options, built->factory, &store_);
-    thread_ = std::thread([this] { result_ = feed_->Run(&stop_); });
-  }
-  ~RunningChangefeed() { static_cast<void>(Stop()); }
-  base::Status Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    return result_;
-  }
-  bool WaitStarted(std::chrono::seconds limit) {
-    return WaitFor(limit, [&] { return feed_->state() == pipeline::ChangefeedState::kNormal; });
-  }
-  bool WaitRows(uint64_t rows, uint64_t ddls, std::chrono::seconds limit) {
-    return WaitFor(limit, [&] {
-      return feed_->stats().rows.load() >= rows && feed_->stats().ddls.load() >= ddls;
-    });
-  }
-  bool WaitFor(std::chrono::seconds limit, const std::function<bool()>& done) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (done()) return true;
-      if (feed_->state() == pipeline::ChangefeedState::kFailed) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  pipeline::Changefeed& feed() { return *feed_; }
-
- private:
-  pipeline::FileCheckpointStore store_;
-  std::unique_ptr<pipeline::Changefeed> feed_;
-  std::atomic<bool> stop_{false};
-  base::Status result_;
-  std::thread thread_;
-};
+using testing::RunningChangefeed;
 
 std::vector<codec::canal_json::CanalJsonMessage> ReadTopic(const std::string& topic) {
   auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
