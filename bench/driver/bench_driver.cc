@@ -39,7 +39,7 @@
 #include <thread>
 #include <vector>
 
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 
 namespace {
 
@@ -317,13 +317,13 @@ int Latency(const Args& a) {
   const int64_t id_base = static_cast<int64_t>(a.Num("id-base", 1));
   const int pid = static_cast<int>(a.Num("pid", 0));
 
-  sluice::source::mysql::ConnectOptions co;
+  sluice::client::mysql::ConnectOptions co;
   std::string hp = a.Get("mysql");
   co.host = hp.substr(0, hp.find(':'));
   co.port = static_cast<uint16_t>(std::stoi(hp.substr(hp.find(':') + 1)));
   co.user = a.Get("user");
   co.password = a.GetOr("password", "");
-  auto conn = sluice::source::mysql::MySqlConnection::Connect(co);
+  auto conn = sluice::client::mysql::MySqlConnection::Connect(co);
   if (!conn.ok()) Die(conn.status().message());
 
   // Consumer positioned at the current end of every partition before the first insert.

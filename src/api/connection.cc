@@ -3,15 +3,14 @@
 #include <set>
 
 #include "base/percent_encoding.h"
-#include "pipeline/uri_secrets.h"
+#include "base/secret.h"
+#include "base/uri.h"
 
 namespace sluice::api {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kMask = "****";
 
 base::Status Str(const json& j, const char* field, std::string_view where, std::string* out) {
   auto it = j.find(field);
@@ -44,7 +43,7 @@ base::Status Known(const json& j, std::string_view where, const std::set<std::st
   return base::Status::Ok();
 }
 
-bool IsMasked(const std::string& s) { return pipeline::IsSecretMask(s); }
+bool IsMasked(const std::string& s) { return base::IsSecretMask(s); }
 
 std::string Enc(std::string_view s) { return base::PercentEncode(s); }
 
@@ -338,10 +337,10 @@ json ConnectionToPublicJson(const Connection& c) {
     for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos ||
         lower.find("token") != std::string::npos) {
-      v = std::string(kMask);
+      v = std::string(base::kSecretMask);
     }
   }
-  j["uri"] = pipeline::MaskUriSecrets(ConnectionUri(c));
+  j["uri"] = base::MaskUriSecrets(ConnectionUri(c));
   j["created_at_ms"] = c.created_at_ms;
   j["updated_at_ms"] = c.updated_at_ms;
   return j;
@@ -424,6 +423,43 @@ std::vector<std::string> ConnectionSecrets(const Connection& c) {
     }
   }
   return out;
+}
+
+namespace {
+
+base::HostPort FirstHost(const Connection& c, uint16_t default_port) {
+  auto hp = base::ParseHostPort(c.hosts.empty() ? "" : c.hosts.front(), default_port, "host");
+  return hp.ok() ? *hp : base::HostPort{c.hosts.empty() ? "" : c.hosts.front(), default_port};
+}
+
+}  // namespace
+
+client::mysql::ConnectOptions MySqlConnectOptionsFor(const Connection& c,
+                                                     std::chrono::milliseconds connect_timeout) {
+  client::mysql::ConnectOptions o;
+  base::HostPort hp = FirstHost(c, 3306);
+  o.host = hp.host;
+  o.port = hp.port;
+  o.user = c.user;
+  o.password = c.password;
+  o.connect_timeout = connect_timeout;
+  o.configured_by = "connection";
+  return o;
+}
+
+client::postgres::PgConnectOptions PgConnectOptionsFor(const Connection& c,
+                                                       std::chrono::milliseconds connect_timeout) {
+  client::postgres::PgConnectOptions o;
+  base::HostPort hp = FirstHost(c, 5432);
+  o.host = hp.host;
+  o.port = hp.port;
+  o.user = c.user;
+  o.password = c.password;
+  o.database = c.database.empty() ? "postgres" : c.database;
+  o.connect_timeout = connect_timeout;
+  if (c.tls.enabled) o.sslmode = "require";
+  o.configured_by = "connection";
+  return o;
 }
 
 }  // namespace sluice::api

@@ -19,6 +19,7 @@
 // Pure data and functions; thread-safe. Parsing errors are InvalidArgument naming the field.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,6 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "client/mysql/mysql_connection.h"
+#include "client/postgres/pg_connection.h"
 
 namespace sluice::api {
 
@@ -95,6 +98,13 @@ nlohmann::json ConnectionToPublicJson(const Connection& c);
 //   kafka:                  kafka://host:port,.../topic?sasl-...&enable-tls=...
 std::string ConnectionUri(const Connection& c, const std::map<std::string, std::string>& extra = {},
                           std::string_view path = {});
+
+// The client settings of a MariaDB / PostgreSQL connection (its one host); PostgreSQL connects
+// to `database`, else to "postgres".
+client::mysql::ConnectOptions MySqlConnectOptionsFor(const Connection& c,
+                                                     std::chrono::milliseconds connect_timeout);
+client::postgres::PgConnectOptions PgConnectOptionsFor(const Connection& c,
+                                                       std::chrono::milliseconds connect_timeout);
 
 // Every secret of the connection, to scrub messages echoed back.
 std::vector<std::string> ConnectionSecrets(const Connection& c);

@@ -1,17 +1,15 @@
 #include "api/connection_tester.h"
 
-#include <fcntl.h>
-#include <libpq-fe.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 
+#include "base/tcp_probe.h"
+#include "base/uri.h"
+#include "client/mysql/mysql_connection.h"
+#include "client/postgres/pg_connection.h"
+#include "sink/kafka/kafka_sink.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/mysql/binlog_client.h"
-#include "source/mysql/mysql_connection.h"
 #include "source/mysql/source_config.h"
 
 namespace sluice::api {
@@ -22,66 +20,15 @@ using nlohmann::json;
 
 constexpr int kConnectTimeoutMs = 5000;
 
-CheckResult Pass(std::string name, std::string detail) {
-  return CheckResult{std::move(name), true, std::move(detail), "", false};
-}
-CheckResult Fail(std::string name, std::string detail, std::string fix) {
-  return CheckResult{std::move(name), false, std::move(detail), std::move(fix), false};
-}
-CheckResult Skip(std::string name, std::string why) {
-  return CheckResult{std::move(name), true, std::move(why), "", true};
-}
-
-void SplitHost(const std::string& hp, std::string* host, std::string* port) {
-  size_t colon = hp.rfind(':');
-  *host = hp.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[') *host = host->substr(1, host->size() - 2);
-  *port = hp.substr(colon + 1);
-}
+constexpr auto& Pass = base::CheckPass;
+constexpr auto& Fail = base::CheckFail;
+constexpr auto& Skip = base::CheckSkip;
 
 // A TCP connect within kConnectTimeoutMs to any address of host:port; "" on success.
 std::string TcpConnect(const std::string& hostport) {
-  std::string host, port;
-  SplitHost(hostport, &host, &port);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    return fmt::format("cannot resolve {}: {}", host, gai_strerror(rc));
-  }
-  std::string err = "no address";
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) continue;
-    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      rc = poll(&p, 1, kConnectTimeoutMs);
-      if (rc == 0) {
-        err = fmt::format("no answer within {} ms", kConnectTimeoutMs);
-        rc = -1;
-      } else if (rc > 0) {
-        int so = 0;
-        socklen_t len = sizeof(so);
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len);
-        if (so != 0) {
-          err = std::strerror(so);
-          rc = -1;
-        } else {
-          rc = 0;
-        }
-      }
-    } else if (rc != 0) {
-      err = std::strerror(errno);
-    }
-    close(fd);
-    if (rc == 0) {
-      freeaddrinfo(res);
-      return "";
-    }
-  }
-  freeaddrinfo(res);
-  return err;
+  auto hp = base::ParseHostPort(hostport, 0, "host");
+  if (!hp.ok()) return hp.status().message();
+  return base::ProbeTcp(hp->host, hp->port, std::chrono::milliseconds(kConnectTimeoutMs));
 }
 
 std::string Upper(std::string s) {
@@ -101,16 +48,10 @@ void TestMariaDb(const Connection& c, std::vector<CheckResult>* out) {
   }
   out->push_back(Pass(reach, "TCP connect succeeded"));
 
-  source::mysql::ConnectOptions o;
-  std::string host, port;
-  SplitHost(hp, &host, &port);
-  o.host = host;
-  o.port = static_cast<uint16_t>(std::stoi(port));
-  o.user = c.user;
-  o.password = c.password;
-  o.connect_timeout = std::chrono::milliseconds(kConnectTimeoutMs);
+  client::mysql::ConnectOptions o =
+      MySqlConnectOptionsFor(c, std::chrono::milliseconds(kConnectTimeoutMs));
   o.read_timeout = std::chrono::milliseconds(10000);
-  auto conn = source::mysql::MySqlConnection::Connect(o);
+  auto conn = client::mysql::MySqlConnection::Connect(o);
   if (!conn.ok()) {
     bool denied = conn.status().code() == base::Code::kInvalidArgument;
     out->push_back(Fail(
@@ -232,15 +173,6 @@ void TestMariaDb(const Connection& c, std::vector<CheckResult>* out) {
   }
 }
 
-std::string PgQuote(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    if (ch == '\'' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  return out + "'";
-}
-
 void TestPostgres(const Connection& c, std::vector<CheckResult>* out) {
   const std::string& hp = c.hosts.front();
   std::string reach = "reachable " + hp;
@@ -251,29 +183,20 @@ void TestPostgres(const Connection& c, std::vector<CheckResult>* out) {
     return;
   }
   out->push_back(Pass(reach, "TCP connect succeeded"));
-  std::string host, port;
-  SplitHost(hp, &host, &port);
-  std::string conninfo = "host=" + PgQuote(host) + " port=" + PgQuote(port) +
-                         " user=" + PgQuote(c.user) + " password=" + PgQuote(c.password) +
-                         " dbname=" + PgQuote(c.database.empty() ? "postgres" : c.database) +
-                         " connect_timeout=5" + (c.tls.enabled ? " sslmode=require" : "");
-  PGconn* pg = PQconnectdb(conninfo.c_str());
-  if (PQstatus(pg) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(pg);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    PQfinish(pg);
-    out->push_back(Fail("authentication", msg,
+  auto connected = client::postgres::PgConnection::Connect(
+      PgConnectOptionsFor(c, std::chrono::milliseconds(kConnectTimeoutMs)));
+  if (!connected.ok()) {
+    out->push_back(Fail("authentication", connected.status().message(),
                         "check user, password and database, and pg_hba.conf for this client"));
     return;
   }
+  auto& pg = *connected;
   out->push_back(Pass("authentication", fmt::format("logged in as '{}' (server {})", c.user,
-                                                    PQparameterStatus(pg, "server_version"))));
-  auto one = [pg](const char* sql) -> std::optional<std::string> {
-    PGresult* r = PQexec(pg, sql);
-    std::optional<std::string> v;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) v = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    return v;
+                                                    pg->ParameterStatus("server_version"))));
+  auto one = [&pg](const char* sql) -> std::optional<std::string> {
+    auto r = pg->Query(sql);
+    if (!r.ok() || r->rows.empty() || r->rows[0].empty()) return std::nullopt;
+    return r->rows[0][0];
   };
   if (c.role == ConnectionRole::kSource) {
     auto wal = one("SHOW wal_level");
@@ -292,7 +215,6 @@ void TestPostgres(const Connection& c, std::vector<CheckResult>* out) {
                           "ALTER ROLE " + c.user + " WITH REPLICATION"));
     }
   }
-  PQfinish(pg);
 }
 
 void TestKafka(const Connection& c, std::vector<CheckResult>* out) {
@@ -308,7 +230,7 @@ void TestKafka(const Connection& c, std::vector<CheckResult>* out) {
     out->push_back(Fail("configuration", opts.status().message(), "fix the named field"));
     return;
   }
-  for (auto& r : sink::kafka::TestKafkaConnection(*opts)) out->push_back(std::move(r));
+  for (auto& r : sink::kafka::CheckKafkaSink(opts->sink)) out->push_back(std::move(r));
 }
 
 }  // namespace

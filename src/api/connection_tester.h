@@ -8,7 +8,7 @@
 //   MariaDB target: reachable, authentication, privileges (INSERT, UPDATE, DELETE, CREATE).
 //   PostgreSQL: reachable, authentication (libpq), wal_level=logical and the REPLICATION role
 //     attribute (source).
-//   Kafka: sink::kafka::TestKafkaConnection (reachability of every broker, TLS/SASL connect,
+//   Kafka: sink::kafka::CheckKafkaSink (reachability of every broker, TLS/SASL connect,
 //     describe / create / write ACLs on the connection's topic, describe-configs).
 // Later checks are skipped (passed=false is never claimed for them) when the connection itself
 // fails. Blocking (bounded by the connect timeouts); thread-safe; never contains a secret.
@@ -19,11 +19,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/connection.h"
-#include "sink/kafka/connection_test.h"
+#include "base/check_result.h"
 
 namespace sluice::api {
 
-using CheckResult = sink::kafka::CheckResult;
+using CheckResult = base::CheckResult;
 
 std::vector<CheckResult> TestConnection(const Connection& connection);
 

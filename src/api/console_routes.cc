@@ -10,7 +10,7 @@
 #include "api/json_mapping.h"
 #include "dispatch/topic_expression.h"
 #include "pipeline/builder.h"
-#include "pipeline/uri_secrets.h"
+#include "base/secret.h"
 
 namespace sluice::api {
 
@@ -340,8 +340,8 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
            if (!built.ok()) return ReplyError(res, built.status(), secrets);
            Reply(res, 200,
                  json{{"valid", true},
-                      {"source_uri", pipeline::MaskUriSecrets(parsed->config.source_uri)},
-                      {"sink_uri", pipeline::MaskUriSecrets(parsed->config.sink_uri)}});
+                      {"source_uri", base::MaskUriSecrets(parsed->config.source_uri)},
+                      {"sink_uri", base::MaskUriSecrets(parsed->config.sink_uri)}});
          });
 
   if (!ctx->static_dir.empty() && s.set_mount_point("/", ctx->static_dir)) return;

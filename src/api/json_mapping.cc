@@ -1,5 +1,8 @@
 #include "api/json_mapping.h"
 
+#include "base/secret.h"
+#include "base/uri.h"
+
 #include <set>
 
 namespace sluice::api {
@@ -110,39 +113,18 @@ base::Status ReadDispatchers(const json& value, std::vector<dispatch::DispatchRu
   return base::Status::Ok();
 }
 
-// Scheme-less view of "scheme://user:password@host/...?...".
-std::string UserinfoPassword(const std::string& uri) {
-  size_t scheme = uri.find("://");
-  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t end = uri.find_first_of("/?", start);
-  std::string authority =
-      uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  size_t at = authority.rfind('@');
-  if (at == std::string::npos) return "";
-  std::string userinfo = authority.substr(0, at);
-  size_t colon = userinfo.find(':');
-  return colon == std::string::npos ? "" : userinfo.substr(colon + 1);
-}
-
-void QuerySecrets(const std::string& uri, std::vector<std::string>* out) {
-  size_t q = uri.find('?');
-  if (q == std::string::npos) return;
-  std::string query = uri.substr(q + 1);
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    size_t eq = pair.find('=');
-    if (eq != std::string::npos) {
-      std::string key = pair.substr(0, eq);
-      for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
-          key.find("token") != std::string::npos) {
-        out->push_back(pair.substr(eq + 1));
-      }
-    }
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
+// The raw secrets of `uri`: its userinfo password and the values of secret-named parameters.
+void UriSecrets(const std::string& uri, std::vector<std::string>* out) {
+  auto parts = base::SplitUri(uri);
+  if (parts && parts->password && !parts->password->empty()) {
+    out->emplace_back(*parts->password);
+  }
+  base::UriParts query_only;
+  query_only.query = parts ? parts->query : std::string_view(uri).substr(
+                                                std::min(uri.size(), uri.find('?') + 1));
+  for (auto item : (parts ? *parts : query_only).QueryItems()) {
+    auto value = base::QueryItemValue(item);
+    if (value && base::IsSecretName(base::QueryItemName(item))) out->emplace_back(*value);
   }
 }
 
@@ -257,22 +239,12 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
 
 std::vector<std::string> SecretsOf(const pipeline::ChangefeedConfig& config) {
   std::vector<std::string> out;
-  for (const std::string* uri : {&config.source_uri, &config.sink_uri}) {
-    std::string pw = UserinfoPassword(*uri);
-    if (!pw.empty()) out.push_back(pw);
-    QuerySecrets(*uri, &out);
-  }
+  for (const std::string* uri : {&config.source_uri, &config.sink_uri}) UriSecrets(*uri, &out);
   return out;
 }
 
 std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& s : secrets) {
-    if (s.size() < 3 || s == "****") continue;
-    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 4)) {
-      text.replace(pos, s.size(), "****");
-    }
-  }
-  return text;
+  return base::ScrubSecrets(std::move(text), secrets);
 }
 
 }  // namespace sluice::api

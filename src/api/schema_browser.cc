@@ -1,9 +1,8 @@
 #include "api/schema_browser.h"
 
-#include <libpq-fe.h>
-
 #include "base/logging.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
+#include "client/postgres/pg_connection.h"
 
 namespace sluice::api {
 
@@ -18,23 +17,10 @@ int64_t NowMs() {
 constexpr int64_t kHourMs = 3600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 
-void SplitHost(const std::string& hp, std::string* host, std::string* port) {
-  size_t colon = hp.rfind(':');
-  *host = hp.substr(0, colon);
-  *port = hp.substr(colon + 1);
-}
-
 base::Result<std::vector<TableEntry>> DiscoverMariaDb(const Connection& c) {
-  source::mysql::ConnectOptions o;
-  std::string host, port;
-  SplitHost(c.hosts.front(), &host, &port);
-  o.host = host;
-  o.port = static_cast<uint16_t>(std::stoi(port));
-  o.user = c.user;
-  o.password = c.password;
-  o.connect_timeout = std::chrono::milliseconds(5000);
+  client::mysql::ConnectOptions o = MySqlConnectOptionsFor(c, std::chrono::milliseconds(5000));
   o.read_timeout = std::chrono::milliseconds(60000);
-  SLUICE_ASSIGN_OR_RETURN(auto conn, source::mysql::MySqlConnection::Connect(o));
+  SLUICE_ASSIGN_OR_RETURN(auto conn, client::mysql::MySqlConnection::Connect(o));
   SLUICE_ASSIGN_OR_RETURN(
       auto r, conn->Query("SELECT table_schema, table_name, table_type, table_rows "
                           "FROM information_schema.tables WHERE table_schema NOT IN "
@@ -53,40 +39,20 @@ base::Result<std::vector<TableEntry>> DiscoverMariaDb(const Connection& c) {
 }
 
 base::Result<std::vector<TableEntry>> DiscoverPostgres(const Connection& c) {
-  std::string host, port;
-  SplitHost(c.hosts.front(), &host, &port);
-  const char* keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", nullptr};
-  std::string db = c.database.empty() ? "postgres" : c.database;
-  const char* vals[] = {host.c_str(), port.c_str(), c.user.c_str(), c.password.c_str(),
-                        db.c_str(),   "5",          nullptr};
-  PGconn* pg = PQconnectdbParams(keys, vals, 0);
-  if (PQstatus(pg) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(pg);
-    PQfinish(pg);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    return base::Unavailable("cannot connect to {}: {}", c.hosts.front(), msg);
-  }
-  PGresult* r =
-      PQexec(pg,
-             "SELECT t.table_schema, t.table_name, t.table_type, "
-             "COALESCE(c.reltuples::bigint, -1) FROM information_schema.tables t "
-             "LEFT JOIN pg_namespace n ON n.nspname = t.table_schema "
-             "LEFT JOIN pg_class c ON c.relname = t.table_name AND c.relnamespace = n.oid "
-             "WHERE t.table_schema NOT IN ('pg_catalog', 'information_schema') "
-             "ORDER BY 1, 2");
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-    std::string msg = PQerrorMessage(pg);
-    PQclear(r);
-    PQfinish(pg);
-    return base::FailedPrecondition("listing tables on {}: {}", c.hosts.front(), msg);
-  }
+  client::postgres::PgConnectOptions o = PgConnectOptionsFor(c, std::chrono::milliseconds(5000));
+  SLUICE_ASSIGN_OR_RETURN(auto pg, client::postgres::PgConnection::Connect(o));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto r, pg->Query("SELECT t.table_schema, t.table_name, t.table_type, "
+                        "COALESCE(c.reltuples::bigint, -1) FROM information_schema.tables t "
+                        "LEFT JOIN pg_namespace n ON n.nspname = t.table_schema "
+                        "LEFT JOIN pg_class c ON c.relname = t.table_name AND c.relnamespace = "
+                        "n.oid WHERE t.table_schema NOT IN ('pg_catalog', 'information_schema') "
+                        "ORDER BY 1, 2"));
   std::vector<TableEntry> out;
-  for (int i = 0; i < PQntuples(r); ++i) {
-    out.push_back({PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                   std::strtoll(PQgetvalue(r, i, 3), nullptr, 10)});
+  for (const auto& row : r.rows) {
+    out.push_back({row[0].value_or(""), row[1].value_or(""), row[2].value_or(""),
+                   row[3] ? std::strtoll(row[3]->c_str(), nullptr, 10) : -1});
   }
-  PQclear(r);
-  PQfinish(pg);
   return out;
 }
 

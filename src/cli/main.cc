@@ -25,7 +25,7 @@
 #include "pipeline/changefeed.h"
 #include "pipeline/changefeed_config.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/kafka/topic_reader.h"
+#include "client/kafka/topic_reader.h"
 
 namespace {
 
@@ -133,9 +133,9 @@ int CheckCommand(const CommonFlags& flags) {
 
 int ConsumeCommand(const std::string& brokers, const std::string& topic, size_t max, int timeout_s,
                    bool with_meta) {
-  auto reader = sluice::sink::kafka::TopicReader::Create(brokers);
+  auto reader = sluice::client::kafka::TopicReader::Create(brokers);
   if (!reader.ok()) return Fail(reader.status());
-  sluice::sink::kafka::ReadLimits limits;
+  sluice::client::kafka::ReadLimits limits;
   limits.max_messages = max;
   limits.timeout = std::chrono::seconds(timeout_s);
   auto msgs = (*reader)->ReadAll(topic, limits);

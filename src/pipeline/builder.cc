@@ -7,13 +7,13 @@
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_json_encoder.h"
+#include "base/check_result.h"
 #include "base/logging.h"
 #include "pipeline/large_message.h"
 #include "sink/database/database_sink_options.h"
 #include "sink/database/row_sink_factory.h"
-#include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/kafka/kafka_source.h"
 #include "source/mysql/binlog_client.h"
 #include "source/mysql/binlog_source.h"
@@ -32,7 +32,7 @@ struct Parsed {
   // Set for kafka:// sources (then `source` is unused). Its ignore_write_errors is meant for
   // database row sinks (docs/kafka-source.md).
   std::optional<source::kafka::KafkaSourceOptions> kafka_source;
-  sink::kafka::KafkaSinkOptions sink;
+  sink::kafka::KafkaSinkUri sink;
   // Set when the sink URI names a database (mysql://, postgres://): rows go to a RowSink.
   std::optional<sink::database::DatabaseSinkOptions> db_sink;
   codec::canal_json::CanalJsonOptions canal;
@@ -79,20 +79,9 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   if (!snk.ok()) return snk.status();
   p.sink = std::move(snk).value();
   if (p.sink.protocol == sink::kafka::Protocol::kDebezium) {
-    using codec::debezium::BigintUnsignedHandling;
-    using codec::debezium::DecimalHandling;
+    p.debezium = p.sink.debezium;
     p.debezium.server_name = config.id;
-    p.debezium.disable_schema = p.sink.debezium_disable_schema;
-    p.debezium.output_old_value = p.sink.debezium_output_old_value;
-    p.debezium.tombstone_on_delete = p.sink.debezium_tombstone_on_delete;
-    p.debezium.enable_tidb_extension = p.sink.enable_tidb_extension;
-    const auto& dec = p.sink.debezium_decimal_handling;
-    p.debezium.decimal_handling = dec == "string"   ? DecimalHandling::kString
-                                  : dec == "double" ? DecimalHandling::kDouble
-                                                    : DecimalHandling::kPrecise;
-    p.debezium.bigint_unsigned_handling = p.sink.debezium_bigint_unsigned_handling == "precise"
-                                              ? BigintUnsignedHandling::kPrecise
-                                              : BigintUnsignedHandling::kLong;
+    p.debezium.enable_tidb_extension = p.sink.encoder.enable_tidb_extension;
   } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson &&
              p.sink.protocol != sink::kafka::Protocol::kAvro) {
     return base::Unimplemented(
@@ -103,20 +92,18 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   if (p.sink.protocol == sink::kafka::Protocol::kAvro) {  // registry URL and CA file, up front
     SLUICE_RETURN_IF_ERROR(
         codec::avro::HttpSchemaRegistryClient::Create(
-            {.url = p.sink.schema_registry, .ca_file = p.sink.schema_registry_ca})
+            {.url = p.sink.avro.schema_registry, .ca_file = p.sink.avro.schema_registry_ca})
             .status());
   }
-  auto tz = codec::TimeZone::Parse(p.sink.time_zone);
+  auto tz = codec::TimeZone::Parse(p.sink.encoder.time_zone);
   if (!tz.ok()) return tz.status().WithContext("sink URI time-zone");
-  p.canal.enable_tidb_extension = p.sink.enable_tidb_extension;
-  p.canal.only_output_updated_columns = p.sink.only_output_updated_columns;
-  p.canal.content_compatible = p.sink.content_compatible;
-  p.canal.delete_only_output_handle_key_columns = p.sink.delete_only_output_handle_key_columns;
+  p.canal = p.sink.canal;
+  p.canal.enable_tidb_extension = p.sink.encoder.enable_tidb_extension;
   p.canal.format.time_zone = std::move(tz).value();
   auto filter = dispatch::TableFilter::Parse(config.filter_rules, config.case_sensitive);
   if (!filter.ok()) return filter.status().WithContext("filter.rules");
   p.filter = std::move(filter).value();
-  auto router = dispatch::EventRouter::Create(p.sink.topic, config.dispatchers);
+  auto router = dispatch::EventRouter::Create(p.sink.sink.topic, config.dispatchers);
   if (!router.ok()) return router.status();
   return p;
 }
@@ -126,15 +113,16 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
 base::Result<std::unique_ptr<codec::Encoder>> MakeAvroEncoder(
     const Parsed& p, const std::vector<dispatch::DispatchRule>& dispatchers) {
   codec::avro::SchemaRegistryOptions reg;
-  reg.url = p.sink.schema_registry;
-  reg.ca_file = p.sink.schema_registry_ca;
+  reg.url = p.sink.avro.schema_registry;
+  reg.ca_file = p.sink.avro.schema_registry_ca;
   SLUICE_ASSIGN_OR_RETURN(auto registry, codec::avro::HttpSchemaRegistryClient::Create(reg));
-  SLUICE_ASSIGN_OR_RETURN(auto router, dispatch::EventRouter::Create(p.sink.topic, dispatchers));
+  SLUICE_ASSIGN_OR_RETURN(auto router,
+                          dispatch::EventRouter::Create(p.sink.sink.topic, dispatchers));
   auto shared_router = std::make_shared<dispatch::EventRouter>(std::move(router));
   codec::avro::AvroEncoderOptions o;
-  o.schema.enable_tidb_extension = p.sink.enable_tidb_extension;
-  o.schema.decimal_as_string = p.sink.avro_decimal_as_string;
-  o.schema.bigint_unsigned_as_string = p.sink.avro_bigint_unsigned_as_string;
+  o.schema.enable_tidb_extension = p.sink.encoder.enable_tidb_extension;
+  o.schema.decimal_as_string = p.sink.avro.decimal_as_string;
+  o.schema.bigint_unsigned_as_string = p.sink.avro.bigint_unsigned_as_string;
   o.format = p.canal.format;
   std::unique_ptr<codec::Encoder> encoder = std::make_unique<codec::avro::AvroEncoder>(
       o, std::shared_ptr<codec::avro::SchemaRegistryClient>(std::move(registry)),
@@ -184,13 +172,13 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
       parts.encoder = std::move(encoder);
     }
     SLUICE_ASSIGN_OR_RETURN(auto router,
-                            dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
+                            dispatch::EventRouter::Create(shared->sink.sink.topic, dispatchers));
     parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
-    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink, cb));
+    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink.sink, cb));
     sink::kafka::KafkaSink* raw = sink.get();
     parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
-                            LargeMessageHandler::Create(shared->sink));
+                            LargeMessageHandler::Create(shared->sink.large_message));
     if (enc) parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
                                                const model::TxnInfo& txn, const std::string& topic,
                                                codec::Message* msg) {
@@ -248,34 +236,21 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
                                                  [](uint64_t, const base::Status&) {})
         .status();
   }
-  // Kafka pre-flight (sink/kafka/connection_test.h): every check is logged; failures are
+  // Kafka pre-flight (client/kafka/preflight.h): every check is logged; failures are
   // returned together, each with its fix.
-  auto checks = sink::kafka::TestKafkaConnection(parsed.sink);
-  std::string failed;
-  size_t n_failed = 0;
-  for (const auto& c : checks) {
-    if (c.passed) {
-      base::Logger("check")->info("{} {}: {}", c.skipped ? "SKIP" : "PASS", c.name, c.detail);
-    } else {
-      base::Logger("check")->error("FAIL {}: {} (fix: {})", c.name, c.detail, c.fix);
-      failed += fmt::format("{}{}: {} (fix: {})", n_failed++ ? "; " : "", c.name, c.detail, c.fix);
-    }
-  }
-  if (n_failed > 0) {
-    return base::FailedPrecondition("sink: {} of {} Kafka checks failed: {}", n_failed,
-                                    checks.size(), failed);
-  }
+  SLUICE_RETURN_IF_ERROR(
+      base::LogAndSummarize("sink", "Kafka", sink::kafka::CheckKafkaSink(parsed.sink.sink)));
   if (parsed.sink.protocol == sink::kafka::Protocol::kAvro) {
     SLUICE_ASSIGN_OR_RETURN(auto registry,
                             codec::avro::HttpSchemaRegistryClient::Create(
-                                {.url = parsed.sink.schema_registry,
-                                 .ca_file = parsed.sink.schema_registry_ca, .retries = 1}));
+                                {.url = parsed.sink.avro.schema_registry,
+                                 .ca_file = parsed.sink.avro.schema_registry_ca, .retries = 1}));
     SLUICE_RETURN_IF_ERROR(registry->CheckReachable());
     base::Logger("check")->info("PASS schema registry: {} answers", registry->DisplayUrl());
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
-                                         parsed.sink, [](uint64_t, const base::Status&) {}));
-  return sink->PrepareTopic(parsed.sink.topic).status();
+                                         parsed.sink.sink, [](uint64_t, const base::Status&) {}));
+  return sink->PrepareTopic(parsed.sink.sink.topic).status();
 }
 
 }  // namespace sluice::pipeline

@@ -7,8 +7,8 @@
 
 #include "base/logging.h"
 #include "pipeline/builder.h"
-#include "pipeline/uri_secrets.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "base/secret.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/mysql/source_config.h"
 
 namespace sluice::pipeline {
@@ -28,12 +28,12 @@ int64_t NowMs() {
 
 std::string RedactSource(const std::string& uri) {
   auto parsed = source::mysql::ParseMySqlSourceUri(uri);
-  return parsed.ok() ? parsed->Redacted() : MaskUriSecrets(uri);
+  return parsed.ok() ? parsed->Redacted() : base::MaskUriSecrets(uri);
 }
 
 std::string RedactSink(const std::string& uri) {
   auto parsed = sink::kafka::ParseKafkaSinkUri(uri);
-  return parsed.ok() ? parsed->Redacted() : MaskUriSecrets(uri);
+  return parsed.ok() ? parsed->Redacted() : base::MaskUriSecrets(uri);
 }
 
 base::Status NotFoundError(const std::string& id) {
@@ -324,9 +324,9 @@ base::Result<ChangefeedInfo> ChangefeedManager::Update(const ChangefeedConfig& c
   ChangefeedConfig merged = config;
   SLUICE_ASSIGN_OR_RETURN(
       merged.source_uri,
-      MergeMaskedSecrets(config.source_uri, record.config.source_uri, "source URI"));
+      base::MergeMaskedSecrets(config.source_uri, record.config.source_uri, "source URI"));
   SLUICE_ASSIGN_OR_RETURN(merged.sink_uri,
-                          MergeMaskedSecrets(config.sink_uri, record.config.sink_uri, "sink URI"));
+                          base::MergeMaskedSecrets(config.sink_uri, record.config.sink_uri, "sink URI"));
   SLUICE_RETURN_IF_ERROR(impl_->factory(merged).status());
   record.config = std::move(merged);
   record.updated_at_ms = NowMs();

@@ -41,11 +41,11 @@ std::string Base64Encode(std::string_view in) {
   return out;
 }
 
-LargeMessageHandler::LargeMessageHandler(const sink::kafka::KafkaSinkOptions& o)
-    : mode_(o.large_message_handle), dir_(o.claim_check_dir) {}
+LargeMessageHandler::LargeMessageHandler(const sink::kafka::LargeMessageOptions& o)
+    : mode_(o.handle), dir_(o.claim_check_dir) {}
 
 base::Result<std::unique_ptr<LargeMessageHandler>> LargeMessageHandler::Create(
-    const sink::kafka::KafkaSinkOptions& options) {
+    const sink::kafka::LargeMessageOptions& options) {
   std::unique_ptr<LargeMessageHandler> h(new LargeMessageHandler(options));
   if (h->mode_ == LargeMessageHandle::kClaimCheck) {
     std::error_code ec;

@@ -16,7 +16,7 @@
 
 #include "base/status.h"
 #include "codec/canal_json/canal_json_encoder.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/large_message_options.h"
 
 namespace sluice::pipeline {
 
@@ -24,7 +24,7 @@ class LargeMessageHandler {
  public:
   // Creates the claim-check directory if needed (FailedPrecondition if it cannot).
   static base::Result<std::unique_ptr<LargeMessageHandler>> Create(
-      const sink::kafka::KafkaSinkOptions& options);
+      const sink::kafka::LargeMessageOptions& options);
 
   // If key + value + 36 bytes of *msg exceed `limit`, replaces *msg per the option (see above).
   // Leaves *msg untouched when it fits.
@@ -36,7 +36,7 @@ class LargeMessageHandler {
   uint64_t claim_check_files() const { return claim_check_files_; }
 
  private:
-  explicit LargeMessageHandler(const sink::kafka::KafkaSinkOptions& options);
+  explicit LargeMessageHandler(const sink::kafka::LargeMessageOptions& options);
   base::Result<std::string> WriteClaimCheck(const codec::Message& msg);
 
   sink::kafka::LargeMessageHandle mode_;

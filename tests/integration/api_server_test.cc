@@ -24,8 +24,8 @@
 #include <thread>
 
 #include "codec/canal_json/canal_json_decoder.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice {
@@ -45,16 +45,16 @@ uint32_t UniqueServerId() {
   return 3000000u + static_cast<uint32_t>(::getpid() % 100000) * 16u + n++;
 }
 
-std::unique_ptr<source::mysql::MySqlConnection> RootConnection() {
-  source::mysql::ConnectOptions opts;
+std::unique_ptr<client::mysql::MySqlConnection> RootConnection() {
+  client::mysql::ConnectOptions opts;
   opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
   opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
+  auto c = client::mysql::MySqlConnection::Connect(opts);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
 
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
@@ -62,7 +62,7 @@ void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
 // A database with tables t and skip, and a replication user whose password is a unique secret.
 struct Fixture {
   std::string db, topic, user, password;
-  std::unique_ptr<source::mysql::MySqlConnection> root;
+  std::unique_ptr<client::mysql::MySqlConnection> root;
 
   explicit Fixture(const std::string& name) {
     std::string u = Unique();
@@ -105,9 +105,9 @@ struct Fixture {
 // ids of the DML rows per table currently in the topic (empty if the topic does not exist).
 std::map<std::string, std::multiset<int>> RowsInTopic(const std::string& topic) {
   std::map<std::string, std::multiset<int>> out;
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   if (!reader.ok()) throw std::runtime_error(reader.status().message());
-  sink::kafka::ReadLimits limits;
+  client::kafka::ReadLimits limits;
   limits.timeout = std::chrono::seconds(20);
   auto msgs = (*reader)->ReadAll(topic, limits);
   if (!msgs.ok()) {

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice {
@@ -101,10 +101,10 @@ TEST(Cli, WrongPasswordNamesTheUserNotThePassword) {
 }
 
 TEST(Cli, MissingReplicationPrivilegeGivesTheGrant) {
-  source::mysql::ConnectOptions opts;  // root over the socket: it may create users
+  client::mysql::ConnectOptions opts;  // root over the socket: it may create users
   opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
   opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
+  auto c = client::mysql::MySqlConnection::Connect(opts);
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_TRUE((*c)->Exec("CREATE USER IF NOT EXISTS 'cli_noprivs'@'%' IDENTIFIED BY 'pw'").ok());
   ASSERT_TRUE((*c)->Exec("GRANT SELECT ON *.* TO 'cli_noprivs'@'%'").ok());
@@ -148,10 +148,10 @@ TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
   std::string tag = "cli_pin_" + std::to_string(::getpid());
   std::string dir = ::testing::TempDir() + "/" + tag;
   std::filesystem::remove_all(dir);
-  source::mysql::ConnectOptions opts;
+  client::mysql::ConnectOptions opts;
   opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
   opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
+  auto c = client::mysql::MySqlConnection::Connect(opts);
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_TRUE((*c)->Exec("CREATE DATABASE IF NOT EXISTS " + tag).ok());
   ASSERT_TRUE((*c)->Exec("CREATE TABLE IF NOT EXISTS " + tag + ".t (id INT PRIMARY KEY)").ok());

@@ -22,8 +22,8 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/mysql/mysql_connection.h"
 #include "running_changefeed.h"
 #include "test_env.h"
 
@@ -34,13 +34,13 @@ using Json = nlohmann::json;
 using testing::Env;
 using DbRow = std::vector<std::optional<std::string>>;
 
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> Connect() {
+  client::mysql::ConnectOptions o;
   o.host = Env("SLUICE_MARIADB_HOST");
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   auto conn = std::move(c).value();
   auto st = conn->Exec(
@@ -49,12 +49,12 @@ std::unique_ptr<source::mysql::MySqlConnection> Connect() {
   return conn;
 }
 
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
 
-std::string GtidPos(source::mysql::MySqlConnection& c) {
+std::string GtidPos(client::mysql::MySqlConnection& c) {
   auto r = c.Query("SELECT @@gtid_binlog_pos");
   return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
 }
@@ -149,7 +149,7 @@ pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
 // Reads the topic and decodes every message with tools/python/avro_decode.py (fastavro).
 std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
                               const std::string& registry_url, const std::string& ca) {
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   if (!reader.ok()) throw std::runtime_error(reader.status().message());
   auto msgs = (*reader)->ReadAll(topic);
   if (!msgs.ok()) throw std::runtime_error(msgs.status().message());
@@ -313,7 +313,7 @@ std::string Compare(const ColSpec& c, const Json& got, const std::optional<std::
   return "unreachable";
 }
 
-std::map<std::string, DbRow> Select(source::mysql::MySqlConnection& c, const std::string& table,
+std::map<std::string, DbRow> Select(client::mysql::MySqlConnection& c, const std::string& table,
                                     const std::vector<ColSpec>& cols) {
   std::string list = "id";
   for (const auto& col : cols) {
@@ -452,7 +452,7 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
     st = running.Stop();
     EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
     EXPECT_NE(st.message().find("check the user:password"), std::string::npos) << st.message();
-    EXPECT_NE(st.message().find("alice:******@127.0.0.1"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("alice:****@127.0.0.1"), std::string::npos) << st.message();
     EXPECT_EQ(st.message().find("wrongpw"), std::string::npos) << st.message();
   }
 

@@ -14,8 +14,8 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/mysql/mysql_connection.h"
 #include "running_changefeed.h"
 #include "test_env.h"
 
@@ -25,23 +25,23 @@ namespace {
 using testing::Env;
 using Row = std::map<std::string, std::optional<std::string>>;
 
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> Connect() {
+  client::mysql::ConnectOptions o;
   o.host = Env("SLUICE_MARIADB_HOST");
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
 
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
 
-std::string GtidPos(source::mysql::MySqlConnection& c) {
+std::string GtidPos(client::mysql::MySqlConnection& c) {
   auto r = c.Query("SELECT @@gtid_binlog_pos");
   return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
 }
@@ -50,7 +50,7 @@ using testing::RunningChangefeed;
 
 const char* kColumns[] = {"id", "k", "s", "d", "dt", "b", "f", "u", "j", "e", "n"};
 
-std::string Quote(source::mysql::MySqlConnection& c, const std::string& s) {
+std::string Quote(client::mysql::MySqlConnection& c, const std::string& s) {
   return "'" + c.Escape(s) + "'";
 }
 
@@ -170,9 +170,9 @@ TEST(EndToEnd, TenThousandMixedChangesMatchTheDatabase) {
   EXPECT_EQ(running.feed().stats().rows.load(), static_cast<uint64_t>(kChanges));
 
   // Read everything back and replay it.
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
-  sink::kafka::ReadLimits limits;
+  client::kafka::ReadLimits limits;
   limits.timeout = std::chrono::seconds(120);
   auto msgs = (*reader)->ReadAll(topic, limits);
   ASSERT_TRUE(msgs.ok()) << msgs.status().message();

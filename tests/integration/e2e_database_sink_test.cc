@@ -14,9 +14,9 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/database/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 #include "sink/database/table_diff.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "running_changefeed.h"
 #include "test_env.h"
 
@@ -25,23 +25,23 @@ namespace {
 
 using testing::Env;
 
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> Connect() {
+  client::mysql::ConnectOptions o;
   o.host = Env("SLUICE_MARIADB_HOST");
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
 
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
 
-std::string GtidPos(source::mysql::MySqlConnection& c) {
+std::string GtidPos(client::mysql::MySqlConnection& c) {
   auto r = c.Query("SELECT @@gtid_binlog_pos");
   return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
 }
@@ -145,7 +145,7 @@ constexpr const char* kAllColumns =
 // The seeded random workload on <db>.all_types and <db>.pairs: inserts, REPLACEs, primary-key
 // changes, deletes, composite-key changes, in transactions of 1-8 statements. Returns the live
 // ids of all_types; *key_changes_out counts the primary-key changes.
-std::vector<int> RunWorkload(source::mysql::MySqlConnection* c, const std::string& db,
+std::vector<int> RunWorkload(client::mysql::MySqlConnection* c, const std::string& db,
                              int* key_changes_out) {
   Values val(20261123);
   std::vector<int> live;
@@ -210,7 +210,7 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   Exec(*conn, "CREATE TABLE " + db +
                   ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
 
-  auto pg = sink::database::PgConnection::Connect(
+  auto pg = client::postgres::PgConnection::Connect(
       {.host = Env("SLUICE_POSTGRES_HOST"),
        .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
        .user = Env("SLUICE_POSTGRES_USER"),
@@ -304,7 +304,7 @@ TEST(DatabaseSinkEndToEnd, MariaDbThroughKafkaIntoPostgresAndMariaDbConverges) {
   Exec(*conn, "CREATE TABLE " + db + ".all_types " + kAllTypes);
   Exec(*conn, "CREATE TABLE " + db +
                   ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
-  auto pg = sink::database::PgConnection::Connect(
+  auto pg = client::postgres::PgConnection::Connect(
       {.host = Env("SLUICE_POSTGRES_HOST"),
        .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
        .user = Env("SLUICE_POSTGRES_USER"),

@@ -23,8 +23,8 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/mysql/mysql_connection.h"
 #include "running_changefeed.h"
 #include "test_env.h"
 
@@ -37,23 +37,23 @@ using testing::Env;
 using testing::R;
 using DbRow = std::vector<std::optional<std::string>>;  // expressions of DbExpr, in column order
 
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> Connect() {
+  client::mysql::ConnectOptions o;
   o.host = Env("SLUICE_MARIADB_HOST");
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
 
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
 
-std::string GtidPos(source::mysql::MySqlConnection& c) {
+std::string GtidPos(client::mysql::MySqlConnection& c) {
   auto r = c.Query("SELECT @@gtid_binlog_pos");
   return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
 }
@@ -329,9 +329,9 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
       << running.feed().last_error();
 
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
-  sink::kafka::ReadLimits limits;
+  client::kafka::ReadLimits limits;
   limits.timeout = std::chrono::seconds(60);
   auto msgs = (*reader)->ReadAll(topic, limits);
   ASSERT_TRUE(msgs.ok()) << msgs.status().message();
@@ -616,12 +616,12 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
     ASSERT_TRUE(r->WaitCheckpoint(gtid, std::chrono::seconds(60))) << r->feed().last_error();
   }
 
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   for (size_t f = 0; f < feeds.size(); ++f) {
     SCOPED_TRACE(feeds[f].format);
     const bool dbz = feeds[f].debezium;
-    sink::kafka::ReadLimits limits;
+    client::kafka::ReadLimits limits;
     limits.timeout = std::chrono::seconds(60);
     auto msgs = (*reader)->ReadAll(feeds[f].topic, limits);
     ASSERT_TRUE(msgs.ok()) << msgs.status().message();

@@ -16,8 +16,8 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/postgres/pg_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/postgres/pg_connection.h"
 #include "source/postgres/source_config.h"
 #include "running_changefeed.h"
 #include "test_env.h"
@@ -25,7 +25,7 @@
 namespace sluice {
 namespace {
 
-using source::postgres::PgConnection;
+using client::postgres::PgConnection;
 using testing::Env;
 
 source::postgres::PgSourceConfig PgConfig() {
@@ -39,7 +39,7 @@ source::postgres::PgSourceConfig PgConfig() {
 }
 
 std::unique_ptr<PgConnection> Connect() {
-  auto c = PgConnection::Connect(PgConfig(), false);
+  auto c = PgConnection::Connect(PgConfig().ConnectOptions(false));
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
@@ -84,9 +84,9 @@ void Cleanup(PgConnection& c, const std::string& name, const std::string& schema
 using testing::RunningChangefeed;
 
 std::vector<codec::canal_json::CanalJsonMessage> ReadTopic(const std::string& topic) {
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   if (!reader.ok()) throw std::runtime_error(reader.status().message());
-  sink::kafka::ReadLimits limits;
+  client::kafka::ReadLimits limits;
   limits.timeout = std::chrono::seconds(60);
   auto msgs = (*reader)->ReadAll(topic, limits);
   if (!msgs.ok()) throw std::runtime_error(msgs.status().message());

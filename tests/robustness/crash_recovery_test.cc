@@ -34,7 +34,7 @@
 
 #include "codec/canal_json/canal_json_decoder.h"
 #include "robustness_util.h"
-#include "sink/kafka/topic_reader.h"
+#include "client/kafka/topic_reader.h"
 
 namespace sluice::robustness {
 namespace {
@@ -118,12 +118,12 @@ void RunWorkload(const std::string& db, Workload* w, std::atomic<int>* done_stat
 // Reads the whole topic back and checks it against the workload (see the file comment): no
 // change lost, final rows equal SELECT, one partition per key, bounded duplicates. Prints the
 // statistics prefixed with `tag`.
-void VerifyTopic(source::mysql::MySqlConnection& conn, const std::string& db,
+void VerifyTopic(client::mysql::MySqlConnection& conn, const std::string& db,
                  const std::string& topic, Workload& work, int kills, Clock::time_point t0,
                  double workload_s, const char* tag) {
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
-  sink::kafka::ReadLimits limits;
+  client::kafka::ReadLimits limits;
   limits.timeout = std::chrono::seconds(120);
   auto msgs = (*reader)->ReadAll(topic, limits);
   ASSERT_TRUE(msgs.ok()) << msgs.status().message();

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "robustness_util.h"
-#include "sink/database/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 
 namespace sluice::robustness {
 namespace {
@@ -51,7 +51,7 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
                   ".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(40), b BLOB, "
                   "at DATETIME(6))");
   Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
-  auto pg = sink::database::PgConnection::Connect(
+  auto pg = client::postgres::PgConnection::Connect(
       {.host = Env("SLUICE_POSTGRES_HOST"),
        .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
        .user = Env("SLUICE_POSTGRES_USER"),

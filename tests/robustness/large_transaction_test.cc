@@ -18,7 +18,7 @@
 
 #include "codec/canal_json/canal_json_decoder.h"
 #include "robustness_util.h"
-#include "sink/kafka/topic_reader.h"
+#include "client/kafka/topic_reader.h"
 
 namespace sluice::robustness {
 namespace {
@@ -121,12 +121,12 @@ TEST(LargeTransaction, MillionRowTransactionStreamsInBoundedMemory) {
   EXPECT_EQ(child.exit_code(), 0) << Tail(log_path);
 
   // Count INSERTs per id, one partition at a time.
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   std::vector<bool> seen(static_cast<size_t>(kRows) + 1, false);
   uint64_t inserts = 0, distinct = 0, other = 0;
   for (int32_t p = 0; p < kPartitions; ++p) {
-    sink::kafka::ReadLimits limits;
+    client::kafka::ReadLimits limits;
     limits.timeout = std::chrono::seconds(120);
     limits.partition = p;
     auto msgs = (*reader)->ReadAll(topic, limits);

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "model/position.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice::robustness {
@@ -28,23 +28,23 @@ namespace sluice::robustness {
 using testing::Env;
 using Clock = std::chrono::steady_clock;
 
-inline std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
+inline std::unique_ptr<client::mysql::MySqlConnection> Connect() {
+  client::mysql::ConnectOptions o;
   o.host = Env("SLUICE_MARIADB_HOST");
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
 
-inline void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
+inline void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
   auto st = c.Exec(sql);
   if (!st.ok()) throw std::runtime_error(sql.substr(0, 200) + ": " + st.message());
 }
 
-inline std::string GtidPos(source::mysql::MySqlConnection& c) {
+inline std::string GtidPos(client::mysql::MySqlConnection& c) {
   auto r = c.Query("SELECT @@gtid_binlog_pos");
   if (!r.ok() || r->rows.empty() || !r->rows[0][0]) {
     throw std::runtime_error("cannot read @@gtid_binlog_pos");
@@ -186,7 +186,7 @@ inline uint64_t ProcStatusKb(pid_t pid, const std::string& field) {
 // (a table its filter captures, with an AUTO_INCREMENT key) until the checkpoint file holds
 // @@gtid_binlog_pos, so every later change is after the position it resumes from.
 // Returns "" when ready, else what went wrong.
-inline std::string WaitFirstCheckpoint(source::mysql::MySqlConnection& conn, Child& child,
+inline std::string WaitFirstCheckpoint(client::mysql::MySqlConnection& conn, Child& child,
                                        const std::string& probe_table, const std::string& state_dir,
                                        const std::string& id, const std::string& log_path) {
   auto until = Clock::now() + std::chrono::seconds(60);

@@ -11,7 +11,7 @@
 #include "api/auth.h"
 #include "api/connection_store.h"
 #include "api/schema_browser.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/mysql/source_config.h"
 
 namespace sluice::api {
@@ -34,22 +34,22 @@ TEST(Connection, KafkaTargetBecomesASinkUriTheSinkParserAccepts) {
   std::string uri = ConnectionUri(*c, {{"protocol", "canal-json"}, {"partition-num", "6"}});
   auto opts = sink::kafka::ParseKafkaSinkUri(uri);
   ASSERT_TRUE(opts.ok()) << opts.status().message();
-  EXPECT_EQ(opts->brokers.size(), 2u);
-  EXPECT_EQ(opts->topic, "cdc");
-  EXPECT_EQ(opts->sasl_user, "alice");
-  EXPECT_EQ(opts->sasl_password, "s3cr3t-sasl");
-  EXPECT_EQ(opts->sasl_mechanism, sink::kafka::SaslMechanism::kScramSha512);
-  EXPECT_TRUE(opts->enable_tls);
-  EXPECT_EQ(opts->ca, "/etc/ca.pem");
-  EXPECT_EQ(opts->required_acks, 1);
-  EXPECT_EQ(opts->compression, sink::kafka::Compression::kLz4);
-  EXPECT_EQ(opts->partition_num, 6);
+  EXPECT_EQ(opts->sink.connection.brokers.size(), 2u);
+  EXPECT_EQ(opts->sink.topic, "cdc");
+  EXPECT_EQ(opts->sink.connection.sasl_user, "alice");
+  EXPECT_EQ(opts->sink.connection.sasl_password, "s3cr3t-sasl");
+  EXPECT_EQ(opts->sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kScramSha512);
+  EXPECT_TRUE(opts->sink.connection.enable_tls);
+  EXPECT_EQ(opts->sink.connection.ca, "/etc/ca.pem");
+  EXPECT_EQ(opts->sink.required_acks, 1);
+  EXPECT_EQ(opts->sink.compression, sink::kafka::Compression::kLz4);
+  EXPECT_EQ(opts->sink.partition_num, 6);
   // An explicit path replaces the connection's topic; extra options override its own.
   auto other = sink::kafka::ParseKafkaSinkUri(
       ConnectionUri(*c, {{"protocol", "canal-json"}, {"compression", "zstd"}}, "orders"));
   ASSERT_TRUE(other.ok()) << other.status().message();
-  EXPECT_EQ(other->topic, "orders");
-  EXPECT_EQ(other->compression, sink::kafka::Compression::kZstd);
+  EXPECT_EQ(other->sink.topic, "orders");
+  EXPECT_EQ(other->sink.compression, sink::kafka::Compression::kZstd);
 }
 
 TEST(Connection, KerberosConnectionBecomesTheSinksGssapiOptions) {
@@ -63,12 +63,12 @@ TEST(Connection, KerberosConnectionBecomesTheSinksGssapiOptions) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   auto opts = sink::kafka::ParseKafkaSinkUri(ConnectionUri(*c, {{"protocol", "canal-json"}}));
   ASSERT_TRUE(opts.ok()) << opts.status().message();
-  EXPECT_EQ(opts->sasl_mechanism, sink::kafka::SaslMechanism::kGssapi);
-  EXPECT_EQ(opts->gssapi_user, "sluice/cdc");
-  EXPECT_EQ(opts->gssapi_realm, "EXAMPLE.COM");
-  EXPECT_EQ(opts->gssapi_service_name, "kafka-prod");
-  EXPECT_EQ(opts->gssapi_auth_type, sink::kafka::GssapiAuthType::kKeytab);
-  EXPECT_EQ(opts->gssapi_keytab_path, keytab);
+  EXPECT_EQ(opts->sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kGssapi);
+  EXPECT_EQ(opts->sink.connection.gssapi_user, "sluice/cdc");
+  EXPECT_EQ(opts->sink.connection.gssapi_realm, "EXAMPLE.COM");
+  EXPECT_EQ(opts->sink.connection.gssapi_service_name, "kafka-prod");
+  EXPECT_EQ(opts->sink.connection.gssapi_auth_type, client::kafka::GssapiAuthType::kKeytab);
+  EXPECT_EQ(opts->sink.connection.gssapi_keytab_path, keytab);
 }
 
 TEST(Connection, MariaDbSourceBecomesASourceUriWithEncodedPassword) {

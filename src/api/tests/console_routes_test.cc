@@ -13,8 +13,8 @@
 #include "api/api_server.h"
 #include "pipeline/builder.h"
 #include "pipeline/sqlite_state_store.h"
-#include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/kafka/topic_reader.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice::api {
@@ -59,10 +59,10 @@ class ConsoleRoutesTest : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(60, 0);
 
-    source::mysql::ConnectOptions ro;
+    client::mysql::ConnectOptions ro;
     ro.unix_socket = Env("SLUICE_MARIADB_SOCKET");
     ro.user = "root";
-    auto root = source::mysql::MySqlConnection::Connect(ro);
+    auto root = client::mysql::MySqlConnection::Connect(ro);
     ASSERT_TRUE(root.ok()) << root.status().message();
     root_ = std::move(root).value();
     db_ = "console_" + u_;
@@ -125,7 +125,7 @@ class ConsoleRoutesTest : public ::testing::Test {
   std::unique_ptr<ApiServer> server_;
   ConsoleContext console_;
   std::unique_ptr<httplib::Client> client_;
-  std::unique_ptr<source::mysql::MySqlConnection> root_;
+  std::unique_ptr<client::mysql::MySqlConnection> root_;
 };
 
 TEST_F(ConsoleRoutesTest, MariaDbTestReportsEachCheckAndFailuresCarryTheirFix) {
@@ -242,11 +242,11 @@ TEST_F(ConsoleRoutesTest, ChangefeedFromSavedConnectionsDeliversRows) {
   Call("POST", "/api/v1/changefeeds", 201, body);
 
   ASSERT_TRUE(root_->Exec("INSERT INTO " + db_ + ".orders VALUES (1, 'a'), (2, 'b')").ok());
-  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   ASSERT_TRUE(reader.ok());
   size_t rows = 0;
   for (int i = 0; i < 60 && rows < 2; ++i) {
-    sink::kafka::ReadLimits limits;
+    client::kafka::ReadLimits limits;
     limits.timeout = std::chrono::seconds(5);
     auto msgs = (*reader)->ReadAll(topic, limits);
     rows = 0;

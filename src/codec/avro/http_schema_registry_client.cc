@@ -1,5 +1,8 @@
 #include "codec/avro/http_schema_registry_client.h"
 
+#include "base/secret.h"
+#include "base/uri.h"
+
 #include <httplib.h>
 
 #include <filesystem>
@@ -35,48 +38,29 @@ std::string ErrorText(const std::string& body) {
 
 }  // namespace
 
-std::string MaskRegistryUrl(std::string_view url) {
-  auto scheme = url.find("://");
-  size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-  size_t end = url.find_first_of("/?#", start);
-  if (end == std::string_view::npos) end = url.size();
-  auto at = url.rfind('@', end);
-  if (at == std::string_view::npos || at < start) return std::string(url);
-  auto colon = url.find(':', start);
-  size_t user_end = (colon != std::string_view::npos && colon < at) ? colon : at;
-  return std::string(url.substr(0, user_end)) + ":******" + std::string(url.substr(at));
-}
-
 HttpSchemaRegistryClient::~HttpSchemaRegistryClient() = default;
 
 base::Result<std::unique_ptr<HttpSchemaRegistryClient>> HttpSchemaRegistryClient::Create(
     const SchemaRegistryOptions& options) {
   std::unique_ptr<HttpSchemaRegistryClient> c(new HttpSchemaRegistryClient());
   c->options_ = options;
-  c->display_url_ = MaskRegistryUrl(options.url);
-  std::string_view url = options.url;
-  auto sep = url.find("://");
-  std::string scheme = sep == std::string_view::npos ? "" : std::string(url.substr(0, sep));
+  c->display_url_ = base::MaskUrlCredentials(options.url);
+  auto parts = base::SplitUri(options.url);
+  std::string scheme = parts ? std::string(parts->scheme) : "";
   if (scheme != "http" && scheme != "https") {
     return base::InvalidArgument(
         "schema-registry '{}' is not an http:// or https:// URL; use e.g. "
         "schema-registry=http://127.0.0.1:8081",
         c->display_url_);
   }
-  std::string_view rest = url.substr(sep + 3);
-  size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
+  std::string_view authority = parts->authority;
+  std::string path = parts->has_path ? "/" + std::string(parts->path) : "";
   while (!path.empty() && path.back() == '/') path.pop_back();
   c->base_path_ = path;
   std::string user, password;
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    auto colon = userinfo.find(':');
-    if (!base::PercentDecode(userinfo.substr(0, colon), &user) ||
-        (colon != std::string_view::npos &&
-         !base::PercentDecode(userinfo.substr(colon + 1), &password))) {
+  if (parts->has_userinfo) {
+    if (!base::PercentDecode(parts->user, &user) ||
+        (parts->password && !base::PercentDecode(*parts->password, &password))) {
       return base::InvalidArgument(
           "schema-registry '{}': the user or password has a malformed %-escape; URL-encode '%' "
           "as %25",

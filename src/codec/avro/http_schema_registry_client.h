@@ -37,9 +37,6 @@ struct SchemaRegistryOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-// "https://user:pass@host" -> "https://user:******@host".
-std::string MaskRegistryUrl(std::string_view url);
-
 class HttpSchemaRegistryClient : public SchemaRegistryClient {
  public:
   // InvalidArgument for a malformed URL or a missing CA file; does not connect.

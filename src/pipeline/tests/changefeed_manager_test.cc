@@ -241,7 +241,7 @@ TEST_F(ChangefeedManagerTest, LifecycleCreatePauseResumeUpdateRemove) {
   EXPECT_EQ(running->filter_rules, std::vector<std::string>{"db.*"});
   EXPECT_NE(running->source_uri.find("sluice:****@127.0.0.1:3306"), std::string::npos)
       << running->source_uri;
-  EXPECT_NE(running->sink_uri.find("sasl-password=******"), std::string::npos) << running->sink_uri;
+  EXPECT_NE(running->sink_uri.find("sasl-password=****"), std::string::npos) << running->sink_uri;
   ExpectNoSecrets(*running);
 
   // Update is refused while running.

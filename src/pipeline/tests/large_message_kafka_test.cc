@@ -12,7 +12,8 @@
 #include "pipeline/changefeed.h"
 #include "pipeline/large_message.h"
 #include "sink/kafka/kafka_sink.h"
-#include "sink/kafka/topic_reader.h"
+#include "sink/kafka/kafka_sink_uri.h"
+#include "client/kafka/topic_reader.h"
 #include "test_env.h"
 
 namespace sluice::pipeline {
@@ -91,7 +92,7 @@ std::string UniqueTopic(const std::string& prefix) {
 
 struct RunResult {
   base::Status status;
-  std::vector<sink::kafka::ConsumedMessage> messages;
+  std::vector<client::kafka::ConsumedMessage> messages;
 };
 
 // Runs the changefeed once with the given extra sink URI parameters (wired like
@@ -114,11 +115,11 @@ RunResult RunOnce(const std::string& topic, const std::string& params) {
     parts.encoder = std::move(encoder);
     SLUICE_ASSIGN_OR_RETURN(auto router, dispatch::EventRouter::Create(topic, {}));
     parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
-    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(*opts, cb));
+    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(opts->sink, cb));
     auto* raw = sink.get();
     parts.prepare_topic = [raw](const std::string& t) { return raw->PrepareTopic(t); };
     SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
-                            LargeMessageHandler::Create(*opts));
+                            LargeMessageHandler::Create(opts->large_message));
     parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
                                                const model::TxnInfo& txn, const std::string& t,
                                                codec::Message* msg) {
@@ -134,7 +135,7 @@ RunResult RunOnce(const std::string& topic, const std::string& params) {
   Changefeed feed(co, factory, &store);
   RunResult out;
   out.status = feed.Run(&stop);
-  auto reader = sink::kafka::TopicReader::Create(bootstrap);
+  auto reader = client::kafka::TopicReader::Create(bootstrap);
   EXPECT_TRUE(reader.ok());
   auto read = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
   if (read.ok()) out.messages = std::move(read).value();

@@ -2,6 +2,8 @@
 // key columns (claim-check also stores the full message as a file); none is a clear error.
 #include "pipeline/large_message.h"
 
+#include "sink/kafka/kafka_sink_uri.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -50,11 +52,11 @@ CanalJsonEncoder Encoder() {
   return CanalJsonEncoder(o, [] { return int64_t{1}; });
 }
 
-sink::kafka::KafkaSinkOptions Options(const std::string& params) {
+sink::kafka::LargeMessageOptions Options(const std::string& params) {
   auto r = sink::kafka::ParseKafkaSinkUri(
       "kafka://127.0.0.1:9092/t?protocol=canal-json&enable-tidb-extension=true" + params);
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return *r;
+  return r->large_message;
 }
 
 TEST(LargeMessage, FittingMessagesAreUntouched) {

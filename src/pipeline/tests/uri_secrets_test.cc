@@ -1,12 +1,16 @@
-#include "pipeline/uri_secrets.h"
+#include "base/secret.h"
 
 #include <gtest/gtest.h>
 
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/mysql/source_config.h"
 
 namespace sluice::pipeline {
 namespace {
+
+using base::IsSecretMask;
+using base::MaskUriSecrets;
+using base::MergeMaskedSecrets;
 
 TEST(UriSecrets, MaskRecognition) {
   EXPECT_TRUE(IsSecretMask("****"));
@@ -88,9 +92,9 @@ TEST(UriSecrets, RedactedSinkUriRoundTripsThroughTheParser) {
   ASSERT_TRUE(merged.ok()) << merged.status().message();
   auto parsed = sink::kafka::ParseKafkaSinkUri(*merged);
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-  EXPECT_EQ(parsed->sasl_password, "k/pw");
-  EXPECT_EQ(parsed->sasl_user, "bob");
-  EXPECT_EQ(parsed->partition_num, 6);
+  EXPECT_EQ(parsed->sink.connection.sasl_password, "k/pw");
+  EXPECT_EQ(parsed->sink.connection.sasl_user, "bob");
+  EXPECT_EQ(parsed->sink.partition_num, 6);
 }
 
 TEST(UriSecrets, MaskUriSecretsHidesEveryKind) {

@@ -42,13 +42,13 @@ bool AlreadyApplied(unsigned int err) {
 base::Result<std::unique_ptr<MySqlRowSink>> MySqlRowSink::Create(const DatabaseSinkOptions& options,
                                                                  sink::DeliveryCallback callback) {
   std::unique_ptr<MySqlRowSink> sink(new MySqlRowSink(options, std::move(callback)));
-  source::mysql::ConnectOptions c;
+  client::mysql::ConnectOptions c;
   c.host = options.host;
   c.port = options.port;
   c.user = options.user;
   c.password = options.password;
   c.connect_timeout = options.connect_timeout;
-  auto conn = source::mysql::MySqlConnection::Connect(c);
+  auto conn = client::mysql::MySqlConnection::Connect(c);
   if (!conn.ok()) return conn.status().WithContext("sink");
   sink->conn_ = std::move(conn).value();
   SLUICE_RETURN_IF_ERROR(sink->conn_->Exec(

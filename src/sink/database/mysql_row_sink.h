@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "sink/database/database_row_sink.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 
 namespace sluice::sink::database {
 
@@ -41,7 +41,7 @@ class MySqlRowSink : public DatabaseRowSink {
   using DatabaseRowSink::DatabaseRowSink;
   std::string Literal(const std::string& s) const;  // 'text' via hex, for catalog queries
 
-  std::unique_ptr<source::mysql::MySqlConnection> conn_;
+  std::unique_ptr<client::mysql::MySqlConnection> conn_;
 };
 
 }  // namespace sluice::sink::database

@@ -18,9 +18,7 @@ constexpr size_t kMaxParams = 65535;
 
 }  // namespace
 
-base::Result<std::unique_ptr<PostgresRowSink>> PostgresRowSink::Create(
-    const DatabaseSinkOptions& options, sink::DeliveryCallback callback) {
-  std::unique_ptr<PostgresRowSink> sink(new PostgresRowSink(options, std::move(callback)));
+PgConnectOptions PgConnectOptionsFor(const DatabaseSinkOptions& options) {
   PgConnectOptions c;
   c.host = options.host;
   c.port = options.port;
@@ -28,9 +26,15 @@ base::Result<std::unique_ptr<PostgresRowSink>> PostgresRowSink::Create(
   c.password = options.password;
   c.database = options.database;
   c.sslmode = options.sslmode;
-  c.connect_timeout_s =
-      static_cast<int>(std::max<int64_t>(1, options.connect_timeout.count() / 1000));
-  auto conn = PgConnection::Connect(c);
+  c.connect_timeout = options.connect_timeout;
+  c.configured_by = "sink URI";
+  return c;
+}
+
+base::Result<std::unique_ptr<PostgresRowSink>> PostgresRowSink::Create(
+    const DatabaseSinkOptions& options, sink::DeliveryCallback callback) {
+  std::unique_ptr<PostgresRowSink> sink(new PostgresRowSink(options, std::move(callback)));
+  auto conn = PgConnection::Connect(PgConnectOptionsFor(options));
   if (!conn.ok()) return conn.status().WithContext("sink");
   sink->conn_ = std::move(conn).value();
   return sink;

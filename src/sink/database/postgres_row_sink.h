@@ -12,9 +12,15 @@
 #include <memory>
 
 #include "sink/database/database_row_sink.h"
-#include "sink/database/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 
 namespace sluice::sink::database {
+
+using client::postgres::PgConnection;
+using client::postgres::PgConnectOptions;
+
+// The libpq connection of a postgres:// sink URI (also used by the table diff).
+PgConnectOptions PgConnectOptionsFor(const DatabaseSinkOptions& options);
 
 class PostgresRowSink : public DatabaseRowSink {
  public:

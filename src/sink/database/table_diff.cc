@@ -12,8 +12,8 @@
 
 #include "base/text.h"
 #include "sink/database/database_sink_options.h"
-#include "sink/database/pg_connection.h"
-#include "source/mysql/mysql_connection.h"
+#include "sink/database/postgres_row_sink.h"
+#include "client/mysql/mysql_connection.h"
 
 namespace sluice::sink::database {
 namespace {
@@ -121,7 +121,7 @@ struct Side {
   DatabaseSinkOptions options;
   std::string ns;
   std::string table;
-  std::unique_ptr<source::mysql::MySqlConnection> mysql;
+  std::unique_ptr<client::mysql::MySqlConnection> mysql;
   std::unique_ptr<PgConnection> pg;
   std::vector<std::string> columns;
   std::vector<std::string> types;
@@ -163,24 +163,17 @@ struct Side {
     table = tbl;
     if (is_pg()) {
       ns = options.schema.empty() ? db : options.schema;
-      PgConnectOptions c;
-      c.host = options.host;
-      c.port = options.port;
-      c.user = options.user;
-      c.password = options.password;
-      c.database = options.database;
-      c.sslmode = options.sslmode;
-      auto conn = PgConnection::Connect(c);
+      auto conn = PgConnection::Connect(PgConnectOptionsFor(options));
       if (!conn.ok()) return conn.status().WithContext("--" + name);
       pg = std::move(conn).value();
     } else {
       ns = options.database.empty() ? db : options.database;
-      source::mysql::ConnectOptions c;
+      client::mysql::ConnectOptions c;
       c.host = options.host;
       c.port = options.port;
       c.user = options.user;
       c.password = options.password;
-      auto conn = source::mysql::MySqlConnection::Connect(c);
+      auto conn = client::mysql::MySqlConnection::Connect(c);
       if (!conn.ok()) return conn.status().WithContext("--" + name);
       mysql = std::move(conn).value();
       SLUICE_RETURN_IF_ERROR(mysql->Exec("SET SESSION time_zone='+00:00'"));

@@ -9,16 +9,13 @@
 #include <librdkafka/rdkafka.h>
 
 #include "base/logging.h"
-#include "sink/kafka/kafka_conf.h"
+#include "client/kafka/kafka_conf.h"
+#include "client/kafka/preflight.h"
 
 namespace sluice::sink::kafka {
 
-using internal::CodeFor;
-using internal::EventDeleter;
-using internal::MetadataDeleter;
-using internal::OptionsDeleter;
-using internal::QueueDeleter;
-using internal::SetConf;
+using client::kafka::CodeFor;
+using client::kafka::SetConf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -67,10 +64,10 @@ base::Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOption
 }
 
 base::Status KafkaSink::Init() {
-  internal::ConfPtr conf(rd_kafka_conf_new());
+  client::kafka::ConfPtr conf(rd_kafka_conf_new());
   rd_kafka_conf_t* c = conf.get();
   const auto& o = options_;
-  SLUICE_RETURN_IF_ERROR(internal::ApplyConnectionConf(c, o));
+  SLUICE_RETURN_IF_ERROR(client::kafka::ApplyConnectionConf(c, o.connection, o.write_timeout));
   bool idempotent = o.required_acks == -1;
   SLUICE_RETURN_IF_ERROR(SetConf(c, "acks",
                                  o.required_acks == -1  ? "all"
@@ -114,7 +111,7 @@ base::Status KafkaSink::Init() {
 
 base::Status KafkaSink::CheckReachable() {
   const rd_kafka_metadata_t* md = nullptr;
-  int timeout = static_cast<int>(options_.dial_timeout.count());
+  int timeout = static_cast<int>(options_.connection.dial_timeout.count());
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout);
   rd_kafka_poll(rk_, 0);  // serve error callbacks that explain the failure
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -125,7 +122,7 @@ base::Status KafkaSink::CheckReachable() {
         last_error_.find("SASL") != std::string::npos) {
       return base::FailedPrecondition("SASL authentication to Kafka at {} failed ({}); {}",
                                       options_.BrokerList(), last_error_,
-                                      internal::SaslLoginFix(options_));
+                                      client::kafka::SaslLoginFix(options_.connection, "sink URI"));
     }
     if (last_error_code_ == RD_KAFKA_RESP_ERR__SSL ||
         (last_error_code_ == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
@@ -138,7 +135,7 @@ base::Status KafkaSink::CheckReachable() {
     return base::Unavailable("cannot reach Kafka at {} ({}); check the broker list in the sink URI",
                              options_.BrokerList(), reason);
   }
-  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> hold(md);
+  client::kafka::MetadataPtr hold(md);
   if (md->broker_cnt > 0) broker_id_ = md->brokers[0].id;
   hold.reset();
   if (broker_id_ >= 0) {
@@ -192,7 +189,7 @@ base::Result<int32_t> KafkaSink::TopicPartitions(const std::string& topic, int t
         fmt::format("metadata of topic '{}' from {}: {}", topic, options_.BrokerList(),
                     rd_kafka_err2str(err)));
   }
-  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> hold(md);
+  client::kafka::MetadataPtr hold(md);
   if (md->topic_cnt < 1) return 0;
   const auto& t = md->topics[0];
   if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return 0;
@@ -213,57 +210,26 @@ base::Result<int32_t> KafkaSink::TopicPartitions(const std::string& topic, int t
 
 base::Result<std::string> KafkaSink::DescribeConfig(bool broker, const std::string& resource,
                                                     const std::string& name) {
-  int timeout = static_cast<int>(std::max(options_.dial_timeout, options_.read_timeout).count());
-  char err[512];
-  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> ao(
-      rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
-  rd_kafka_AdminOptions_set_request_timeout(ao.get(), timeout, err, sizeof(err));
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> q(rd_kafka_queue_new(rk_));
-  rd_kafka_ConfigResource_t* cr = rd_kafka_ConfigResource_new(
-      broker ? RD_KAFKA_RESOURCE_BROKER : RD_KAFKA_RESOURCE_TOPIC, resource.c_str());
-  rd_kafka_DescribeConfigs(rk_, &cr, 1, ao.get(), q.get());
-  rd_kafka_ConfigResource_destroy(cr);
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> ev(rd_kafka_queue_poll(q.get(), timeout + 1000));
-  if (!ev) return base::DeadlineExceeded("DescribeConfigs {} timed out", resource);
-  if (rd_kafka_event_error(ev.get())) {
-    return base::Status(
-        CodeFor(rd_kafka_event_error(ev.get())),
-        fmt::format("DescribeConfigs {}: {}", resource, rd_kafka_event_error_string(ev.get())));
-  }
-  const rd_kafka_DescribeConfigs_result_t* res = rd_kafka_event_DescribeConfigs_result(ev.get());
-  size_t n = 0;
-  const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
-  for (size_t i = 0; i < n; ++i) {
-    if (rd_kafka_ConfigResource_error(rs[i])) {
-      return base::Status(CodeFor(rd_kafka_ConfigResource_error(rs[i])),
-                          fmt::format("DescribeConfigs {}: {}", resource,
-                                      rd_kafka_ConfigResource_error_string(rs[i])));
-    }
-    size_t m = 0;
-    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
-    for (size_t j = 0; j < m; ++j) {
-      if (name == rd_kafka_ConfigEntry_name(es[j]) && rd_kafka_ConfigEntry_value(es[j])) {
-        return std::string(rd_kafka_ConfigEntry_value(es[j]));
-      }
-    }
-  }
-  return base::NotFound("{} has no config entry {}", resource, name);
+  int timeout = static_cast<int>(
+      std::max(options_.connection.dial_timeout, options_.connection.read_timeout).count());
+  return client::kafka::DescribeConfigValue(
+      rk_, broker ? RD_KAFKA_RESOURCE_BROKER : RD_KAFKA_RESOURCE_TOPIC, resource, name, timeout);
 }
 
 base::Status KafkaSink::CreateTopic(const std::string& topic, int32_t partitions) {
-  int timeout = static_cast<int>(std::max(options_.dial_timeout, options_.write_timeout).count());
+  int timeout = static_cast<int>(std::max(options_.connection.dial_timeout, options_.write_timeout).count());
   char err[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions,
                                                   options_.replication_factor, err, sizeof(err));
   if (!nt) return base::InvalidArgument("cannot create topic '{}': {}", topic, err);
-  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> ao(
+  client::kafka::AdminOptionsPtr ao(
       rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   rd_kafka_AdminOptions_set_operation_timeout(ao.get(), timeout, err, sizeof(err));
   rd_kafka_AdminOptions_set_request_timeout(ao.get(), timeout, err, sizeof(err));
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> q(rd_kafka_queue_new(rk_));
+  client::kafka::QueuePtr q(rd_kafka_queue_new(rk_));
   rd_kafka_CreateTopics(rk_, &nt, 1, ao.get(), q.get());
   rd_kafka_NewTopic_destroy(nt);
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> ev(rd_kafka_queue_poll(q.get(), timeout + 2000));
+  client::kafka::EventPtr ev(rd_kafka_queue_poll(q.get(), timeout + 2000));
   if (!ev) return base::DeadlineExceeded("creating topic '{}' timed out", topic);
   if (rd_kafka_event_error(ev.get())) {
     return base::Status(
@@ -306,7 +272,7 @@ base::Status KafkaSink::CreateTopic(const std::string& topic, int32_t partitions
 }
 
 base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
-  int timeout = static_cast<int>(options_.dial_timeout.count());
+  int timeout = static_cast<int>(options_.connection.dial_timeout.count());
   int32_t actual = 0;
   bool created = false;
   {
@@ -335,7 +301,7 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
     created = true;
   }
   // Wait until the metadata shows every partition with a leader.
-  auto deadline = Clock::now() + std::max(options_.dial_timeout, options_.write_timeout);
+  auto deadline = Clock::now() + std::max(options_.connection.dial_timeout, options_.write_timeout);
   while (true) {
     auto r = TopicPartitions(topic, timeout);
     if (r.ok() && *r > 0) {
@@ -348,7 +314,7 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
     if (Clock::now() > deadline) {
       return base::Unavailable("topic '{}' is not ready (no partition leaders) after {} ms: {}",
                                topic,
-                               std::max(options_.dial_timeout, options_.write_timeout).count(),
+                               std::max(options_.connection.dial_timeout, options_.write_timeout).count(),
                                r.ok() ? "not in metadata yet" : r.status().message());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -523,7 +489,7 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
 
 void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
-  if (!internal::KeepsLoginError(self->last_error_code_, err)) {
+  if (!client::kafka::KeepsLoginError(self->last_error_code_, err)) {
     self->last_error_ = reason ? reason : "";
     self->last_error_code_ = err;
   }
@@ -554,5 +520,16 @@ base::Status KafkaSink::Flush(int timeout_ms) {
 }
 
 int KafkaSink::OutstandingMessages() const { return rd_kafka_outq_len(rk_); }
+
+std::vector<base::CheckResult> CheckKafkaSink(const KafkaSinkOptions& options,
+                                              const std::vector<std::string>& extra_topics) {
+  client::kafka::TopicChecks checks;
+  checks.topics.push_back(options.topic);
+  checks.topics.insert(checks.topics.end(), extra_topics.begin(), extra_topics.end());
+  checks.partition_num = options.partition_num;
+  checks.replication_factor = options.replication_factor;
+  checks.auto_create_topic = options.auto_create_topic;
+  return client::kafka::RunPreflight(options.connection, checks);
+}
 
 }  // namespace sluice::sink::kafka

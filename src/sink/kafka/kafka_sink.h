@@ -16,7 +16,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "base/check_result.h"
 #include "base/status.h"
 #include "sink/kafka/kafka_sink_options.h"
 #include "sink/sink.h"
@@ -108,5 +110,11 @@ class KafkaSink : public sink::Sink {
   std::string last_error_;   // latest client-level error, for reachability messages
   int last_error_code_ = 0;  // its rd_kafka_resp_err_t
 };
+
+// The sink's pre-flight (`sluice check`, the console's "Test" button): the connection checks of
+// client/kafka/preflight.h plus describe / create / write on options.topic and `extra_topics`
+// (topics the dispatchers route to), with the sink's topic settings. Blocking; never throws.
+std::vector<base::CheckResult> CheckKafkaSink(const KafkaSinkOptions& options,
+                                              const std::vector<std::string>& extra_topics = {});
 
 }  // namespace sluice::sink::kafka

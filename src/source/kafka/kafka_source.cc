@@ -9,7 +9,7 @@
 #include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_decoder.h"
 #include "codec/plain_json/plain_json_decoder.h"
-#include "sink/kafka/kafka_conf.h"
+#include "client/kafka/kafka_conf.h"
 
 namespace sluice::source::kafka {
 
@@ -20,7 +20,7 @@ auto Log() {
   return logger;
 }
 
-using sink::kafka::internal::SetConf;
+using client::kafka::SetConf;
 
 struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const {
@@ -81,9 +81,9 @@ base::Status KafkaSource::Check(const KafkaSourceOptions& options) {
 
 base::Status KafkaSource::Connect(bool subscribe) {
   const auto& c = options_.connection;
-  sink::kafka::internal::ConfPtr conf(rd_kafka_conf_new());
+  client::kafka::ConfPtr conf(rd_kafka_conf_new());
   rd_kafka_conf_t* cf = conf.get();
-  SLUICE_RETURN_IF_ERROR(sink::kafka::internal::ApplyConnectionConf(cf, c));
+  SLUICE_RETURN_IF_ERROR(client::kafka::ApplyConnectionConf(cf, c));
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "group.id", options_.group_id));
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "enable.auto.commit", "false"));
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "enable.auto.offset.store", "false"));
@@ -92,7 +92,7 @@ base::Status KafkaSource::Connect(bool subscribe) {
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "enable.partition.eof", "false"));
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "allow.auto.create.topics", "false"));
   SLUICE_RETURN_IF_ERROR(
-      SetConf(cf, "session.timeout.ms", std::to_string(options_.session_timeout_ms)));
+      SetConf(cf, "session.timeout.ms", std::to_string(options_.session_timeout.count())));
   // Regex subscriptions see new matching topics within this interval (default 5 minutes).
   SLUICE_RETURN_IF_ERROR(SetConf(cf, "topic.metadata.refresh.interval.ms", "10000"));
   rd_kafka_conf_set_opaque(cf, this);
@@ -116,7 +116,7 @@ base::Status KafkaSource::Connect(bool subscribe) {
       return base::FailedPrecondition(
           "source URI: authentication to Kafka at {} failed ({}); check sasl-user, "
           "sasl-password, sasl-mechanism and the TLS settings (ca, cert, key){}",
-          c.BrokerList(), reason, sink::kafka::internal::ScramCompatibilityHint(c));
+          c.BrokerList(), reason, client::kafka::ScramCompatibilityHint(c));
     }
     if (last_error_code_ == RD_KAFKA_RESP_ERR__SSL) {
       return base::FailedPrecondition(
@@ -126,7 +126,7 @@ base::Status KafkaSource::Connect(bool subscribe) {
     return base::Unavailable("cannot reach Kafka at {} ({}); check the brokers in the source URI",
                              c.BrokerList(), reason);
   }
-  std::unique_ptr<const rd_kafka_metadata_t, sink::kafka::internal::MetadataDeleter> hold(md);
+  client::kafka::MetadataPtr hold(md);
   if (!options_.topics_is_regex) {
     for (const auto& t : options_.topics) {
       bool found = false;

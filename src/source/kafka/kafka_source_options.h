@@ -3,23 +3,25 @@
 //   kafka://[user:pass@]host1:port1[,host2:port2]/?topics=^shop\..*&group-id=sluice-shop
 //       &format=canal-json&ignore-non-json=true&start=earliest
 //
-// Every source parameter is declared once in a table (kafka_source_options.cc) that drives
-// validation, error messages and the reference table in docs/kafka-source.md
-// (KafkaSourceOptionsDoc()). Connection and security parameters (sasl-*, enable-tls, ca, cert,
-// key, insecure-skip-verify, dial-timeout, read-timeout, kafka-client-id, user:pass@,
-// kafka+ssl://) are those of the Kafka sink and are validated by the sink's parser
-// (sink/kafka/kafka_sink_options.h), so both ends accept exactly the same settings.
-// Parsing is pure (no I/O).
+// Every source parameter is declared once on the option engine (base/options.h) in a table
+// that drives validation, error messages, redaction and the reference
+// docs/kafka-source-options.md (KafkaSourceOptionsDoc()). The connection and security
+// parameters (sasl-*, sasl-gssapi-*, enable-tls, ca, cert, key, insecure-skip-verify,
+// dial-timeout, read-timeout, kafka-client-id, user:pass@, kafka+ssl://) are declared once in
+// client/kafka/connection_options.h and shared with the Kafka sink, so both ends accept exactly
+// the same settings. Parsing is pure (no I/O).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/options.h"
 #include "base/status.h"
+#include "client/kafka/connection_options.h"
 #include "codec/plain_json/plain_json_decoder.h"
-#include "sink/kafka/kafka_sink_options.h"
 
 namespace sluice::source::kafka {
 
@@ -29,8 +31,9 @@ enum class StartFrom { kEarliest, kLatest };
 std::string_view FormatName(Format f);
 
 struct KafkaSourceOptions {
-  // Brokers, client id, timeouts, TLS and SASL (the sink's fields; topic/protocol unused).
-  sink::kafka::KafkaSinkOptions connection;
+  std::string scheme = "kafka";  // kafka or kafka+ssl, lower case
+  // Brokers, client id (default sluice_consumer), timeouts, TLS and SASL.
+  client::kafka::ConnectionOptions connection;
 
   // The subscription: exact topic names, or one regular expression (an entry starting with
   // '^', matched by librdkafka against every topic of the cluster, including topics created
@@ -48,11 +51,17 @@ struct KafkaSourceOptions {
   StartFrom start = StartFrom::kEarliest;
   std::string time_zone = "System";          // canal-json TIMESTAMP text
   codec::plain_json::PlainJsonOptions json;  // format=json: database, table-mapping, key-columns
-  int64_t session_timeout_ms = 45000;
+  std::chrono::milliseconds session_timeout{45000};
+  base::GivenOptions given;  // the query parameters as given, for Redacted()
+
+  KafkaSourceOptions() { connection.kafka_client_id = "sluice_consumer"; }
 
   // The URI with secrets masked; safe for logs, errors and the API.
-  std::string redacted_uri;
+  std::string Redacted() const;
 };
+
+// Every parameter of a Kafka source URI (the source's own and the connection's).
+const base::OptionSet<KafkaSourceOptions>& KafkaSourceOptionSet();
 
 // Parses and validates a Kafka source URI. Errors are InvalidArgument with one line naming the
 // parameter and the fix ("source URI: format 'avro' is not supported; use one of json,
@@ -62,8 +71,8 @@ base::Result<KafkaSourceOptions> ParseKafkaSourceUri(std::string_view uri);
 // True for URIs this source handles (kafka:// and kafka+ssl://).
 bool IsKafkaSourceUri(std::string_view uri);
 
-// Markdown table of the source-specific parameters (name, default, description), generated
-// from the parser's table; docs/kafka-source.md embeds it.
+// Markdown reference of every parameter, generated from the parser's table; committed as
+// docs/kafka-source-options.md.
 std::string KafkaSourceOptionsDoc();
 
 }  // namespace sluice::source::kafka

@@ -27,13 +27,17 @@
 
 #include "base/status.h"
 #include "model/position.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "source/mysql/source_config.h"
 
 struct st_mariadb_rpl;        // MARIADB_RPL
 struct st_mariadb_rpl_event;  // MARIADB_RPL_EVENT
 
 namespace sluice::source::mysql {
+
+using client::mysql::ConnectOptions;
+using client::mysql::MySqlConnection;
+using client::mysql::QueryResult;
 
 // What the preflight learned about the server.
 struct ServerInfo {

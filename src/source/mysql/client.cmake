@@ -1,7 +1,6 @@
 # owned by the client work: the replication connection, the Source implementation and their tests.
 target_sources(sluice_source_mysql PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/source_config.cc
-  ${CMAKE_CURRENT_LIST_DIR}/mysql_connection.cc
   ${CMAKE_CURRENT_LIST_DIR}/binlog_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/binlog_source.cc)
 

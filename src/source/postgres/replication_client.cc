@@ -47,11 +47,11 @@ ReplicationClient::ReplicationClient(PgSourceConfig config) : config_(std::move(
 ReplicationClient::~ReplicationClient() { Close(); }
 
 base::Status ReplicationClient::Connect() {
-  SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_, false));
+  SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_.ConnectOptions(false)));
   SLUICE_RETURN_IF_ERROR(Preflight());
   SLUICE_RETURN_IF_ERROR(EnsurePublication(true));
-  SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_, true));
-  SLUICE_ASSIGN_OR_RETURN(PgRows id, repl_->Query("IDENTIFY_SYSTEM"));
+  SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_.ConnectOptions(true)));
+  SLUICE_ASSIGN_OR_RETURN(PgResult id, repl_->Query("IDENTIFY_SYSTEM"));
   if (id.rows.empty() || !id.rows[0][0]) {
     return base::DataLoss("IDENTIFY_SYSTEM on {} returned no row", config_.Endpoint());
   }
@@ -60,10 +60,10 @@ base::Status ReplicationClient::Connect() {
 }
 
 base::Status ReplicationClient::Check() {
-  SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_, false));
+  SLUICE_ASSIGN_OR_RETURN(sql_, PgConnection::Connect(config_.ConnectOptions(false)));
   SLUICE_RETURN_IF_ERROR(Preflight());
   SLUICE_RETURN_IF_ERROR(EnsurePublication(false));
-  SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_, true));
+  SLUICE_ASSIGN_OR_RETURN(repl_, PgConnection::Connect(config_.ConnectOptions(true)));
   SLUICE_RETURN_IF_ERROR(repl_->Query("IDENTIFY_SYSTEM").status());
   SLUICE_ASSIGN_OR_RETURN(SlotInfo slot, InspectSlot());
   if (slot.exists && slot.active) {
@@ -75,7 +75,7 @@ base::Status ReplicationClient::Check() {
   }
   if (!slot.exists) {
     SLUICE_ASSIGN_OR_RETURN(
-        PgRows r, sql_->Query("SELECT current_setting('max_replication_slots')::int - count(*) "
+        PgResult r, sql_->Query("SELECT current_setting('max_replication_slots')::int - count(*) "
                               "FROM pg_replication_slots"));
     if (!r.rows.empty() && r.rows[0][0] && std::stoi(*r.rows[0][0]) <= 0) {
       return base::FailedPrecondition(
@@ -95,7 +95,7 @@ base::Status ReplicationClient::Check() {
 base::Status ReplicationClient::Preflight() {
   const std::string ep = config_.Endpoint();
   SLUICE_ASSIGN_OR_RETURN(
-      PgRows r,
+      PgResult r,
       sql_->Query("SELECT current_setting('wal_level'), current_setting('server_encoding'), "
                   "r.rolreplication, r.rolsuper, current_setting('server_version_num')::int "
                   "FROM pg_roles r WHERE r.rolname = current_user"));
@@ -116,7 +116,7 @@ base::Status ReplicationClient::Preflight() {
   if (row[2].value_or("f") != "t" && row[3].value_or("f") != "t") {
     return base::FailedPrecondition(
         "user '{}' lacks the REPLICATION attribute on {}: ALTER ROLE {} WITH REPLICATION",
-        config_.user, ep, sql_->Ident(config_.user));
+        config_.user, ep, PgConnection::QuoteIdent(config_.user));
   }
   if (std::stoi(row[4].value_or("0")) < 100000) {
     return base::FailedPrecondition("PostgreSQL at {} is older than 10; pgoutput needs 10+", ep);
@@ -127,19 +127,19 @@ base::Status ReplicationClient::Preflight() {
 base::Status ReplicationClient::EnsurePublication(bool create) {
   const std::string& pub = config_.publication;
   SLUICE_ASSIGN_OR_RETURN(
-      PgRows r,
-      sql_->Query("SELECT puballtables FROM pg_publication WHERE pubname = " + sql_->Literal(pub)));
+      PgResult r,
+      sql_->Query("SELECT puballtables FROM pg_publication WHERE pubname = " + PgConnection::QuoteLiteral(pub)));
   std::string table_list;
   for (const auto& t : config_.tables) {
     table_list +=
-        (table_list.empty() ? "" : ", ") + sql_->Ident(t.schema) + "." + sql_->Ident(t.table);
+        (table_list.empty() ? "" : ", ") + PgConnection::QuoteIdent(t.schema) + "." + PgConnection::QuoteIdent(t.table);
   }
   for (const auto& t : config_.tables) {
     SLUICE_ASSIGN_OR_RETURN(
-        PgRows exists,
+        PgResult exists,
         sql_->Query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
                     "c.relnamespace WHERE n.nspname = " +
-                    sql_->Literal(t.schema) + " AND c.relname = " + sql_->Literal(t.table)));
+                    PgConnection::QuoteLiteral(t.schema) + " AND c.relname = " + PgConnection::QuoteLiteral(t.table)));
     if (exists.rows.empty()) {
       return base::FailedPrecondition(
           "table {} (option tables) does not exist in database {} on {}; fix the tables= option "
@@ -153,16 +153,16 @@ base::Status ReplicationClient::EnsurePublication(bool create) {
           "publication {} does not exist in database {} on {}; add tables=schema.table,... to "
           "the source URI so sluice creates it FOR TABLE, or run as a superuser: CREATE "
           "PUBLICATION {} FOR ALL TABLES",
-          pub, config_.database, config_.Endpoint(), sql_->Ident(pub));
+          pub, config_.database, config_.Endpoint(), PgConnection::QuoteIdent(pub));
     }
-    std::string sql = "CREATE PUBLICATION " + sql_->Ident(pub) + " FOR TABLE " + table_list;
+    std::string sql = "CREATE PUBLICATION " + PgConnection::QuoteIdent(pub) + " FOR TABLE " + table_list;
     if (!create) return CheckCanCreatePublication(sql);
     base::Status st = sql_->Exec(sql);
     if (!st.ok()) {
       return base::FailedPrecondition(
           "{}; creating a publication needs CREATE on the database and ownership of the tables: "
           "GRANT CREATE ON DATABASE {} TO {}, or let the tables' owner run: {}",
-          st.message(), sql_->Ident(config_.database), sql_->Ident(config_.user), sql);
+          st.message(), PgConnection::QuoteIdent(config_.database), PgConnection::QuoteIdent(config_.user), sql);
     }
     base::Logger("source.postgres")->info("created publication {} FOR TABLE {}", pub, table_list);
     return base::Status::Ok();
@@ -170,13 +170,13 @@ base::Status ReplicationClient::EnsurePublication(bool create) {
   if (r.rows[0][0].value_or("f") == "t") return base::Status::Ok();  // FOR ALL TABLES
   for (const auto& t : config_.tables) {
     SLUICE_ASSIGN_OR_RETURN(
-        PgRows in, sql_->Query("SELECT 1 FROM pg_publication_tables WHERE pubname = " +
-                               sql_->Literal(pub) + " AND schemaname = " + sql_->Literal(t.schema) +
-                               " AND tablename = " + sql_->Literal(t.table)));
+        PgResult in, sql_->Query("SELECT 1 FROM pg_publication_tables WHERE pubname = " +
+                               PgConnection::QuoteLiteral(pub) + " AND schemaname = " + PgConnection::QuoteLiteral(t.schema) +
+                               " AND tablename = " + PgConnection::QuoteLiteral(t.table)));
     if (in.rows.empty()) {
       return base::FailedPrecondition(
           "table {} is not in publication {}: ALTER PUBLICATION {} ADD TABLE {}.{}", t.ToString(),
-          pub, sql_->Ident(pub), sql_->Ident(t.schema), sql_->Ident(t.table));
+          pub, PgConnection::QuoteIdent(pub), PgConnection::QuoteIdent(t.schema), PgConnection::QuoteIdent(t.table));
     }
   }
   return base::Status::Ok();
@@ -190,18 +190,18 @@ base::Status ReplicationClient::CheckCanCreatePublication(const std::string& cre
         config_.publication, problem, create_sql);
   };
   SLUICE_ASSIGN_OR_RETURN(
-      PgRows db, sql_->Query("SELECT has_database_privilege(current_database(), 'CREATE')"));
+      PgResult db, sql_->Query("SELECT has_database_privilege(current_database(), 'CREATE')"));
   if (db.rows.empty() || db.rows[0][0].value_or("f") != "t") {
     return fix(fmt::format(
         "user {} lacks CREATE on database {} (GRANT CREATE ON DATABASE {} TO {})", config_.user,
-        config_.database, sql_->Ident(config_.database), sql_->Ident(config_.user)));
+        config_.database, PgConnection::QuoteIdent(config_.database), PgConnection::QuoteIdent(config_.user)));
   }
   for (const auto& t : config_.tables) {
     SLUICE_ASSIGN_OR_RETURN(
-        PgRows r,
+        PgResult r,
         sql_->Query("SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c JOIN "
                     "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " +
-                    sql_->Literal(t.schema) + " AND c.relname = " + sql_->Literal(t.table)));
+                    PgConnection::QuoteLiteral(t.schema) + " AND c.relname = " + PgConnection::QuoteLiteral(t.table)));
     if (r.rows[0][0].value_or("f") != "t") {
       return fix(fmt::format("user {} does not own table {}", config_.user, t.ToString()));
     }
@@ -213,9 +213,9 @@ base::Status ReplicationClient::CheckCanCreatePublication(const std::string& cre
 
 base::Result<SlotInfo> ReplicationClient::InspectSlot() {
   SLUICE_ASSIGN_OR_RETURN(
-      PgRows r, sql_->Query("SELECT plugin, database, active, confirmed_flush_lsn, slot_type "
+      PgResult r, sql_->Query("SELECT plugin, database, active, confirmed_flush_lsn, slot_type "
                             "FROM pg_replication_slots WHERE slot_name = " +
-                            sql_->Literal(config_.slot)));
+                            PgConnection::QuoteLiteral(config_.slot)));
   SlotInfo info;
   if (r.rows.empty()) return info;
   const auto& row = r.rows[0];
@@ -244,7 +244,7 @@ base::Result<model::Lsn> ReplicationClient::ResolveStart() {
   if (!slot.exists) {
     // SNAPSHOT 'nothing': no initial snapshot is taken; the stream starts at the slot's
     // consistent point.
-    SLUICE_ASSIGN_OR_RETURN(PgRows r, repl_->Query("CREATE_REPLICATION_SLOT " + config_.slot +
+    SLUICE_ASSIGN_OR_RETURN(PgResult r, repl_->Query("CREATE_REPLICATION_SLOT " + config_.slot +
                                                    " LOGICAL pgoutput NOEXPORT_SNAPSHOT"));
     if (r.rows.empty() || r.rows[0].size() < 2 || !r.rows[0][1]) {
       return base::DataLoss("CREATE_REPLICATION_SLOT returned no consistent point");
@@ -258,7 +258,7 @@ base::Result<model::Lsn> ReplicationClient::ResolveStart() {
     // The WAL insert position covers every commit made so far (the write/flush positions may
     // lag with synchronous_commit=off). Streaming from there makes the server skip every
     // transaction that committed before it; the slot itself moves on the first Acknowledge.
-    SLUICE_ASSIGN_OR_RETURN(PgRows r, sql_->Query("SELECT pg_current_wal_insert_lsn()"));
+    SLUICE_ASSIGN_OR_RETURN(PgResult r, sql_->Query("SELECT pg_current_wal_insert_lsn()"));
     if (!r.rows.empty() && r.rows[0][0]) {
       SLUICE_ASSIGN_OR_RETURN(model::Lsn now, ParseLsn(*r.rows[0][0]));
       if (now > slot.confirmed_flush) return now;
@@ -297,7 +297,7 @@ base::Status ReplicationClient::StartStreaming(model::Lsn from, std::string_view
   pubs += "\"";
   std::string sql = fmt::format(
       "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names {}{})",
-      config_.slot, from.ToString(), proto_version, repl_->Literal(pubs), extra_options);
+      config_.slot, from.ToString(), proto_version, PgConnection::QuoteLiteral(pubs), extra_options);
   PGresult* res = PQexec(repl_->raw(), sql.c_str());
   if (PQresultStatus(res) != PGRES_COPY_BOTH) {
     base::Status err = repl_->ResultError(res, "START_REPLICATION");
@@ -373,7 +373,7 @@ base::Status ReplicationClient::SendStatus(model::Lsn flushed, bool reply_reques
 
 base::Result<std::vector<std::string>> ReplicationClient::PrimaryKey(uint32_t oid) {
   SLUICE_ASSIGN_OR_RETURN(
-      PgRows r,
+      PgResult r,
       sql_->Query(fmt::format(
           "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
           "a.attnum = ANY(i.indkey) WHERE i.indrelid = {} AND i.indisprimary "

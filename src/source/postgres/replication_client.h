@@ -7,7 +7,8 @@
 // Lifecycle: Connect() (runs the preflight: wal_level=logical, REPLICATION privilege, UTF8,
 // publication present or created FOR TABLE <tables>, tables in it) -> ResolveStart() or
 // CheckSlotFor(checkpoint) -> StartStreaming(lsn) -> Fetch()/SendStatus() ... -> Close().
-// Threading: one thread at a time. Errors: see pg_connection.h; every precondition failure
+// Threading: one thread at a time. Errors: see client/postgres/pg_connection.h; every
+// precondition failure
 // names the statement that fixes it.
 #pragma once
 
@@ -19,10 +20,13 @@
 
 #include "base/status.h"
 #include "model/position.h"
-#include "source/postgres/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 #include "source/postgres/source_config.h"
 
 namespace sluice::source::postgres {
+
+using client::postgres::PgConnection;
+using client::postgres::PgResult;
 
 struct SlotInfo {
   bool exists = false;

@@ -197,16 +197,6 @@ std::string ValidOptionNames() {
   return out;
 }
 
-// conninfo value quoting: 'value' with \ and ' escaped.
-std::string ConnValue(std::string_view v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\\' || c == '\'') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::string PgTableName::ToString() const {
@@ -232,17 +222,20 @@ std::string PgSourceConfig::Redacted() const {
   return out;
 }
 
-std::string PgSourceConfig::ConnInfo(bool replication) const {
-  // The session settings pin the text output formats the decoder parses (pg_types.h).
-  std::string s = fmt::format(
-      "host={} port={} user={} password={} dbname={} connect_timeout={} "
-      "application_name={} options={}",
-      ConnValue(host), port, ConnValue(user), ConnValue(password), ConnValue(database),
-      std::max<int64_t>(1, connect_timeout.count() / 1000), ConnValue("sluice"),
-      ConnValue("-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 "
-                "-c bytea_output=hex -c lc_monetary=C -c extra_float_digits=3"));
-  if (replication) s += " replication=database";
-  return s;
+client::postgres::PgConnectOptions PgSourceConfig::ConnectOptions(bool replication) const {
+  client::postgres::PgConnectOptions o;
+  o.host = host;
+  o.port = port;
+  o.user = user;
+  o.password = password;
+  o.database = database;
+  o.connect_timeout = connect_timeout;
+  o.replication = replication;
+  o.session_options =
+      "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c bytea_output=hex "
+      "-c lc_monetary=C -c extra_float_digits=3";
+  o.configured_by = "source URI";
+  return o;
 }
 
 const std::vector<PgSourceOption>& PgSourceOptions() {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "client/postgres/pg_connection.h"
 
 namespace sluice::source::postgres {
 
@@ -49,8 +50,11 @@ struct PgSourceConfig {
 
   std::string Endpoint() const;  // "host:port"
   std::string Redacted() const;  // the URI with the password as "****"
-  // libpq conninfo (keyword=value, quoted); `replication` adds replication=database.
-  std::string ConnInfo(bool replication) const;
+  // The libpq connection: the session settings pin the text output formats the decoder parses
+  // (pg_types.h); `replication` opens a replication=database (walsender) connection.
+  client::postgres::PgConnectOptions ConnectOptions(bool replication) const;
+  // Its conninfo (keyword='value', quoted; contains the password).
+  std::string ConnInfo(bool replication) const { return ConnectOptions(replication).ConnInfo(); }
 };
 
 struct PgSourceOption {

@@ -9,14 +9,17 @@
 #include <thread>
 
 #include "sink/database/database_sink_options.h"
-#include "sink/database/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 #include "sink/database/row_sink_factory.h"
 #include "sink/database/table_diff.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice::sink::database {
 namespace {
+
+using client::postgres::PgConnection;
+using client::postgres::PgConnectOptions;
 
 using model::Column;
 using model::ColumnType;
@@ -39,13 +42,13 @@ std::string PgUri(const std::string& query = "") {
          query;
 }
 
-std::unique_ptr<source::mysql::MySqlConnection> My() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> My() {
+  client::mysql::ConnectOptions o;
   o.host = "127.0.0.1";
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
@@ -182,7 +185,7 @@ class RowSinkTest : public ::testing::TestWithParam<bool> {  // true: PostgreSQL
   }
 
   std::string db_;
-  std::unique_ptr<source::mysql::MySqlConnection> my_;
+  std::unique_ptr<client::mysql::MySqlConnection> my_;
   std::unique_ptr<PgConnection> pg_;
 };
 

@@ -5,21 +5,24 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "sink/database/pg_connection.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/postgres/pg_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
 
 namespace sluice::sink::database {
 namespace {
 
+using client::postgres::PgConnection;
+using client::postgres::PgConnectOptions;
+
 using testing::Env;
 
-std::unique_ptr<source::mysql::MySqlConnection> My() {
-  source::mysql::ConnectOptions o;
+std::unique_ptr<client::mysql::MySqlConnection> My() {
+  client::mysql::ConnectOptions o;
   o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
   o.user = Env("SLUICE_MARIADB_USER");
   o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
+  auto c = client::mysql::MySqlConnection::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.status().message());
   return std::move(c).value();
 }
@@ -88,7 +91,7 @@ class TableDiffTest : public ::testing::Test {
   }
 
   std::string db_;
-  std::unique_ptr<source::mysql::MySqlConnection> my_;
+  std::unique_ptr<client::mysql::MySqlConnection> my_;
   std::unique_ptr<PgConnection> pg_;
 };
 

@@ -1,4 +1,4 @@
-#include "sink/kafka/kafka_conf.h"
+#include "client/kafka/kafka_conf.h"
 
 #include <unistd.h>
 
@@ -8,8 +8,16 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::sink::kafka::internal {
+#include "sink/kafka/kafka_sink_uri.h"
+
+namespace sluice::sink::kafka {
 namespace {
+
+using client::kafka::CodeFor;
+using client::kafka::KeepsLoginError;
+using client::kafka::ConfPtr;
+using client::kafka::SetConf;
+
 
 std::string Get(rd_kafka_conf_t* conf, const char* name) {
   char buf[1024];
@@ -21,7 +29,20 @@ std::string Get(rd_kafka_conf_t* conf, const char* name) {
 KafkaSinkOptions Parse(const std::string& uri) {
   auto r = ParseKafkaSinkUri(uri);
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r : KafkaSinkOptions{};
+  return r.ok() ? r->sink : KafkaSinkOptions{};
+}
+
+// The sink's connection settings (socket.timeout.ms covers its write-timeout).
+base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
+  return client::kafka::ApplyConnectionConf(conf, o.connection, o.write_timeout);
+}
+
+std::string SaslLoginFix(const KafkaSinkOptions& o) {
+  return client::kafka::SaslLoginFix(o.connection, "sink URI");
+}
+
+std::string GssapiPasswordEnvName(const KafkaSinkOptions& o) {
+  return client::kafka::GssapiPasswordEnvName(o.connection);
 }
 
 TEST(KafkaConf, PlaintextConnection) {
@@ -245,4 +266,4 @@ TEST(KafkaConf, SaslLoginFix) {
 }
 
 }  // namespace
-}  // namespace sluice::sink::kafka::internal
+}  // namespace sluice::sink::kafka

@@ -16,15 +16,19 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
-#include "sink/kafka/connection_test.h"
 #include "sink/kafka/kafka_sink.h"
-#include "sink/kafka/topic_reader.h"
+#include "sink/kafka/kafka_sink_uri.h"
+#include "client/kafka/topic_reader.h"
 #include "test_env.h"
 
 namespace sluice::sink::kafka {
 namespace {
 
 namespace fs = std::filesystem;
+using base::AllPassed;
+using base::CheckResult;
+using base::FormatCheckResults;
+using client::kafka::TopicReader;
 
 bool PortFree(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -107,7 +111,7 @@ std::string UniqueTopic(const std::string& prefix) {
 KafkaSinkOptions MustParse(const std::string& uri) {
   auto r = ParseKafkaSinkUri(uri);
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r : KafkaSinkOptions{};
+  return r.ok() ? r->sink : KafkaSinkOptions{};
 }
 
 KafkaSinkOptions Sasl(const std::string& user, const std::string& password,
@@ -224,7 +228,7 @@ TEST(KafkaSecurity, SaslPlainProducesAndAllChecksPass) {
   base::Status st = ProduceThree(o, &d);
   ASSERT_TRUE(st.ok()) << st.message();
   // The topic exists now: every check, including the no-write Write probe, passes.
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_TRUE(AllPassed(rs)) << FormatCheckResults(rs);
   EXPECT_EQ(Find(rs, "write " + topic).substr(0, 5), "pass|") << FormatCheckResults(rs);
   EXPECT_EQ(Find(rs, "create " + topic).substr(0, 5), "pass|");
@@ -232,7 +236,7 @@ TEST(KafkaSecurity, SaslPlainProducesAndAllChecksPass) {
   EXPECT_EQ(Find(rs, "reachable " + g_broker->Sasl()).substr(0, 5), "pass|");
   // The Write probe wrote nothing: still exactly the 3 messages.
   auto admin = Sasl("admin", "admin-secret", "plain", topic);
-  auto reader = TopicReader::Create(admin);
+  auto reader = TopicReader::Create(admin.connection);
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   auto read = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(read.ok()) << read.status().message();
@@ -249,7 +253,7 @@ TEST(KafkaSecurity, SaslPlainWrongPasswordIsClear) {
   EXPECT_NE(st.message().find("SASL authentication"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("check sasl-user, sasl-password"), std::string::npos);
   EXPECT_EQ(st.message().find("wrong"), std::string::npos) << "password leaked";
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_FALSE(AllPassed(rs));
   std::string c = Find(rs, "connect");
   EXPECT_EQ(c.substr(0, 5), "fail|") << FormatCheckResults(rs);
@@ -270,11 +274,11 @@ void ExpectScram(const std::string& mechanism, const std::string& prefix) {
   Deliveries d;
   base::Status st = ProduceThree(o, &d);
   ASSERT_TRUE(st.ok()) << st.message();
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_TRUE(AllPassed(rs)) << FormatCheckResults(rs);
   EXPECT_EQ(Find(rs, "connect").substr(0, 5), "pass|") << FormatCheckResults(rs);
   // Read back, also over SCRAM (as admin: alice has no Read ACL).
-  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", mechanism, topic));
+  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", mechanism, topic).connection);
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   auto read = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(read.ok()) << read.status().message();
@@ -302,7 +306,7 @@ void ExpectScram(const std::string& mechanism, const std::string& prefix) {
       << st.message();
   EXPECT_EQ(st.message().find("nope-pw"), std::string::npos) << "password leaked";
   EXPECT_EQ(st.message().find("fixed in librdkafka 2.6.1"), std::string::npos) << st.message();
-  rs = TestKafkaConnection(Sasl("alice", "nope-pw", mechanism, UniqueTopic(prefix)));
+  rs = CheckKafkaSink(Sasl("alice", "nope-pw", mechanism, UniqueTopic(prefix)));
   std::string c = Find(rs, "connect");
   EXPECT_EQ(c.substr(0, 5), "fail|") << FormatCheckResults(rs);
   EXPECT_NE(c.find("login as user 'alice' with SASL " + upper), std::string::npos) << c;
@@ -326,7 +330,7 @@ TEST(KafkaSecurity, TlsWithTheRightCa) {
   Deliveries d;
   base::Status st = ProduceThree(o, &d);
   EXPECT_TRUE(st.ok()) << st.message();
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_EQ(Find(rs, "connect").substr(0, 5), "pass|") << FormatCheckResults(rs);
 }
 
@@ -338,7 +342,7 @@ TEST(KafkaSecurity, MutualTlsWithoutAClientCertificateIsRefused) {
   Deliveries d;
   base::Status st = ProduceThree(o, &d);
   ASSERT_FALSE(st.ok());
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_EQ(Find(rs, "connect").substr(0, 5), "fail|") << FormatCheckResults(rs);
 }
 
@@ -359,7 +363,7 @@ TEST(KafkaSecurity, TlsWithAWrongCaIsClear) {
   EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
   EXPECT_NE(st.message().find("TLS handshake"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("certificate verify failed"), std::string::npos) << st.message();
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   std::string c = Find(rs, "connect");
   EXPECT_EQ(c.substr(0, 5), "fail|") << FormatCheckResults(rs);
   EXPECT_NE(c.find("check that ca is the CA"), std::string::npos) << c;
@@ -378,7 +382,7 @@ TEST(KafkaSecurity, MissingWriteAclIsReportedAndProduceFails) {
   EXPECT_NE(st.message().find("Topic authorization failed"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("grant Write"), std::string::npos) << st.message();
 
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_FALSE(AllPassed(rs));
   std::string w = Find(rs, "write " + topic);
   EXPECT_EQ(w.substr(0, 5), "fail|") << FormatCheckResults(rs);
@@ -406,7 +410,7 @@ TEST(KafkaSecurity, NoAclsAtAllFailEveryTopicCheck) {
   ASSERT_TRUE(g_broker);
   GrantUsers();
   std::string topic = UniqueTopic("c-none");  // alice has nothing on "c-*"
-  auto rs = TestKafkaConnection(Sasl("alice", "alice-secret", "plain", topic));
+  auto rs = CheckKafkaSink(Sasl("alice", "alice-secret", "plain", topic));
   std::string dsc = Find(rs, "describe " + topic);
   EXPECT_EQ(dsc.substr(0, 5), "fail|") << FormatCheckResults(rs);
   EXPECT_NE(dsc.find("--operation Describe --topic " + topic), std::string::npos) << dsc;
@@ -423,7 +427,7 @@ TEST(KafkaSecurity, UnreachableEndpointIsReportedSeparately) {
       fmt::format("kafka://{},127.0.0.1:{}/{}?protocol=canal-json&dial-timeout=2s&sasl-user=alice"
                   "&sasl-password=alice-secret",
                   g_broker->Sasl(), dead, UniqueTopic("a-reach")));
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_EQ(Find(rs, "reachable " + g_broker->Sasl()).substr(0, 5), "pass|");
   std::string r = Find(rs, fmt::format("reachable 127.0.0.1:{}", dead));
   EXPECT_EQ(r.substr(0, 5), "fail|") << FormatCheckResults(rs);

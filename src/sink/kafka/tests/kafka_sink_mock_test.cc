@@ -12,10 +12,13 @@
 #include <gtest/gtest.h>
 
 #include "sink/kafka/kafka_sink.h"
-#include "sink/kafka/topic_reader.h"
+#include "sink/kafka/kafka_sink_uri.h"
+#include "client/kafka/topic_reader.h"
 
 namespace sluice::sink::kafka {
 namespace {
+
+using client::kafka::TopicReader;
 
 constexpr int16_t kProduceApiKey = 0;
 constexpr int32_t kPartitions = 3;
@@ -46,7 +49,7 @@ class MockCluster : public ::testing::Test {
         "t?protocol=canal-json&auto-create-topic=false&dial-timeout=2s&read-timeout=1s{}",
         bootstrap_, params));
     ASSERT_TRUE(o.ok()) << o.status().message();
-    auto s = KafkaSink::Create(*o, [this](uint64_t token, const base::Status& st) {
+    auto s = KafkaSink::Create(o->sink, [this](uint64_t token, const base::Status& st) {
       ++reports_[token];
       status_[token] = st;
     });

@@ -1,4 +1,4 @@
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/kafka_sink_uri.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -11,10 +11,10 @@ namespace {
 
 constexpr char kBase[] = "kafka://127.0.0.1:9092/t?protocol=canal-json";
 
-KafkaSinkOptions MustParse(const std::string& uri) {
+KafkaSinkUri MustParse(const std::string& uri) {
   auto r = ParseKafkaSinkUri(uri);
   EXPECT_TRUE(r.ok()) << uri << ": " << r.status().message();
-  return r.ok() ? *r : KafkaSinkOptions{};
+  return r.ok() ? *r : KafkaSinkUri{};
 }
 
 std::string ErrorOf(const std::string& uri) {
@@ -26,29 +26,29 @@ std::string ErrorOf(const std::string& uri) {
 
 TEST(KafkaSinkUri, DefaultsMatchTiCdc) {
   auto o = MustParse(kBase);
-  EXPECT_EQ(o.brokers, std::vector<std::string>{"127.0.0.1:9092"});
-  EXPECT_EQ(o.topic, "t");
+  EXPECT_EQ(o.sink.connection.brokers, std::vector<std::string>{"127.0.0.1:9092"});
+  EXPECT_EQ(o.sink.topic, "t");
   EXPECT_EQ(o.protocol, Protocol::kCanalJson);
-  EXPECT_FALSE(o.partition_num.has_value());
-  EXPECT_EQ(o.replication_factor, 1);
-  EXPECT_EQ(o.compression, Compression::kNone);
-  EXPECT_EQ(o.required_acks, -1);
-  EXPECT_EQ(o.max_message_bytes, 10485760);
-  EXPECT_TRUE(o.auto_create_topic);
-  EXPECT_EQ(o.kafka_client_id, "sluice_producer");
-  EXPECT_EQ(o.kafka_version, "");
-  EXPECT_EQ(o.dial_timeout, std::chrono::seconds(10));
-  EXPECT_EQ(o.read_timeout, std::chrono::seconds(10));
-  EXPECT_EQ(o.write_timeout, std::chrono::seconds(10));
-  EXPECT_EQ(o.max_retry, 5);
-  EXPECT_FALSE(o.enable_tidb_extension);
-  EXPECT_EQ(o.sasl_mechanism, SaslMechanism::kNone);
-  EXPECT_FALSE(o.enable_tls);
-  EXPECT_FALSE(o.insecure_skip_verify);
-  EXPECT_FALSE(o.only_output_updated_columns);
-  EXPECT_FALSE(o.content_compatible);
-  EXPECT_FALSE(o.delete_only_output_handle_key_columns);
-  EXPECT_EQ(o.time_zone, "System");
+  EXPECT_FALSE(o.sink.partition_num.has_value());
+  EXPECT_EQ(o.sink.replication_factor, 1);
+  EXPECT_EQ(o.sink.compression, Compression::kNone);
+  EXPECT_EQ(o.sink.required_acks, -1);
+  EXPECT_EQ(o.sink.max_message_bytes, 10485760);
+  EXPECT_TRUE(o.sink.auto_create_topic);
+  EXPECT_EQ(o.sink.connection.kafka_client_id, "sluice_producer");
+  EXPECT_EQ(o.sink.kafka_version, "");
+  EXPECT_EQ(o.sink.connection.dial_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(o.sink.connection.read_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(o.sink.write_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(o.sink.max_retry, 5);
+  EXPECT_FALSE(o.encoder.enable_tidb_extension);
+  EXPECT_EQ(o.sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kNone);
+  EXPECT_FALSE(o.sink.connection.enable_tls);
+  EXPECT_FALSE(o.sink.connection.insecure_skip_verify);
+  EXPECT_FALSE(o.canal.only_output_updated_columns);
+  EXPECT_FALSE(o.canal.content_compatible);
+  EXPECT_FALSE(o.canal.delete_only_output_handle_key_columns);
+  EXPECT_EQ(o.encoder.time_zone, "System");
 }
 
 TEST(KafkaSinkUri, EveryOptionIsParsed) {
@@ -62,33 +62,33 @@ TEST(KafkaSinkUri, EveryOptionIsParsed) {
       "&schema-registry=http%3A%2F%2Freg%3A8081&only-output-updated-columns=1"
       "&content-compatible=false&delete-only-output-handle-key-columns=T&time-zone=Asia%"
       "2FShanghai");
-  EXPECT_EQ(o.brokers, (std::vector<std::string>{"b1:9092", "b2:9093", "[::1]:9094"}));
-  EXPECT_EQ(o.BrokerList(), "b1:9092,b2:9093,[::1]:9094");
-  EXPECT_EQ(o.topic, "my.topic_1");
+  EXPECT_EQ(o.sink.connection.brokers, (std::vector<std::string>{"b1:9092", "b2:9093", "[::1]:9094"}));
+  EXPECT_EQ(o.sink.connection.BrokerList(), "b1:9092,b2:9093,[::1]:9094");
+  EXPECT_EQ(o.sink.topic, "my.topic_1");
   EXPECT_EQ(o.protocol, Protocol::kAvro);
-  EXPECT_EQ(o.partition_num, 6);
-  EXPECT_EQ(o.replication_factor, 3);
-  EXPECT_EQ(o.compression, Compression::kZstd);
-  EXPECT_EQ(o.required_acks, 1);
-  EXPECT_EQ(o.max_message_bytes, 67108864);
-  EXPECT_FALSE(o.auto_create_topic);
-  EXPECT_EQ(o.kafka_client_id, "my_client-1.x");
-  EXPECT_EQ(o.kafka_version, "2.4.0");
-  EXPECT_EQ(o.dial_timeout, std::chrono::seconds(90));
-  EXPECT_EQ(o.read_timeout, std::chrono::milliseconds(500));
-  EXPECT_EQ(o.write_timeout, std::chrono::seconds(2));
-  EXPECT_EQ(o.max_retry, 7);
-  EXPECT_TRUE(o.enable_tidb_extension);
-  EXPECT_EQ(o.sasl_user, "alice");
-  EXPECT_EQ(o.sasl_password, "p@ss&w");
-  EXPECT_EQ(o.sasl_mechanism, SaslMechanism::kScramSha512);
-  EXPECT_TRUE(o.enable_tls);
-  EXPECT_TRUE(o.insecure_skip_verify);
-  EXPECT_EQ(o.schema_registry, "http://reg:8081");
-  EXPECT_TRUE(o.only_output_updated_columns);
-  EXPECT_FALSE(o.content_compatible);
-  EXPECT_TRUE(o.delete_only_output_handle_key_columns);
-  EXPECT_EQ(o.time_zone, "Asia/Shanghai");
+  EXPECT_EQ(o.sink.partition_num, 6);
+  EXPECT_EQ(o.sink.replication_factor, 3);
+  EXPECT_EQ(o.sink.compression, Compression::kZstd);
+  EXPECT_EQ(o.sink.required_acks, 1);
+  EXPECT_EQ(o.sink.max_message_bytes, 67108864);
+  EXPECT_FALSE(o.sink.auto_create_topic);
+  EXPECT_EQ(o.sink.connection.kafka_client_id, "my_client-1.x");
+  EXPECT_EQ(o.sink.kafka_version, "2.4.0");
+  EXPECT_EQ(o.sink.connection.dial_timeout, std::chrono::seconds(90));
+  EXPECT_EQ(o.sink.connection.read_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(o.sink.write_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(o.sink.max_retry, 7);
+  EXPECT_TRUE(o.encoder.enable_tidb_extension);
+  EXPECT_EQ(o.sink.connection.sasl_user, "alice");
+  EXPECT_EQ(o.sink.connection.sasl_password, "p@ss&w");
+  EXPECT_EQ(o.sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kScramSha512);
+  EXPECT_TRUE(o.sink.connection.enable_tls);
+  EXPECT_TRUE(o.sink.connection.insecure_skip_verify);
+  EXPECT_EQ(o.avro.schema_registry, "http://reg:8081");
+  EXPECT_TRUE(o.canal.only_output_updated_columns);
+  EXPECT_FALSE(o.canal.content_compatible);
+  EXPECT_TRUE(o.canal.delete_only_output_handle_key_columns);
+  EXPECT_EQ(o.encoder.time_zone, "Asia/Shanghai");
 }
 
 TEST(KafkaSinkUri, ProtocolNamesAndAliases) {
@@ -115,7 +115,7 @@ TEST(KafkaSinkUri, CompressionCodecs) {
   for (auto c : {Compression::kNone, Compression::kGzip, Compression::kSnappy, Compression::kLz4,
                  Compression::kZstd}) {
     auto o = MustParse(std::string(kBase) + "&compression=" + std::string(CompressionName(c)));
-    EXPECT_EQ(o.compression, c);
+    EXPECT_EQ(o.sink.compression, c);
   }
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&compression=brotli"),
             "sink URI: compression 'brotli' is not supported; use one of none, gzip, snappy, lz4, "
@@ -123,9 +123,9 @@ TEST(KafkaSinkUri, CompressionCodecs) {
 }
 
 TEST(KafkaSinkUri, RequiredAcks) {
-  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=0").required_acks, 0);
-  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=1").required_acks, 1);
-  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=-1").required_acks, -1);
+  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=0").sink.required_acks, 0);
+  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=1").sink.required_acks, 1);
+  EXPECT_EQ(MustParse(std::string(kBase) + "&required-acks=-1").sink.required_acks, -1);
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&required-acks=2"),
             "sink URI: required-acks '2' is not supported; use one of -1, 0, 1");
 }
@@ -140,9 +140,9 @@ TEST(KafkaSinkUri, IntegerBounds) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&max-message-bytes=104857601"),
             "sink URI: max-message-bytes '104857601' is out of range; use an integer from 1 to "
             "104857600");
-  EXPECT_EQ(MustParse(std::string(kBase) + "&max-message-bytes=104857600").max_message_bytes,
+  EXPECT_EQ(MustParse(std::string(kBase) + "&max-message-bytes=104857600").sink.max_message_bytes,
             104857600);
-  EXPECT_EQ(MustParse(std::string(kBase) + "&max-message-bytes=1").max_message_bytes, 1);
+  EXPECT_EQ(MustParse(std::string(kBase) + "&max-message-bytes=1").sink.max_message_bytes, 1);
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&max-retry=-1"),
             "sink URI: max-retry '-1' is out of range; use an integer from 0 to 1000");
 }
@@ -158,9 +158,9 @@ TEST(KafkaSinkUri, BooleansAndDurations) {
             "500ms");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&read-timeout=0s"),
             "sink URI: read-timeout '0s' is out of range; use a duration from 1ms to 1h");
-  EXPECT_EQ(MustParse(std::string(kBase) + "&dial-timeout=1.5s").dial_timeout,
+  EXPECT_EQ(MustParse(std::string(kBase) + "&dial-timeout=1.5s").sink.connection.dial_timeout,
             std::chrono::milliseconds(1500));
-  EXPECT_EQ(MustParse(std::string(kBase) + "&dial-timeout=1h").dial_timeout, std::chrono::hours(1));
+  EXPECT_EQ(MustParse(std::string(kBase) + "&dial-timeout=1h").sink.connection.dial_timeout, std::chrono::hours(1));
 }
 
 TEST(KafkaSinkUri, ClientIdAndVersionPatterns) {
@@ -187,7 +187,7 @@ TEST(KafkaSinkUri, UnknownParameterSuggestsCloseMatches) {
 }
 
 TEST(KafkaSinkUri, HostsTopicAndScheme) {
-  EXPECT_EQ(MustParse("kafka://broker/t?protocol=canal-json").brokers,
+  EXPECT_EQ(MustParse("kafka://broker/t?protocol=canal-json").sink.connection.brokers,
             std::vector<std::string>{"broker:9092"});
   EXPECT_EQ(ErrorOf("http://h:1/t?protocol=canal-json"),
             "sink URI: scheme 'http' is not supported here; use "
@@ -206,14 +206,14 @@ TEST(KafkaSinkUri, HostsTopicAndScheme) {
             "sink URI: no broker address; use kafka://host1:port1[,host2:port2]/<topic>");
   EXPECT_EQ(ErrorOf("kafka://h:1/t?protocol=canal-json&ca=%zz"),
             "sink URI: the value of ca has a malformed %-escape; URL-encode '%' as %25");
-  EXPECT_TRUE(MustParse("kafka+ssl://h:1/t?protocol=canal-json").enable_tls);
+  EXPECT_TRUE(MustParse("kafka+ssl://h:1/t?protocol=canal-json").sink.connection.enable_tls);
 }
 
 TEST(KafkaSinkUri, UserinfoIsDecodedAndBecomesSasl) {
   auto o = MustParse("kafka://al%40ice:s%3Acr%2Ft@h:1/t?protocol=canal-json");
-  EXPECT_EQ(o.sasl_user, "al@ice");
-  EXPECT_EQ(o.sasl_password, "s:cr/t");
-  EXPECT_EQ(o.sasl_mechanism, SaslMechanism::kPlain);
+  EXPECT_EQ(o.sink.connection.sasl_user, "al@ice");
+  EXPECT_EQ(o.sink.connection.sasl_password, "s:cr/t");
+  EXPECT_EQ(o.sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kPlain);
   EXPECT_EQ(ErrorOf("kafka://a:b@h:1/t?protocol=canal-json&sasl-user=c"),
             "sink URI: the SASL user is given both as userinfo and as sasl-user; keep one");
 }
@@ -226,13 +226,13 @@ TEST(KafkaSinkUri, SecurityRules) {
             "scram-sha-512, gssapi");
   EXPECT_EQ(MustParse(std::string(kBase) +
                       "&sasl-mechanism=GSSAPI&sasl-gssapi-user=u&sasl-gssapi-password=p")
-                .sasl_mechanism,
-            SaslMechanism::kGssapi);
+                .sink.connection.sasl_mechanism,
+            client::kafka::SaslMechanism::kGssapi);
   auto tls = MustParse(std::string(kBase) + "&ca=/c.pem&cert=/x.pem&key=/k.pem");
-  EXPECT_TRUE(tls.enable_tls);
-  EXPECT_EQ(tls.ca, "/c.pem");
-  EXPECT_EQ(tls.cert, "/x.pem");
-  EXPECT_EQ(tls.key, "/k.pem");
+  EXPECT_TRUE(tls.sink.connection.enable_tls);
+  EXPECT_EQ(tls.sink.connection.ca, "/c.pem");
+  EXPECT_EQ(tls.sink.connection.cert, "/x.pem");
+  EXPECT_EQ(tls.sink.connection.key, "/k.pem");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&ca=/c.pem&cert=/x.pem&key=/k.pem&enable-tls=false"),
             "sink URI: ca/cert/key are given but enable-tls=false; remove enable-tls=false or the "
             "certificate files");
@@ -240,9 +240,9 @@ TEST(KafkaSinkUri, SecurityRules) {
             "sink URI: cert and key must be given together (client certificate and its private "
             "key); add the missing one");
   auto ca_only = MustParse(std::string(kBase) + "&ca=/c.pem");
-  EXPECT_TRUE(ca_only.enable_tls);
-  EXPECT_EQ(ca_only.ca, "/c.pem");
-  EXPECT_TRUE(ca_only.cert.empty());
+  EXPECT_TRUE(ca_only.sink.connection.enable_tls);
+  EXPECT_EQ(ca_only.sink.connection.ca, "/c.pem");
+  EXPECT_TRUE(ca_only.sink.connection.cert.empty());
   EXPECT_EQ(ErrorOf(std::string(kBase) + "&insecure-skip-verify=true"),
             "sink URI: insecure-skip-verify only applies to TLS; add enable-tls=true or remove it");
   EXPECT_EQ(ErrorOf("kafka://h:1/t?protocol=avro"),
@@ -258,26 +258,26 @@ TEST(KafkaSinkUri, GssapiUserAndKeytab) {
                      "&sasl-gssapi-service-name=kafka&sasl-gssapi-user=alice/for-kafka"
                      "&sasl-gssapi-password=alice-secret&sasl-gssapi-realm=example.com"
                      "&sasl-gssapi-disable-pafxfast=true");
-  EXPECT_EQ(u.sasl_mechanism, SaslMechanism::kGssapi);
-  EXPECT_EQ(u.gssapi_auth_type, GssapiAuthType::kUser);
-  EXPECT_EQ(u.gssapi_user, "alice/for-kafka");
-  EXPECT_EQ(u.gssapi_password, "alice-secret");
-  EXPECT_EQ(u.gssapi_realm, "example.com");
-  EXPECT_EQ(u.GssapiPrincipal(), "alice/for-kafka@example.com");
-  EXPECT_EQ(u.gssapi_kerberos_config_path, "/etc/krb5.conf");
-  EXPECT_EQ(u.gssapi_service_name, "kafka");
-  EXPECT_TRUE(u.gssapi_disable_pafxfast);
+  EXPECT_EQ(u.sink.connection.sasl_mechanism, client::kafka::SaslMechanism::kGssapi);
+  EXPECT_EQ(u.sink.connection.gssapi_auth_type, client::kafka::GssapiAuthType::kUser);
+  EXPECT_EQ(u.sink.connection.gssapi_user, "alice/for-kafka");
+  EXPECT_EQ(u.sink.connection.gssapi_password, "alice-secret");
+  EXPECT_EQ(u.sink.connection.gssapi_realm, "example.com");
+  EXPECT_EQ(u.sink.connection.GssapiPrincipal(), "alice/for-kafka@example.com");
+  EXPECT_EQ(u.sink.connection.gssapi_kerberos_config_path, "/etc/krb5.conf");
+  EXPECT_EQ(u.sink.connection.gssapi_service_name, "kafka");
+  EXPECT_TRUE(u.sink.connection.gssapi_disable_pafxfast);
   EXPECT_EQ(u.Redacted().find("alice-secret"), std::string::npos) << u.Redacted();
-  EXPECT_NE(u.Redacted().find("sasl-gssapi-password=******"), std::string::npos);
+  EXPECT_NE(u.Redacted().find("sasl-gssapi-password=****"), std::string::npos);
 
   // The auth type follows the keytab when not given; the realm is optional.
   auto k = MustParse(std::string(kBase) +
                      "&sasl-mechanism=gssapi&sasl-gssapi-user=svc"
-                     "&sasl-gssapi-keytab-path=/var/lib/secret/alice.key");
-  EXPECT_EQ(k.gssapi_auth_type, GssapiAuthType::kKeytab);
-  EXPECT_EQ(k.gssapi_keytab_path, "/var/lib/secret/alice.key");
-  EXPECT_EQ(k.GssapiPrincipal(), "svc");
-  EXPECT_EQ(k.gssapi_service_name, "kafka");
+                     "&sasl-gssapi-keytab-path=/var/lib/secret/alice.sink.connection.key");
+  EXPECT_EQ(k.sink.connection.gssapi_auth_type, client::kafka::GssapiAuthType::kKeytab);
+  EXPECT_EQ(k.sink.connection.gssapi_keytab_path, "/var/lib/secret/alice.sink.connection.key");
+  EXPECT_EQ(k.sink.connection.GssapiPrincipal(), "svc");
+  EXPECT_EQ(k.sink.connection.gssapi_service_name, "kafka");
 }
 
 TEST(KafkaSinkUri, GssapiErrorsNameTheMissingField) {
@@ -308,8 +308,8 @@ TEST(KafkaSinkUri, GssapiErrorsNameTheMissingField) {
   EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u%40EXAMPLE.COM&sasl-gssapi-password=p"),
             "sink URI: sasl-gssapi-user 'u@EXAMPLE.COM' is invalid; use letters, digits, '.', '_', "
             "'-' and '/'");
-  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-keytab-path=k.key"),
-            "sink URI: sasl-gssapi-keytab-path 'k.key' is invalid; use an absolute path without "
+  EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-keytab-path=k.sink.connection.key"),
+            "sink URI: sasl-gssapi-keytab-path 'k.sink.connection.key' is invalid; use an absolute path without "
             "single quotes");
   EXPECT_EQ(ErrorOf(g + "&sasl-gssapi-user=u&sasl-gssapi-keytab-path=%2Fa'%24(x)"),
             "sink URI: sasl-gssapi-keytab-path '/a'$(x)' is invalid; use an absolute path without "
@@ -322,21 +322,21 @@ TEST(KafkaSinkUri, GssapiErrorsNameTheMissingField) {
 
 TEST(KafkaSinkUri, ContentCompatibleForcesOnlyUpdatedColumns) {
   auto o = MustParse(std::string(kBase) + "&content-compatible=true");
-  EXPECT_TRUE(o.content_compatible);
-  EXPECT_TRUE(o.only_output_updated_columns);
+  EXPECT_TRUE(o.canal.content_compatible);
+  EXPECT_TRUE(o.canal.only_output_updated_columns);
 }
 
 TEST(KafkaSinkUri, LargeMessageOptions) {
   std::string ext = std::string(kBase) + "&enable-tidb-extension=true";
-  EXPECT_EQ(MustParse(kBase).large_message_handle, LargeMessageHandle::kNone);
-  EXPECT_EQ(MustParse(ext + "&large-message-handle-option=handle-key-only").large_message_handle,
+  EXPECT_EQ(MustParse(kBase).large_message.handle, LargeMessageHandle::kNone);
+  EXPECT_EQ(MustParse(ext + "&large-message-handle-option=handle-key-only").large_message.handle,
             LargeMessageHandle::kHandleKeyOnly);
   auto cc =
       MustParse(ext +
                 "&large-message-handle-option=claim-check"
                 "&claim-check-storage-uri=file:///tmp/cc/&large-message-handle-compression=none");
-  EXPECT_EQ(cc.large_message_handle, LargeMessageHandle::kClaimCheck);
-  EXPECT_EQ(cc.claim_check_dir, "/tmp/cc");
+  EXPECT_EQ(cc.large_message.handle, LargeMessageHandle::kClaimCheck);
+  EXPECT_EQ(cc.large_message.claim_check_dir, "/tmp/cc");
   EXPECT_NE(ErrorOf(std::string(kBase) + "&large-message-handle-option=handle-key-only")
                 .find("needs enable-tidb-extension=true"),
             std::string::npos);
@@ -360,20 +360,21 @@ TEST(KafkaSinkUri, DebeziumOptions) {
   const std::string dbz = "kafka://127.0.0.1:9092/t?protocol=debezium";
   auto d = MustParse(dbz);
   EXPECT_EQ(d.protocol, Protocol::kDebezium);
-  EXPECT_FALSE(d.debezium_disable_schema);
-  EXPECT_TRUE(d.debezium_output_old_value);
-  EXPECT_TRUE(d.debezium_tombstone_on_delete);
-  EXPECT_EQ(d.debezium_decimal_handling, "precise");
-  EXPECT_EQ(d.debezium_bigint_unsigned_handling, "long");
+  EXPECT_FALSE(d.debezium.disable_schema);
+  EXPECT_TRUE(d.debezium.output_old_value);
+  EXPECT_TRUE(d.debezium.tombstone_on_delete);
+  EXPECT_EQ(d.debezium.decimal_handling, codec::debezium::DecimalHandling::kPrecise);
+  EXPECT_EQ(d.debezium.bigint_unsigned_handling, codec::debezium::BigintUnsignedHandling::kLong);
   auto o = MustParse(dbz +
                      "&debezium-disable-schema=true&debezium-output-old-value=false"
                      "&debezium-tombstone-on-delete=false&debezium-decimal-handling-mode=STRING"
                      "&debezium-bigint-unsigned-handling-mode=precise");
-  EXPECT_TRUE(o.debezium_disable_schema);
-  EXPECT_FALSE(o.debezium_output_old_value);
-  EXPECT_FALSE(o.debezium_tombstone_on_delete);
-  EXPECT_EQ(o.debezium_decimal_handling, "string");
-  EXPECT_EQ(o.debezium_bigint_unsigned_handling, "precise");
+  EXPECT_TRUE(o.debezium.disable_schema);
+  EXPECT_FALSE(o.debezium.output_old_value);
+  EXPECT_FALSE(o.debezium.tombstone_on_delete);
+  EXPECT_EQ(o.debezium.decimal_handling, codec::debezium::DecimalHandling::kString);
+  EXPECT_EQ(o.debezium.bigint_unsigned_handling,
+            codec::debezium::BigintUnsignedHandling::kPrecise);
   EXPECT_NE(ErrorOf(dbz + "&debezium-decimal-handling-mode=float").find("precise, string, double"),
             std::string::npos);
   EXPECT_NE(ErrorOf(dbz + "&enable-tidb-extension=true&large-message-handle-option=handle-key-only")
@@ -384,16 +385,16 @@ TEST(KafkaSinkUri, DebeziumOptions) {
 TEST(KafkaSinkUri, AvroOptions) {
   const std::string avro = "kafka://h:1/t?protocol=avro&schema-registry=";
   auto d = MustParse(avro + "http://r:8081");
-  EXPECT_FALSE(d.avro_decimal_as_string);
-  EXPECT_FALSE(d.avro_bigint_unsigned_as_string);
-  EXPECT_TRUE(d.schema_registry_ca.empty());
+  EXPECT_FALSE(d.avro.decimal_as_string);
+  EXPECT_FALSE(d.avro.bigint_unsigned_as_string);
+  EXPECT_TRUE(d.avro.schema_registry_ca.empty());
   auto o = MustParse(avro +
                      "https://u:p@r:8081&avro-decimal-handling-mode=string"
                      "&avro-bigint-unsigned-handling-mode=STRING&schema-registry-ca=/ca.pem");
-  EXPECT_TRUE(o.avro_decimal_as_string);
-  EXPECT_TRUE(o.avro_bigint_unsigned_as_string);
-  EXPECT_EQ(o.schema_registry_ca, "/ca.pem");
-  EXPECT_EQ(o.schema_registry, "https://u:p@r:8081");
+  EXPECT_TRUE(o.avro.decimal_as_string);
+  EXPECT_TRUE(o.avro.bigint_unsigned_as_string);
+  EXPECT_EQ(o.avro.schema_registry_ca, "/ca.pem");
+  EXPECT_EQ(o.avro.schema_registry, "https://u:p@r:8081");
   EXPECT_NE(ErrorOf(avro + "http://r:8081&avro-decimal-handling-mode=exact").find("precise"),
             std::string::npos);
   EXPECT_EQ(ErrorOf(avro + "http://r:8081&schema-registry-ca=/ca.pem"),
@@ -413,11 +414,11 @@ TEST(KafkaSinkUri, SecretsNeverAppearInRedactedFormOrErrors) {
       "&schema-registry=https%3A%2F%2Fu%3Atopsecret2%40reg%3A8081%2Fx&compression=gzip");
   std::string r = o.Redacted();
   EXPECT_EQ(r,
-            "kafka://bob:******@h:1/t?protocol=avro&sasl-mechanism=scram-sha-256"
-            "&schema-registry=https://u:******%40reg:8081/x&compression=gzip");
+            "kafka://bob:****@h:1/t?protocol=avro&sasl-mechanism=scram-sha-256"
+            "&schema-registry=https://u:****%40reg:8081/x&compression=gzip");
   auto o2 = MustParse(std::string(kBase) + "&sasl-user=a&sasl-password=topsecret3");
   EXPECT_EQ(o2.Redacted(),
-            "kafka://127.0.0.1:9092/t?protocol=canal-json&sasl-user=a&sasl-password=******");
+            "kafka://127.0.0.1:9092/t?protocol=canal-json&sasl-user=a&sasl-password=****");
   std::string e = ErrorOf(std::string(kBase) + "&sasl-password=");
   EXPECT_EQ(e, "sink URI: sasl-password is empty; give a value or leave it out");
   std::string e2 =

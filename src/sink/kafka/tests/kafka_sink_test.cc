@@ -1,6 +1,8 @@
 // Integration tests against the real KRaft broker of the `servers` fixture.
 #include "sink/kafka/kafka_sink.h"
 
+#include "sink/kafka/kafka_sink_uri.h"
+
 #include <chrono>
 #include <map>
 #include <random>
@@ -8,12 +10,13 @@
 
 #include <gtest/gtest.h>
 
-#include "sink/kafka/topic_reader.h"
+#include "client/kafka/topic_reader.h"
 #include "test_env.h"
 
 namespace sluice::sink::kafka {
 namespace {
 
+using client::kafka::TopicReader;
 using std::chrono::steady_clock;
 
 std::string Bootstrap() { return testing::Env("SLUICE_KAFKA_BOOTSTRAP"); }
@@ -28,7 +31,7 @@ KafkaSinkOptions Options(const std::string& topic, const std::string& params = "
   auto r = ParseKafkaSinkUri(fmt::format("kafka://{}/{}?protocol=canal-json&dial-timeout=10s{}",
                                          Bootstrap(), topic, params));
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return *r;
+  return r->sink;
 }
 
 struct Deliveries {
@@ -292,7 +295,7 @@ TEST(KafkaSink, UnreachableBrokerIsUnavailableWithinDialTimeout) {
   ASSERT_TRUE(o.ok());
   Deliveries d;
   auto start = steady_clock::now();
-  auto r = KafkaSink::Create(*o, d.Callback());
+  auto r = KafkaSink::Create(o->sink, d.Callback());
   auto elapsed = steady_clock::now() - start;
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), base::Code::kUnavailable);

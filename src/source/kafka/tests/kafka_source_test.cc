@@ -17,7 +17,8 @@
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
 #include "sink/kafka/kafka_sink.h"
-#include "sink/kafka/topic_reader.h"
+#include "sink/kafka/kafka_sink_uri.h"
+#include "client/kafka/topic_reader.h"
 #include "test_env.h"
 
 namespace sluice::source::kafka {
@@ -40,7 +41,7 @@ void ProduceAll(const std::string& topic,
       fmt::format("kafka://{}/{}?protocol=canal-json&partition-num=1", Bootstrap(), topic));
   ASSERT_TRUE(opts.ok()) << opts.status().message();
   std::atomic<int> acked{0};
-  auto sink = sink::kafka::KafkaSink::Create(*opts, [&](uint64_t, const base::Status& st) {
+  auto sink = sink::kafka::KafkaSink::Create(opts->sink, [&](uint64_t, const base::Status& st) {
     EXPECT_TRUE(st.ok()) << st.message();
     acked++;
   });
@@ -367,9 +368,9 @@ TEST(KafkaSourceIT, BuilderRunsAKafkaSourceChangefeed) {
   std::atomic<bool> stop{false};
   base::Status result;
   std::thread t([&] { result = cf.Run(&stop); });
-  auto reader = sink::kafka::TopicReader::Create(Bootstrap());
+  auto reader = client::kafka::TopicReader::Create(Bootstrap());
   ASSERT_TRUE(reader.ok());
-  std::vector<sink::kafka::ConsumedMessage> msgs;
+  std::vector<client::kafka::ConsumedMessage> msgs;
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (msgs.empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(300ms);

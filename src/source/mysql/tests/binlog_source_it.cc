@@ -22,7 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "source/mysql/binlog_source.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "source/mysql/source_config.h"
 #include "column_types.h"
 #include "test_env.h"

@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "source/postgres/pg_connection.h"
+#include "client/postgres/pg_connection.h"
 #include "source/postgres/replication_client.h"
 #include "test_env.h"
 
@@ -36,7 +36,7 @@ std::unique_ptr<PgConnection> Admin() {
   c.host = Env("SLUICE_POSTGRES_SOCKET_DIR");
   c.user = "postgres";
   c.password.clear();
-  auto conn = PgConnection::Connect(c, false);
+  auto conn = PgConnection::Connect(c.ConnectOptions(false));
   if (!conn.ok()) throw std::runtime_error(conn.status().message());
   return std::move(conn).value();
 }

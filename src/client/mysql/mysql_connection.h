@@ -1,5 +1,6 @@
-// MySqlConnection: a plain SQL connection to MariaDB/MySQL (Connector/C), for preflight checks,
-// position look-ups, tests and the database sink.
+// MySqlConnection: a plain SQL connection to MariaDB/MySQL (Connector/C), for the binlog
+// source (pre-flight checks, position look-ups, the replication handle), the MariaDB/MySQL row
+// sink, the table diff, the API's connection test and schema browser, and tests.
 //
 // Lifecycle: Connect() returns a connected object; Close() (or the destructor) disconnects.
 // Threading: one thread at a time; only Interrupt() may be called from another thread.
@@ -21,7 +22,7 @@
 
 struct st_mysql;  // MYSQL from <mariadb/mysql.h>
 
-namespace sluice::source::mysql {
+namespace sluice::client::mysql {
 
 struct ConnectOptions {
   std::string host = "127.0.0.1";
@@ -33,6 +34,8 @@ struct ConnectOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{0};   // 0 = none
   std::chrono::milliseconds write_timeout{0};  // 0 = none
+  // Where the settings come from, for "check the user and password in the <...>".
+  std::string configured_by = "source URI";
 
   std::string Endpoint() const;  // "127.0.0.1:3306" or the socket path
 };
@@ -85,4 +88,4 @@ class MySqlConnection {
   unsigned int last_errno_ = 0;
 };
 
-}  // namespace sluice::source::mysql
+}  // namespace sluice::client::mysql

@@ -1,4 +1,4 @@
-#include "sink/kafka/topic_reader.h"
+#include "client/kafka/topic_reader.h"
 
 #include <algorithm>
 #include <map>
@@ -6,25 +6,23 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "sink/kafka/kafka_conf.h"
+#include "client/kafka/kafka_conf.h"
 
-namespace sluice::sink::kafka {
+namespace sluice::client::kafka {
 
-using internal::CodeFor;
-using internal::SetConf;
 using Clock = std::chrono::steady_clock;
 
 base::Result<std::unique_ptr<TopicReader>> TopicReader::Create(const std::string& bootstrap) {
-  KafkaSinkOptions o;
+  ConnectionOptions o;
   o.brokers = {bootstrap};
   o.kafka_client_id = "sluice_topic_reader";
   return Create(o);
 }
 
-base::Result<std::unique_ptr<TopicReader>> TopicReader::Create(const KafkaSinkOptions& options) {
-  internal::ConfPtr conf(rd_kafka_conf_new());
+base::Result<std::unique_ptr<TopicReader>> TopicReader::Create(const ConnectionOptions& options) {
+  ConfPtr conf(rd_kafka_conf_new());
   rd_kafka_conf_t* c = conf.get();
-  SLUICE_RETURN_IF_ERROR(internal::ApplyConnectionConf(c, options));
+  SLUICE_RETURN_IF_ERROR(ApplyConnectionConf(c, options));
   SLUICE_RETURN_IF_ERROR(SetConf(c, "group.id", "sluice-topic-reader"));
   SLUICE_RETURN_IF_ERROR(SetConf(c, "enable.auto.commit", "false"));
   SLUICE_RETURN_IF_ERROR(SetConf(c, "enable.auto.offset.store", "false"));
@@ -176,4 +174,4 @@ base::Result<std::vector<ConsumedMessage>> TopicReader::ReadAll(const std::strin
   return out;
 }
 
-}  // namespace sluice::sink::kafka
+}  // namespace sluice::client::kafka

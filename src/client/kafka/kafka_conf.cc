@@ -1,4 +1,4 @@
-#include "sink/kafka/kafka_conf.h"
+#include "client/kafka/kafka_conf.h"
 
 #include <unistd.h>
 
@@ -9,26 +9,29 @@
 
 #include <fmt/format.h>
 
-namespace sluice::sink::kafka::internal {
+#include "base/secret.h"
+
+namespace sluice::client::kafka {
 
 base::Status SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char err[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
     bool secret = name.find("password") != std::string::npos;
     return base::InvalidArgument("kafka client setting {}={} rejected by librdkafka: {}", name,
-                                 secret ? "******" : value, secret ? "invalid value" : err);
+                                 secret ? std::string(base::kSecretMask) : value,
+                                 secret ? "invalid value" : err);
   }
   return base::Status::Ok();
 }
 
-std::string GssapiPasswordEnvName(const KafkaSinkOptions& o) {
+std::string GssapiPasswordEnvName(const ConnectionOptions& o) {
   // FNV-1a of the principal: one variable per principal, stable across processes.
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : o.GssapiPrincipal()) h = (h ^ c) * 1099511628211ULL;
   return fmt::format("SLUICE_KRB5_PASSWORD_{:016x}", h);
 }
 
-std::string GssapiKinitCommand(const KafkaSinkOptions& o) {
+std::string GssapiKinitCommand(const ConnectionOptions& o) {
   // Values are single-quoted; the option patterns exclude quotes. librdkafka renders
   // %{property} before running the command with system().
   std::string env = o.gssapi_kerberos_config_path.empty()
@@ -44,7 +47,7 @@ std::string GssapiKinitCommand(const KafkaSinkOptions& o) {
                      GssapiPasswordEnvName(o), env);
 }
 
-base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
+base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const ConnectionOptions& o) {
   for (auto [what, path] :
        {std::pair{"sasl-gssapi-keytab-path", &o.gssapi_keytab_path},
         std::pair{"sasl-gssapi-kerberos-config-path", &o.gssapi_kerberos_config_path}}) {
@@ -79,7 +82,8 @@ base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
   return base::Status::Ok();
 }
 
-base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
+base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const ConnectionOptions& o,
+                                 std::chrono::milliseconds request_timeout) {
   SLUICE_RETURN_IF_ERROR(SetConf(conf, "bootstrap.servers", o.BrokerList()));
   SLUICE_RETURN_IF_ERROR(SetConf(conf, "client.id", o.kafka_client_id));
   SLUICE_RETURN_IF_ERROR(SetConf(conf, "socket.connection.setup.timeout.ms",
@@ -87,7 +91,7 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
   SLUICE_RETURN_IF_ERROR(
       SetConf(conf, "socket.timeout.ms",
               std::to_string(std::max<int64_t>(
-                  10, std::max(o.read_timeout.count(), o.write_timeout.count())))));
+                  10, std::max(o.read_timeout.count(), request_timeout.count())))));
   // Loopback and small clusters: do not resolve "localhost" to ::1 first.
   SLUICE_RETURN_IF_ERROR(SetConf(conf, "broker.address.family", "any"));
 
@@ -132,7 +136,7 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
   return base::Status::Ok();
 }
 
-std::string ScramCompatibilityHint(const KafkaSinkOptions& o) {
+std::string ScramCompatibilityHint(const ConnectionOptions& o) {
   bool scram = o.sasl_mechanism == SaslMechanism::kScramSha256 ||
                o.sasl_mechanism == SaslMechanism::kScramSha512;
   if (!scram || rd_kafka_version() >= 0x020601ff) return "";
@@ -152,23 +156,23 @@ bool KeepsLoginError(int previous, int next) {
          (next == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || next == RD_KAFKA_RESP_ERR__TRANSPORT);
 }
 
-std::string SaslLoginFix(const KafkaSinkOptions& o) {
+std::string SaslLoginFix(const ConnectionOptions& o, std::string_view configured_by) {
   std::string mech(SaslMechanismName(o.sasl_mechanism));
   std::string upper = mech;
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
   if (o.sasl_mechanism == SaslMechanism::kGssapi) {
     return fmt::format(
         "check sasl-gssapi-user, sasl-gssapi-realm, the {} and sasl-gssapi-service-name in the "
-        "sink URI (login as Kerberos principal '{}' to service '{}'); the host needs kinit "
+        "{} (login as Kerberos principal '{}' to service '{}'); the host needs kinit "
         "(krb5-user) and the Cyrus GSSAPI plugin (libsasl2-modules-gssapi-mit)",
         o.gssapi_auth_type == GssapiAuthType::kKeytab ? "sasl-gssapi-keytab-path"
                                                       : "sasl-gssapi-password",
-        o.GssapiPrincipal(), o.gssapi_service_name);
+        configured_by, o.GssapiPrincipal(), o.gssapi_service_name);
   }
   std::string fix = fmt::format(
-      "check sasl-user, sasl-password and sasl-mechanism={} in the sink URI (login as user '{}' "
-      "with SASL {})",
-      mech, o.sasl_user, upper);
+      "check sasl-user, sasl-password and sasl-mechanism={} in the {} (login as user '{}' with "
+      "SASL {})",
+      mech, configured_by, o.sasl_user, upper);
   if (o.sasl_mechanism == SaslMechanism::kScramSha256 ||
       o.sasl_mechanism == SaslMechanism::kScramSha512) {
     fix += fmt::format(
@@ -232,4 +236,66 @@ base::Code CodeFor(rd_kafka_resp_err_t err) {
   }
 }
 
-}  // namespace sluice::sink::kafka::internal
+}  // namespace sluice::client::kafka
+
+namespace sluice::client::kafka {
+
+rd_kafka_resp_err_t DescribeConfig(rd_kafka_t* rk, rd_kafka_ResourceType_t type,
+                                   const std::string& resource, const std::string& name,
+                                   int timeout_ms, std::string* value, std::string* errstr) {
+  char err[512];
+  AdminOptionsPtr ao(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+  rd_kafka_AdminOptions_set_request_timeout(ao.get(), timeout_ms, err, sizeof(err));
+  QueuePtr q(rd_kafka_queue_new(rk));
+  rd_kafka_ConfigResource_t* cr = rd_kafka_ConfigResource_new(type, resource.c_str());
+  rd_kafka_DescribeConfigs(rk, &cr, 1, ao.get(), q.get());
+  rd_kafka_ConfigResource_destroy(cr);
+  EventPtr ev(rd_kafka_queue_poll(q.get(), timeout_ms + 1000));
+  if (!ev) {
+    *errstr = "timed out";
+    return RD_KAFKA_RESP_ERR__TIMED_OUT;
+  }
+  if (rd_kafka_event_error(ev.get())) {
+    *errstr = rd_kafka_event_error_string(ev.get());
+    return rd_kafka_event_error(ev.get());
+  }
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_ConfigResource_error(rs[i])) {
+      const char* s = rd_kafka_ConfigResource_error_string(rs[i]);
+      *errstr = s ? s : rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[i]));
+      return rd_kafka_ConfigResource_error(rs[i]);
+    }
+    size_t m = 0;
+    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
+    for (size_t j = 0; j < m; ++j) {
+      if (name == rd_kafka_ConfigEntry_name(es[j]) && rd_kafka_ConfigEntry_value(es[j])) {
+        *value = rd_kafka_ConfigEntry_value(es[j]);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+      }
+    }
+  }
+  *errstr = "no entry " + name;
+  return RD_KAFKA_RESP_ERR__NOENT;
+}
+
+base::Result<std::string> DescribeConfigValue(rd_kafka_t* rk, rd_kafka_ResourceType_t type,
+                                              const std::string& resource, const std::string& name,
+                                              int timeout_ms) {
+  std::string value, errstr;
+  rd_kafka_resp_err_t e = DescribeConfig(rk, type, resource, name, timeout_ms, &value, &errstr);
+  switch (e) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return value;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+      return base::DeadlineExceeded("DescribeConfigs {} timed out", resource);
+    case RD_KAFKA_RESP_ERR__NOENT:
+      return base::NotFound("{} has no config entry {}", resource, name);
+    default:
+      return base::Status(CodeFor(e), fmt::format("DescribeConfigs {}: {}", resource, errstr));
+  }
+}
+
+}  // namespace sluice::client::kafka

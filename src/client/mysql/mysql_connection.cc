@@ -1,11 +1,6 @@
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 
-#include <netdb.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <cstdlib>
 #include <cstring>
@@ -14,7 +9,9 @@
 #include <mariadb/mysql.h>
 #include <mariadb/mysqld_error.h>
 
-namespace sluice::source::mysql {
+#include "base/tcp_probe.h"
+
+namespace sluice::client::mysql {
 
 namespace {
 
@@ -37,43 +34,6 @@ std::string OsReason(const char* message) {
 unsigned int ToSeconds(std::chrono::milliseconds d) {
   auto s = (d.count() + 999) / 1000;
   return static_cast<unsigned int>(s < 1 ? 1 : s);
-}
-
-// Connector/C connects non-blocking when a timeout is set and then reports EINPROGRESS instead
-// of the real reason; a plain TCP connect tells it (ECONNREFUSED, EHOSTUNREACH, timeout ...).
-// Returns an empty string if the TCP connect succeeds.
-std::string ProbeTcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int gai = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-  if (gai != 0) return ::gai_strerror(gai);
-  std::string reason = "no usable address";
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
-    int err = rc == 0 ? 0 : errno;
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-      if (n == 0) {
-        err = ETIMEDOUT;
-      } else {
-        socklen_t len = sizeof(err);
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      }
-    }
-    ::close(fd);
-    if (err == 0) {
-      reason.clear();
-      break;
-    }
-    reason = std::strerror(err);
-  }
-  ::freeaddrinfo(res);
-  return reason;
 }
 
 }  // namespace
@@ -118,9 +78,9 @@ base::Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(
       case ER_ACCESS_DENIED_ERROR:
       case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
         return base::InvalidArgument(
-            "access denied for user '{}' at {}; check the user and password in the source URI "
-            "and that '{}'@'<client host>' exists",
-            options.user, options.Endpoint(), options.user);
+            "access denied for user '{}' at {}; check the user and password in the {} and that "
+            "'{}'@'<client host>' exists",
+            options.user, options.Endpoint(), options.configured_by, options.user);
       case ER_DBACCESS_DENIED_ERROR:
       case ER_BAD_DB_ERROR:
         return base::InvalidArgument("cannot use database '{}' on {} as user '{}': {}",
@@ -135,7 +95,10 @@ base::Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(
           std::string reason = OsReason(msg.c_str());
           if (options.unix_socket.empty() &&
               (err == CR_CONN_HOST_ERROR || err == CR_CONNECTION_ERROR)) {
-            std::string probed = ProbeTcp(options.host, options.port, options.connect_timeout);
+            // Connector/C connects non-blocking when a timeout is set and then reports
+            // EINPROGRESS instead of the real reason; a plain TCP connect tells it.
+            std::string probed =
+                base::ProbeTcp(options.host, options.port, options.connect_timeout);
             if (!probed.empty()) reason = probed;
           }
           return base::Unavailable(
@@ -239,4 +202,4 @@ std::string MySqlConnection::server_version() {
 
 bool MySqlConnection::is_mariadb() { return server_version().find("MariaDB") != std::string::npos; }
 
-}  // namespace sluice::source::mysql
+}  // namespace sluice::client::mysql

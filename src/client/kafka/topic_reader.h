@@ -2,7 +2,8 @@
 // read starts (or until a message count or a timeout). A plain consumer with assign(), no
 // consumer group and no committed offsets, so it never disturbs other readers.
 //
-// Used by end-to-end tests and by `sluice consume` to print what the sink wrote.
+// Used by end-to-end tests and by `sluice consume` to print what the sink wrote, and by the
+// console's topic preview.
 // Threading: one thread per reader.
 #pragma once
 
@@ -14,11 +15,11 @@
 #include <vector>
 
 #include "base/status.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "client/kafka/connection_options.h"
 
 typedef struct rd_kafka_s rd_kafka_t;
 
-namespace sluice::sink::kafka {
+namespace sluice::client::kafka {
 
 struct ConsumedMessage {
   int32_t partition = 0;
@@ -37,8 +38,8 @@ struct ReadLimits {
 
 class TopicReader {
  public:
-  // Connects with the brokers and the TLS/SASL settings of a parsed sink URI.
-  static base::Result<std::unique_ptr<TopicReader>> Create(const KafkaSinkOptions& options);
+  // Connects with the brokers and the TLS/SASL settings of parsed connection options.
+  static base::Result<std::unique_ptr<TopicReader>> Create(const ConnectionOptions& options);
   // Connects to plaintext brokers "host:port[,host:port]".
   static base::Result<std::unique_ptr<TopicReader>> Create(const std::string& bootstrap_servers);
   ~TopicReader();
@@ -57,4 +58,4 @@ class TopicReader {
   rd_kafka_t* rk_;
 };
 
-}  // namespace sluice::sink::kafka
+}  // namespace sluice::client::kafka
