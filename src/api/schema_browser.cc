@@ -125,7 +125,7 @@ base::Result<TableDetail> DescribeMariaDb(const Connection& c, const std::string
   d.type = t.rows[0][0].value_or("");
   d.rows = t.rows[0][1] ? std::strtoll(t.rows[0][1]->c_str(), nullptr, 10) : -1;
   SLUICE_ASSIGN_OR_RETURN(
-      auto cols, conn->Query("SELECT column_name, column_type, data_type, is_nullable, column_key "
+      auto cols, conn->Query("SELECT column_name, column_type, data_type, is_nullable "
                              "FROM information_schema.columns WHERE " +
                              where + " ORDER BY ordinal_position"));
   for (const auto& r : cols.rows) {
@@ -134,19 +134,28 @@ base::Result<TableDetail> DescribeMariaDb(const Connection& c, const std::string
     col.type = r[1].value_or("");
     col.data_type = r[2].value_or("");
     col.nullable = r[3].value_or("") == "YES";
-    col.key = r[4].value_or("");
     d.columns.push_back(std::move(col));
   }
+  // Every index (the primary key first); a column's key mark is the strongest index it is in:
+  // PRI, UNI (a unique key), MUL (another index), as for PostgreSQL below.
   SLUICE_ASSIGN_OR_RETURN(
-      auto keys, conn->Query("SELECT index_name, column_name FROM information_schema.statistics "
-                             "WHERE non_unique = 0 AND " +
-                             where + " ORDER BY index_name <> 'PRIMARY', index_name, seq_in_index"));
-  for (const auto& r : keys.rows) {
+      auto idx, conn->Query("SELECT index_name, non_unique, column_name FROM "
+                            "information_schema.statistics WHERE " +
+                            where +
+                            " ORDER BY index_name <> 'PRIMARY', non_unique, index_name, "
+                            "seq_in_index"));
+  for (const auto& r : idx.rows) {
     std::string name = r[0].value_or("");
-    if (d.keys.empty() || d.keys.back().name != name) {
-      d.keys.push_back({name, name == "PRIMARY", {}});
+    bool primary = name == "PRIMARY";
+    bool unique = r[1].value_or("1") == "0";
+    std::string column = r[2].value_or("");
+    for (auto& col : d.columns) {
+      if (col.name != column || !col.key.empty()) continue;
+      col.key = primary ? "PRI" : unique ? "UNI" : "MUL";
     }
-    d.keys.back().columns.push_back(r[1].value_or(""));
+    if (!primary && !unique) continue;
+    if (d.keys.empty() || d.keys.back().name != name) d.keys.push_back({name, primary, {}});
+    d.keys.back().columns.push_back(column);
   }
   // Server-wide settings; readable by any user.
   if (auto v = conn->Query("SELECT @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image");

@@ -41,7 +41,8 @@ const std::map<std::string, std::string>& MariaDbTypes() {
       {"multilinestring", "arrives as SRID + WKB bytes"},
       {"multipolygon", "arrives as SRID + WKB bytes"},
       {"geometrycollection", "arrives as SRID + WKB bytes"},
-      {"inet4", "arrives as its 4-byte binary form"}, {"inet6", "arrives as its 16-byte binary form"},
+      {"inet4", "arrives as its 4-byte binary form"},
+      {"inet6", "arrives as its 16-byte binary form"},
       {"uuid", "arrives as its 16-byte binary form"},
   };
   return kTypes;

@@ -435,9 +435,8 @@ TEST_F(ApiServerTest, HistoryAndRowsPerTable) {
     std::vector<std::string> kinds;
     while (std::chrono::steady_clock::now() < until) {
       kinds.clear();
-      for (const auto& e : Call("GET", "/api/v1/changefeeds/hist/history", 200)["events"]) {
-        kinds.push_back(e["kind"]);
-      }
+      json history = Call("GET", "/api/v1/changefeeds/hist/history", 200);
+      for (const auto& e : history["events"]) kinds.push_back(e["kind"]);
       if (kinds == want) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
