@@ -200,6 +200,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Pause(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kPaused, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
@@ -209,6 +210,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Resume(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kRunning, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));

@@ -86,6 +86,15 @@ void ChangefeedHistory::ObserveOne(Feed& feed, const ChangefeedInfo& info, int64
   feed.last = info;
 }
 
+void ChangefeedHistory::MarkDesired(const std::string& id, DesiredState desired,
+                                    int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Feed& feed = feeds_[id];
+  if (feed.last && feed.last->desired == desired) return;
+  AddEvent(feed, now_ms, desired == DesiredState::kPaused ? "paused" : "resumed", "");
+  if (feed.last) feed.last->desired = desired;  // so Observe does not mark it again
+}
+
 HistoryView ChangefeedHistory::Get(const std::string& id) const {
   std::lock_guard lock(mu_);
   HistoryView view;

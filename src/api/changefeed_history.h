@@ -57,6 +57,9 @@ class ChangefeedHistory {
 
   // Records the changefeeds' state at `now_ms`; forgets changefeeds not in `feeds`.
   void Observe(const std::vector<pipeline::ChangefeedInfo>& feeds, int64_t now_ms);
+  // Records a pause or resume made through the API at once ("paused" / "resumed"): a pause
+  // shorter than the sampling period would otherwise go unseen.
+  void MarkDesired(const std::string& id, pipeline::DesiredState desired, int64_t now_ms);
   // The history of one changefeed (empty when it has not been observed yet).
   HistoryView Get(const std::string& id) const;
   const HistoryOptions& options() const { return options_; }

@@ -103,6 +103,22 @@ TEST(ChangefeedHistory, MarksErrorsRestartsPauseResumeAndFailure) {
   EXPECT_DOUBLE_EQ(v.samples[0].rows_per_second, 13.0 / 5);
 }
 
+TEST(ChangefeedHistory, APauseShorterThanASampleIsMarkedOnce) {
+  ChangefeedHistory h(FiveSecondsForAMinute());
+  ChangefeedInfo i = Info(5);
+  h.Observe({i}, 1000);
+  h.MarkDesired("cf", pipeline::DesiredState::kPaused, 1200);
+  h.MarkDesired("cf", pipeline::DesiredState::kPaused, 1250);  // paused again: no new event
+  h.MarkDesired("cf", pipeline::DesiredState::kRunning, 1400);
+  h.Observe({i}, 2000);  // the sampler never saw it paused
+  i.desired = pipeline::DesiredState::kPaused;
+  h.MarkDesired("cf", pipeline::DesiredState::kPaused, 2500);
+  h.Observe({i}, 3000);  // sees the pause the route already marked
+  std::vector<std::string> kinds;
+  for (const auto& e : h.Get("cf").events) kinds.push_back(e.kind + "@" + std::to_string(e.at_ms));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"paused@1200", "resumed@1400", "paused@2500"}));
+}
+
 TEST(ChangefeedHistory, ForgetsRemovedChangefeeds) {
   ChangefeedHistory h(FiveSecondsForAMinute());
   ChangefeedInfo other = Info(0);
