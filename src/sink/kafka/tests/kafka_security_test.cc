@@ -68,8 +68,12 @@ class SecureBrokerEnv : public ::testing::Environment {
       if (free) b->port = base;
     }
     ASSERT_NE(b->port, 0) << "no 7 free consecutive ports";
-    std::string cmd = fmt::format("{}/kafka.sh start-secure {} {} >{}/start.log 2>&1", scripts,
-                                  b->dir, b->port, b->dir);
+    // A generous start deadline: on a 2-core machine busy with parallel builds the JVM broker
+    // has taken over 60 s (kafka.sh's default) to start.
+    std::string cmd = fmt::format(
+        "SLUICE_KAFKA_START_TIMEOUT=${{SLUICE_KAFKA_START_TIMEOUT:-300}} {}/kafka.sh start-secure "
+        "{} {} >{}/start.log 2>&1",
+        scripts, b->dir, b->port, b->dir);
     int rc = std::system(cmd.c_str());
     g_broker = b.get();  // TearDown stops whatever started, even after a failed start
     if (rc != 0) {
