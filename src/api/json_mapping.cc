@@ -5,6 +5,8 @@
 
 #include <set>
 
+#include "base/secret.h"
+
 namespace sluice::api {
 
 using nlohmann::json;
@@ -38,23 +40,41 @@ std::string Dump(const json& j, bool pretty) {
   return j.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
-namespace {
-
-base::Status ReadString(const json& body, const char* field, std::string* out) {
-  auto it = body.find(field);
-  if (it == body.end()) return base::Status::Ok();
-  if (!it->is_string()) return base::InvalidArgument("field '{}' must be a string", field);
+base::Status ReadString(const json& obj, const char* key, std::string* out,
+                        std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_string()) {
+    return base::InvalidArgument("field '{}' must be a string, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
   *out = it->get<std::string>();
   return base::Status::Ok();
 }
 
-base::Status ReadBool(const json& body, const char* field, bool* out) {
-  auto it = body.find(field);
-  if (it == body.end()) return base::Status::Ok();
-  if (!it->is_boolean()) return base::InvalidArgument("field '{}' must be true or false", field);
+base::Status ReadBool(const json& obj, const char* key, bool* out, std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_boolean()) {
+    return base::InvalidArgument("field '{}' must be true or false, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
   *out = it->get<bool>();
   return base::Status::Ok();
 }
+
+base::Status ReadUInt(const json& obj, const char* key, uint64_t* out, std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
+    return base::InvalidArgument("field '{}' must be a non-negative integer, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
+  *out = it->get<uint64_t>();
+  return base::Status::Ok();
+}
+
+namespace {
 
 base::Status ReadStringList(const json& value, const std::string& field,
                             std::vector<std::string>* out) {
@@ -111,21 +131,6 @@ base::Status ReadDispatchers(const json& value, std::vector<dispatch::DispatchRu
   }
   *out = std::move(rules);
   return base::Status::Ok();
-}
-
-// The raw secrets of `uri`: its userinfo password and the values of secret-named parameters.
-void UriSecrets(const std::string& uri, std::vector<std::string>* out) {
-  auto parts = base::SplitUri(uri);
-  if (parts && parts->password && !parts->password->empty()) {
-    out->emplace_back(*parts->password);
-  }
-  base::UriParts query_only;
-  query_only.query = parts ? parts->query : std::string_view(uri).substr(
-                                                std::min(uri.size(), uri.find('?') + 1));
-  for (auto item : (parts ? *parts : query_only).QueryItems()) {
-    auto value = base::QueryItemValue(item);
-    if (value && base::IsSecretName(base::QueryItemName(item))) out->emplace_back(*value);
-  }
 }
 
 }  // namespace
@@ -237,9 +242,25 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
   };
 }
 
+json TableCountsToJson(const std::vector<pipeline::TableCount>& tables) {
+  json out = json::array();
+  for (const auto& t : tables) {
+    out.push_back({{"schema", t.schema},
+                   {"table", t.table},
+                   {"inserts", t.inserts},
+                   {"updates", t.updates},
+                   {"deletes", t.deletes},
+                   {"rows", t.inserts + t.updates + t.deletes}});
+  }
+  return out;
+}
+
 std::vector<std::string> SecretsOf(const pipeline::ChangefeedConfig& config) {
   std::vector<std::string> out;
-  for (const std::string* uri : {&config.source_uri, &config.sink_uri}) UriSecrets(*uri, &out);
+  for (const std::string* uri : {&config.source_uri, &config.sink_uri}) {
+    // The URI is a URL value like any other: its password, secret parameters, nested URLs.
+    for (auto& s : base::SecretsIn("uri", *uri)) out.push_back(std::move(s));
+  }
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "api/schema_browser.h"
 
+#include <algorithm>
+
 #include "base/logging.h"
 #include "client/mysql/mysql_connection.h"
 #include "client/postgres/pg_connection.h"
@@ -17,10 +19,15 @@ int64_t NowMs() {
 constexpr int64_t kHourMs = 3600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 
-base::Result<std::vector<TableEntry>> DiscoverMariaDb(const Connection& c) {
+base::Result<std::unique_ptr<client::mysql::MySqlConnection>> ConnectMariaDb(
+    const Connection& c) {
   client::mysql::ConnectOptions o = MySqlConnectOptionsFor(c, std::chrono::milliseconds(5000));
   o.read_timeout = std::chrono::milliseconds(60000);
-  SLUICE_ASSIGN_OR_RETURN(auto conn, client::mysql::MySqlConnection::Connect(o));
+  return client::mysql::MySqlConnection::Connect(o);
+}
+
+base::Result<std::vector<TableEntry>> DiscoverMariaDb(const Connection& c) {
+  SLUICE_ASSIGN_OR_RETURN(auto conn, ConnectMariaDb(c));
   SLUICE_ASSIGN_OR_RETURN(
       auto r, conn->Query("SELECT table_schema, table_name, table_type, table_rows "
                           "FROM information_schema.tables WHERE table_schema NOT IN "
@@ -38,9 +45,14 @@ base::Result<std::vector<TableEntry>> DiscoverMariaDb(const Connection& c) {
   return out;
 }
 
+base::Result<std::unique_ptr<client::postgres::PgConnection>> ConnectPostgres(
+    const Connection& c) {
+  return client::postgres::PgConnection::Connect(
+      PgConnectOptionsFor(c, std::chrono::milliseconds(5000)));
+}
+
 base::Result<std::vector<TableEntry>> DiscoverPostgres(const Connection& c) {
-  client::postgres::PgConnectOptions o = PgConnectOptionsFor(c, std::chrono::milliseconds(5000));
-  SLUICE_ASSIGN_OR_RETURN(auto pg, client::postgres::PgConnection::Connect(o));
+  SLUICE_ASSIGN_OR_RETURN(auto pg, ConnectPostgres(c));
   SLUICE_ASSIGN_OR_RETURN(
       auto r, pg->Query("SELECT t.table_schema, t.table_name, t.table_type, "
                         "COALESCE(c.reltuples::bigint, -1) FROM information_schema.tables t "
@@ -54,6 +66,170 @@ base::Result<std::vector<TableEntry>> DiscoverPostgres(const Connection& c) {
                    row[3] ? std::strtoll(row[3]->c_str(), nullptr, 10) : -1});
   }
   return out;
+}
+
+// --- Table detail (DescribeTable). One query per fact, each a small function.
+
+base::Status NoSuchTable(const Connection& c, const std::string& schema, const std::string& table) {
+  return base::NotFound("no table {}.{} on connection '{}'; refresh the table list", schema, table,
+                        c.name);
+}
+
+base::Result<TableDetail> DescribeMariaDb(const Connection& c, const std::string& schema,
+                                          const std::string& table) {
+  SLUICE_ASSIGN_OR_RETURN(auto conn, ConnectMariaDb(c));
+  std::string where = fmt::format("table_schema = '{}' AND table_name = '{}'",
+                                  conn->Escape(schema), conn->Escape(table));
+  TableDetail d;
+  d.schema = schema;
+  d.table = table;
+  SLUICE_ASSIGN_OR_RETURN(
+      auto t, conn->Query("SELECT table_type, table_rows FROM information_schema.tables WHERE " +
+                          where));
+  if (t.rows.empty()) return NoSuchTable(c, schema, table);
+  d.type = t.rows[0][0].value_or("");
+  d.rows = t.rows[0][1] ? std::strtoll(t.rows[0][1]->c_str(), nullptr, 10) : -1;
+  SLUICE_ASSIGN_OR_RETURN(
+      auto cols, conn->Query("SELECT column_name, column_type, data_type, is_nullable "
+                             "FROM information_schema.columns WHERE " +
+                             where + " ORDER BY ordinal_position"));
+  for (const auto& r : cols.rows) {
+    ColumnDetail col;
+    col.name = r[0].value_or("");
+    col.type = r[1].value_or("");
+    col.data_type = r[2].value_or("");
+    col.nullable = r[3].value_or("") == "YES";
+    d.columns.push_back(std::move(col));
+  }
+  // Every index (the primary key first); a column's key mark is the strongest index it is in:
+  // PRI, UNI (a unique key), MUL (another index), as for PostgreSQL below.
+  SLUICE_ASSIGN_OR_RETURN(
+      auto idx, conn->Query("SELECT index_name, non_unique, column_name FROM "
+                            "information_schema.statistics WHERE " +
+                            where +
+                            " ORDER BY index_name <> 'PRIMARY', non_unique, index_name, "
+                            "seq_in_index"));
+  for (const auto& r : idx.rows) {
+    std::string name = r[0].value_or("");
+    bool primary = name == "PRIMARY";
+    bool unique = r[1].value_or("1") == "0";
+    std::string column = r[2].value_or("");
+    for (auto& col : d.columns) {
+      if (col.name != column || !col.key.empty()) continue;
+      col.key = primary ? "PRI" : unique ? "UNI" : "MUL";
+    }
+    if (!primary && !unique) continue;
+    if (d.keys.empty() || d.keys.back().name != name) d.keys.push_back({name, primary, {}});
+    d.keys.back().columns.push_back(column);
+  }
+  // Server-wide settings; readable by any user.
+  if (auto v = conn->Query("SELECT @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image");
+      v.ok() && !v->rows.empty()) {
+    d.settings["binlog_format"] = v->rows[0][0].value_or("");
+    d.settings["binlog_row_image"] = v->rows[0][1].value_or("");
+  }
+  return d;
+}
+
+// Runs a parameterized catalog query.
+base::Result<client::postgres::PgResult> PgQuery(client::postgres::PgConnection& pg,
+                                                 const char* sql,
+                                                 const std::vector<std::string>& params) {
+  std::vector<std::optional<std::string>> values(params.begin(), params.end());
+  auto r = pg.Query(sql, values);
+  if (!r.ok()) return base::FailedPrecondition("reading the catalog: {}", r.status().message());
+  return r;
+}
+
+std::string PgRelkindName(const std::string& relkind) {
+  if (relkind == "r") return "BASE TABLE";
+  if (relkind == "p") return "partitioned table";
+  if (relkind == "v") return "VIEW";
+  if (relkind == "m") return "materialized view";
+  if (relkind == "f") return "foreign table";
+  return relkind;
+}
+
+// Every index with its columns (separated by \x1f), the primary key first.
+base::Status DescribePostgresKeys(client::postgres::PgConnection& pg, const std::string& oid,
+                                  TableDetail* d) {
+  SLUICE_ASSIGN_OR_RETURN(
+      auto idx,
+      PgQuery(pg,
+              "SELECT ic.relname, i.indisprimary, i.indisunique, array_to_string(ARRAY("
+              "SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(num, ord) "
+              "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num "
+              "ORDER BY k.ord), E'\\x1f') FROM pg_index i JOIN pg_class ic ON ic.oid = "
+              "i.indexrelid WHERE i.indrelid = $1::oid ORDER BY NOT i.indisprimary, ic.relname",
+              {oid}));
+  for (const auto& row : idx.rows) {
+    bool primary = row[1].value_or("") == "t";
+    bool unique = row[2].value_or("") == "t";
+    std::vector<std::string> names;
+    std::string list = row[3].value_or("");
+    for (std::string_view rest = list; !rest.empty();) {
+      size_t sep = rest.find('\x1f');
+      names.emplace_back(rest.substr(0, sep));
+      rest = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
+    }
+    std::string mark = primary ? "PRI" : unique ? "UNI" : "MUL";
+    for (auto& col : d->columns) {
+      bool in = std::find(names.begin(), names.end(), col.name) != names.end();
+      // The strongest mark wins: PRI over UNI over MUL (the primary key comes first).
+      if (in && col.key.empty()) col.key = mark;
+    }
+    if (primary || unique) d->keys.push_back({row[0].value_or(""), primary, std::move(names)});
+  }
+  return base::Status::Ok();
+}
+
+base::Status DescribePostgresOn(client::postgres::PgConnection& pg, const Connection& c,
+                                TableDetail* d) {
+  SLUICE_ASSIGN_OR_RETURN(
+      auto t, PgQuery(pg,
+                      "SELECT c.oid, c.relkind, c.relreplident, c.reltuples::bigint, "
+                      "COALESCE((SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = "
+                      "i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident), '') "
+                      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = $1 AND c.relname = $2",
+                      {d->schema, d->table}));
+  if (t.rows.empty()) return NoSuchTable(c, d->schema, d->table);
+  const auto& row = t.rows[0];
+  std::string oid = row[0].value_or("");
+  d->type = PgRelkindName(row[1].value_or(""));
+  d->settings["replica_identity"] = row[2].value_or("");
+  d->rows = std::strtoll(row[3].value_or("0").c_str(), nullptr, 10);
+  d->settings["replica_identity_index"] = row[4].value_or("");
+
+  SLUICE_ASSIGN_OR_RETURN(
+      auto cols,
+      PgQuery(pg,
+              "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypid, "
+              "a.atttypmod, NOT a.attnotnull FROM pg_attribute a JOIN pg_type t ON t.oid = "
+              "a.atttypid WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+              "ORDER BY a.attnum",
+              {oid}));
+  for (const auto& r : cols.rows) {
+    ColumnDetail col;
+    col.name = r[0].value_or("");
+    col.type = r[1].value_or("");
+    col.data_type = r[2].value_or("");
+    col.type_oid = static_cast<uint32_t>(std::strtoul(r[3].value_or("0").c_str(), nullptr, 10));
+    col.type_mod = static_cast<int32_t>(std::strtol(r[4].value_or("0").c_str(), nullptr, 10));
+    col.nullable = r[5].value_or("") == "t";
+    d->columns.push_back(std::move(col));
+  }
+  return DescribePostgresKeys(pg, oid, d);
+}
+
+base::Result<TableDetail> DescribePostgres(const Connection& c, const std::string& schema,
+                                           const std::string& table) {
+  SLUICE_ASSIGN_OR_RETURN(auto pg, ConnectPostgres(c));
+  TableDetail d;
+  d.schema = schema;
+  d.table = table;
+  SLUICE_RETURN_IF_ERROR(DescribePostgresOn(*pg, c, &d));
+  return d;
 }
 
 }  // namespace
@@ -78,6 +254,22 @@ base::Result<std::vector<TableEntry>> DiscoverTables(const Connection& c) {
   }
   return base::FailedPrecondition(
       "connection '{}' is a Kafka connection; the schema browser lists tables of MariaDB and "
+      "PostgreSQL connections",
+      c.name);
+}
+
+base::Result<TableDetail> DescribeTable(const Connection& c, const std::string& schema,
+                                        const std::string& table) {
+  switch (c.kind) {
+    case ConnectionKind::kMariaDb:
+      return DescribeMariaDb(c, schema, table);
+    case ConnectionKind::kPostgreSql:
+      return DescribePostgres(c, schema, table);
+    case ConnectionKind::kKafka:
+      break;
+  }
+  return base::FailedPrecondition(
+      "connection '{}' is a Kafka connection; the schema browser describes tables of MariaDB and "
       "PostgreSQL connections",
       c.name);
 }

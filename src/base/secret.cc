@@ -1,5 +1,6 @@
 #include "base/secret.h"
 
+#include <algorithm>
 #include <optional>
 
 #include <fmt/format.h>
@@ -67,12 +68,6 @@ struct Split {
   std::string bare_;
 };
 
-std::optional<std::string_view> UrlPassword(const std::string& url) {
-  auto u = SplitUri(url);
-  if (!u) return std::nullopt;
-  return u->password;
-}
-
 }  // namespace
 
 bool IsSecretMask(std::string_view value) {
@@ -86,10 +81,44 @@ bool IsSecretMask(std::string_view value) {
 
 bool IsSecretName(std::string_view raw_name) {
   std::string n = ToLower(Decode(raw_name));
-  for (std::string_view word : {"password", "passwd", "secret", "token"}) {
+  for (std::string_view word : {"password", "passwd", "secret", "token", "credential", "api-key",
+                                "apikey", "access-key", "private-key"}) {
     if (n.find(word) != std::string::npos) return true;
   }
   return false;
+}
+
+std::string MaskSecretValue(std::string_view name, std::string_view value) {
+  if (value.empty() || IsSecretMask(value)) return std::string(value);
+  if (IsSecretName(name)) return std::string(kSecretMask);
+  if (value.find("://") != std::string_view::npos) return MaskUriSecrets(value);
+  return std::string(value);
+}
+
+std::vector<std::string> SecretsIn(std::string_view name, std::string_view value) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string_view s) {
+    if (s.empty() || IsSecretMask(s)) return;
+    for (std::string form : {std::string(s), Decode(s), PercentEncode(s)}) {
+      if (std::find(out.begin(), out.end(), form) == out.end()) out.push_back(std::move(form));
+    }
+  };
+  if (IsSecretName(name)) {
+    add(value);
+    return out;
+  }
+  if (value.find("://") == std::string_view::npos) return out;
+  Split u(value);
+  if (u.uri && u.uri->password) {
+    add(*u.uri->password);
+    add(Decode(*u.uri->password));
+  }
+  for (const auto& item : u.items) {
+    auto v = QueryItemValue(item);
+    if (!v) continue;
+    for (auto& s : SecretsIn(Decode(QueryItemName(item)), Decode(*v))) out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::string MaskUrlCredentials(std::string_view url) {
@@ -124,18 +153,25 @@ Result<std::string> MergeMaskedSecrets(std::string_view uri, std::string_view st
                                what, Decode(name), decoded, Decode(name));
       }
       item = fmt::format("{}={}", name, *old_value);
-    } else if (auto inner = SplitUri(decoded); inner && inner->password) {
-      if (!IsSecretMask(*inner->password)) continue;
+    } else if (decoded.find("://") != std::string::npos) {
+      // A URL value, maybe with masked secrets in it: merge it with the stored URL.
       auto old_value = old.Param(name);
       std::string old_decoded = old_value ? Decode(*old_value) : std::string();
-      auto old_password = UrlPassword(old_decoded);
-      if (!old_value || !old_password || IsSecretMask(*old_password)) {
+      Split inner(decoded);
+      Split old_inner(old_decoded);
+      bool masked = inner.uri && inner.uri->password && IsSecretMask(*inner.uri->password);
+      bool stored = old_inner.uri && old_inner.uri->password &&
+                    !IsSecretMask(*old_inner.uri->password);
+      if (masked && (!old_value || !stored)) {
         return InvalidArgument(
             "{}: the credentials in {} are masked but none are stored; give the real password",
             what, Decode(name));
       }
-      inner->password = old_password;
-      item = fmt::format("{}={}", name, Encode(JoinUri(*inner)));
+      SLUICE_ASSIGN_OR_RETURN(
+          std::string merged,
+          MergeMaskedSecrets(decoded, old_decoded, fmt::format("{} {}", what, Decode(name))));
+      if (merged == decoded) continue;
+      item = fmt::format("{}={}", name, Encode(merged));
     }
   }
   return u.Join();
@@ -143,25 +179,24 @@ Result<std::string> MergeMaskedSecrets(std::string_view uri, std::string_view st
 
 std::string MaskUriSecrets(std::string_view uri) {
   Split u(uri);
-  if (u.uri && u.uri->password && !u.uri->password->empty()) u.uri->password = kSecretMask;
+  if (u.uri && u.uri->password && !u.uri->password->empty() && !IsSecretMask(*u.uri->password)) {
+    u.uri->password = kSecretMask;
+  }
   for (auto& item : u.items) {
     auto value = QueryItemValue(item);
     if (!value) continue;
     std::string name(QueryItemName(item));
     std::string decoded = Decode(*value);
-    if (IsSecretName(name)) {
-      item = fmt::format("{}={}", name, kSecretMask);
-    } else if (auto inner = SplitUri(decoded); inner && inner->password) {
-      inner->password = kSecretMask;
-      item = fmt::format("{}={}", name, Encode(JoinUri(*inner)));
-    }
+    std::string masked = MaskSecretValue(Decode(name), decoded);
+    if (masked == decoded) continue;
+    item = fmt::format("{}={}", name, IsSecretMask(masked) ? masked : Encode(masked));
   }
   return u.Join();
 }
 
 std::string ScrubSecrets(std::string text, const std::vector<std::string>& secrets) {
   for (const auto& s : secrets) {
-    if (s.size() < 3 || s == kSecretMask) continue;
+    if (s.size() < 3 || IsSecretMask(s)) continue;
     for (size_t pos = text.find(s); pos != std::string::npos;
          pos = text.find(s, pos + kSecretMask.size())) {
       text.replace(pos, s.size(), kSecretMask);

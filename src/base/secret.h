@@ -10,9 +10,13 @@
 // (base/options.h, OptionSecret). The functions here work without a parser (URIs that do not
 // parse, unknown schemes, merging) and treat as a secret:
 //   - the userinfo password:          scheme://user:PASSWORD@host...
-//   - a secret query parameter:       any name containing "password", "passwd", "secret" or
-//                                     "token"
-//   - credentials in a URL parameter: schema-registry=https://user:PASSWORD@host
+//   - a secret query parameter:       any name containing "password", "passwd", "secret",
+//                                     "token", "credential", "api-key", "apikey",
+//                                     "access-key" or "private-key"
+//   - a secret inside a URL parameter: schema-registry=https://user:PASSWORD@host, and the
+//                                     secrets of URLs nested in URLs (?x=s3://b?secret-key=..)
+// Every API answer, log line and error shows URIs and option values only through these
+// functions (or a connector's own redaction), and scrubs the values SecretsIn finds.
 // Pure functions, thread-safe.
 #pragma once
 
@@ -45,9 +49,18 @@ std::string MaskUrlCredentials(std::string_view url);
 Result<std::string> MergeMaskedSecrets(std::string_view uri, std::string_view stored,
                                        std::string_view what);
 
-// `uri` with every secret replaced by kSecretMask. For display of URIs that do not parse (a
-// connector's own redaction is preferred when they do).
+// `uri` with every secret replaced by kSecretMask (masks already in place are kept). For display
+// of URIs that do not parse (a connector's own redaction is preferred when they do).
 std::string MaskUriSecrets(std::string_view uri);
+
+// The value of option/parameter `name` as it may be shown: the mask for a secret name, a URL
+// with its secrets masked, anything else unchanged.
+std::string MaskSecretValue(std::string_view name, std::string_view value);
+
+// The secrets `value` of option `name` holds (as given, percent-decoded and -encoded), for
+// scrubbing echoed messages: the value of a secret name, the passwords and secret parameters
+// of a URL value (nested URLs too).
+std::vector<std::string> SecretsIn(std::string_view name, std::string_view value);
 
 // `text` with every occurrence of each secret (of 3+ characters) replaced by kSecretMask: a
 // second line of defence for messages that may echo a request.
