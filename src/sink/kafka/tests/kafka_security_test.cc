@@ -453,7 +453,7 @@ TEST(KafkaSecurity, ScramOverSaslSsl) {
   Deliveries d;
   base::Status st = ProduceThree(o, &d);
   ASSERT_TRUE(st.ok()) << st.message();
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_TRUE(AllPassed(rs)) << FormatCheckResults(rs);
   auto reader = TopicReader::Create(Sasl("admin", "admin-secret", "plain", topic));
   ASSERT_TRUE(reader.ok()) << reader.status().message();
@@ -513,7 +513,7 @@ TEST(KafkaSecurity, KerberosWithAKeytab) {
   base::Status st = ProduceThree(o, &d);
   ASSERT_TRUE(st.ok()) << st.message();
   ExpectReadBack(topic, 3);
-  auto rs = TestKafkaConnection(o);
+  auto rs = CheckKafkaSink(o);
   EXPECT_TRUE(AllPassed(rs)) << FormatCheckResults(rs);
 }
 
@@ -576,7 +576,7 @@ TEST(KafkaSecurity, KerberosWrongKeytabOrUnknownPrincipalIsOneClearLine) {
     EXPECT_NE(st.message().find("'" + c.principal + "'"), std::string::npos) << st.message();
     EXPECT_NE(st.message().find("sasl-gssapi-keytab-path"), std::string::npos) << st.message();
     EXPECT_EQ(st.message().find('\n'), std::string::npos) << st.message();
-    auto rs = TestKafkaConnection(o);
+    auto rs = CheckKafkaSink(o);
     std::string conn = Find(rs, "connect");
     EXPECT_EQ(conn.substr(0, 5), "fail|") << FormatCheckResults(rs);
     EXPECT_NE(conn.find(c.principal), std::string::npos) << conn;
