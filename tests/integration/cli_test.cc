@@ -24,8 +24,11 @@ struct Outcome {
   std::vector<std::string> error_lines;  // lines starting with "sluice: error:"
 };
 
+// Bounded: a command that should fail at once but runs (e.g. `run` with an ignored config) is
+// killed after 120 s and fails the test instead of hanging it.
 Outcome RunSluice(const std::string& args) {
-  std::string cmd = std::string(SLUICE_BIN) + " " + args + " 2>&1 >/dev/null";
+  std::string cmd =
+      "timeout -s KILL 120 " + std::string(SLUICE_BIN) + " " + args + " 2>&1 >/dev/null";
   Outcome out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
