@@ -26,6 +26,12 @@ void ReplyError(httplib::Response& res, const base::Status& st,
   Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
 }
 
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string PathId(const httplib::Request& req) {
   return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
 }
@@ -46,7 +52,8 @@ ApiServer::ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager)
     : options_(std::move(options)),
       manager_(manager),
       server_(std::make_unique<httplib::Server>()),
-      port_(options_.port) {
+      port_(options_.port),
+      history_(options_.history) {
   InstallRoutes();
 }
 
@@ -155,7 +162,13 @@ void ApiServer::InstallRoutes() {
 
   s.Get("/api/v1/changefeeds", [this](const httplib::Request&, httplib::Response& res) {
     json items = json::array();
-    for (const auto& info : manager_->List()) items.push_back(InfoToJson(info));
+    auto rates = rates_.Rates();
+    for (const auto& info : manager_->List()) {
+      json item = InfoToJson(info);
+      auto rate = rates.find(info.id);
+      item["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+      items.push_back(std::move(item));
+    }
     Reply(res, 200, json{{"items", items}});
   });
 
@@ -184,7 +197,15 @@ void ApiServer::InstallRoutes() {
     auto rates = rates_.Rates();
     auto rate = rates.find(info->id);
     body["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+    auto tables = manager_->TableCounts(info->id);
+    if (tables.ok()) body["tables"] = TableCountsToJson(*tables);
     Reply(res, 200, body);
+  });
+
+  s.Get(kOne + "/history", [this](const httplib::Request& req, httplib::Response& res) {
+    auto info = manager_->Get(PathId(req));
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, HistoryToJson(history_.Get(info->id), history_.options()));
   });
 
   s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
@@ -207,6 +228,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Pause(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kPaused, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
@@ -216,6 +238,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Resume(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kRunning, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
@@ -224,6 +247,7 @@ void ApiServer::InstallRoutes() {
 
 void ApiServer::EnableConsole(ConsoleContext* context) {
   console_ = context;
+  if (context->changefeeds == nullptr) context->changefeeds = manager_;
   InstallConsoleRoutes(*server_, context);
 }
 
@@ -260,11 +284,13 @@ void ApiServer::SampleRates() {
     lock.unlock();
     auto now = RowRateTracker::Clock::now();
     std::vector<std::string> ids;
-    for (const auto& info : manager_->List()) {
+    auto feeds = manager_->List();
+    for (const auto& info : feeds) {
       rates_.Record(info.id, info.rows, now);
       ids.push_back(info.id);
     }
     rates_.Retain(ids);
+    history_.Observe(feeds, UnixMs());
     lock.lock();
     sampler_cv_.wait_for(lock, options_.rate_sample_interval, [this] { return stopping_; });
   }
