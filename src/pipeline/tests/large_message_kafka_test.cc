@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "codec/canal_json/canal_json_encoder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/large_message.h"
 #include "pipeline/message_emitter.h"

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "codec/canal_json/canal_json_encoder.h"
 #include "codec/debezium/debezium_json_encoder.h"
 
 namespace sluice::pipeline {
