@@ -13,6 +13,7 @@ namespace {
 using nlohmann::json;
 
 constexpr char kJson[] = "application/json";
+constexpr size_t kMaxBodyBytes = 1 << 20;  // docs/http-api.md: bodies are at most 1 MiB
 
 void Reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -23,6 +24,12 @@ void ReplyError(httplib::Response& res, const base::Status& st,
                 const std::vector<std::string>& secrets = {}) {
   base::Status scrubbed(st.code(), Scrub(st.message(), secrets));
   Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
+}
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string PathId(const httplib::Request& req) {
@@ -45,7 +52,8 @@ ApiServer::ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager)
     : options_(std::move(options)),
       manager_(manager),
       server_(std::make_unique<httplib::Server>()),
-      port_(options_.port) {
+      port_(options_.port),
+      history_(options_.history) {
   InstallRoutes();
 }
 
@@ -54,7 +62,7 @@ ApiServer::~ApiServer() { Stop(); }
 void ApiServer::InstallRoutes() {
   auto& s = *server_;
   s.set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle keep-alive clients
-  s.set_payload_max_length(1 << 20);
+  s.set_payload_max_length(kMaxBodyBytes);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
   // server bind the same port and silently take half of the connections.
   s.set_socket_options([](socket_t sock) {
@@ -92,6 +100,12 @@ void ApiServer::InstallRoutes() {
         std::string what = "unknown exception";
         try {
           if (ep) std::rethrow_exception(ep);
+        } catch (const nlohmann::json::exception& e) {
+          // Handlers read bodies with typed readers that name the field; this is a backstop.
+          Reply(res, 400,
+                ErrorJson(base::InvalidArgument("request body has a value of the wrong type: {}",
+                                                e.what())));
+          return;
         } catch (const std::exception& e) {
           what = e.what();
         } catch (...) {
@@ -99,17 +113,38 @@ void ApiServer::InstallRoutes() {
         Reply(res, 500, ErrorJson(base::Internal("request failed: {}", what)));
       });
   // Unrouted paths get the JSON error format too (handlers that set a body are left alone).
+  // So do the errors httplib answers by itself (413 body too large, 414 URI too long, 400 for
+  // a request it cannot parse, ...): every error answer is the documented JSON error.
   httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                      httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404) {
-      Reply(
-          res, 404,
-          ErrorJson(base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path)));
-    } else if (res.status == 405) {
-      Reply(res, 405,
-            ErrorJson(base::InvalidArgument("method {} not allowed on {}", req.method, req.path)));
+    int status = res.status;
+    base::Status st;
+    switch (status) {
+      case 404:
+        st = base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path);
+        break;
+      case 405:
+        st = base::InvalidArgument("method {} not allowed on {}", req.method, req.path);
+        break;
+      case 413:
+        st = base::InvalidArgument("request body is over the {} byte limit; send a smaller body",
+                                   kMaxBodyBytes);
+        break;
+      case 414:
+        st = base::InvalidArgument("request URI is too long; see docs/http-api.md for the routes");
+        break;
+      case 411:
+        st = base::InvalidArgument(
+            "request has a body without Content-Length; send Content-Length or no body");
+        break;
+      default:
+        st = status >= 500
+                 ? base::Internal("request failed (HTTP {})", status)
+                 : base::InvalidArgument("bad request (HTTP {}); see docs/http-api.md", status);
+        break;
     }
+    Reply(res, status, ErrorJson(st));
     return httplib::Server::HandlerResponse::Handled;
   };
   s.set_error_handler(on_error);
@@ -127,7 +162,13 @@ void ApiServer::InstallRoutes() {
 
   s.Get("/api/v1/changefeeds", [this](const httplib::Request&, httplib::Response& res) {
     json items = json::array();
-    for (const auto& info : manager_->List()) items.push_back(InfoToJson(info));
+    auto rates = rates_.Rates();
+    for (const auto& info : manager_->List()) {
+      json item = InfoToJson(info);
+      auto rate = rates.find(info.id);
+      item["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+      items.push_back(std::move(item));
+    }
     Reply(res, 200, json{{"items", items}});
   });
 
@@ -156,7 +197,15 @@ void ApiServer::InstallRoutes() {
     auto rates = rates_.Rates();
     auto rate = rates.find(info->id);
     body["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+    auto tables = manager_->TableCounts(info->id);
+    if (tables.ok()) body["tables"] = TableCountsToJson(*tables);
     Reply(res, 200, body);
+  });
+
+  s.Get(kOne + "/history", [this](const httplib::Request& req, httplib::Response& res) {
+    auto info = manager_->Get(PathId(req));
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, HistoryToJson(history_.Get(info->id), history_.options()));
   });
 
   s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
@@ -179,6 +228,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Pause(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kPaused, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
@@ -188,6 +238,7 @@ void ApiServer::InstallRoutes() {
     std::string id = PathId(req);
     auto st = manager_->Resume(id);
     if (!st.ok()) return ReplyError(res, st);
+    history_.MarkDesired(id, pipeline::DesiredState::kRunning, UnixMs());
     auto info = manager_->Get(id);
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, InfoToJson(*info));
@@ -196,6 +247,7 @@ void ApiServer::InstallRoutes() {
 
 void ApiServer::EnableConsole(ConsoleContext* context) {
   console_ = context;
+  if (context->changefeeds == nullptr) context->changefeeds = manager_;
   InstallConsoleRoutes(*server_, context);
 }
 
@@ -232,11 +284,13 @@ void ApiServer::SampleRates() {
     lock.unlock();
     auto now = RowRateTracker::Clock::now();
     std::vector<std::string> ids;
-    for (const auto& info : manager_->List()) {
+    auto feeds = manager_->List();
+    for (const auto& info : feeds) {
       rates_.Record(info.id, info.rows, now);
       ids.push_back(info.id);
     }
     rates_.Retain(ids);
+    history_.Observe(feeds, UnixMs());
     lock.lock();
     sampler_cv_.wait_for(lock, options_.rate_sample_interval, [this] { return stopping_; });
   }

@@ -23,6 +23,16 @@ int HttpStatusFor(base::Code code);
 // {"error": {"code": "INVALID_ARGUMENT", "message": "..."}}
 nlohmann::json ErrorJson(const base::Status& status);
 
+// Typed readers of one field of a request object. An absent or null field leaves *out as it
+// is; a value of another type is InvalidArgument naming the field (`name`, default `key`, e.g.
+// "tables[2].schema") and the value, so a wrong type is a 400, never a 500.
+base::Status ReadString(const nlohmann::json& obj, const char* key, std::string* out,
+                        std::string_view name = {});
+base::Status ReadBool(const nlohmann::json& obj, const char* key, bool* out,
+                      std::string_view name = {});
+base::Status ReadUInt(const nlohmann::json& obj, const char* key, uint64_t* out,
+                      std::string_view name = {});
+
 // A create (POST) or update (PUT) body:
 //   {"id", "source_uri", "sink_uri", "filter_rules": [...], "case_sensitive": false,
 //    "dispatchers": [{"matcher": [...], "topic": "...", "partition": "index-value",
@@ -44,6 +54,8 @@ base::Result<ChangefeedRequest> ParseChangefeedRequest(std::string_view body, Re
 
 nlohmann::json DispatchRuleToJson(const dispatch::DispatchRule& rule);
 nlohmann::json InfoToJson(const pipeline::ChangefeedInfo& info);
+// [{"schema", "table", "inserts", "updates", "deletes", "rows"}] (rows = their sum).
+nlohmann::json TableCountsToJson(const std::vector<pipeline::TableCount>& tables);
 
 // Secrets in a request (URI userinfo passwords, and query parameters whose name contains
 // "password", "secret" or "token"), so they can be scrubbed from any message echoed back.

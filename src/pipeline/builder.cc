@@ -8,6 +8,7 @@
 #include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_json_encoder.h"
 #include "base/logging.h"
+#include "pipeline/format_warnings.h"
 #include "pipeline/large_message.h"
 #include "pipeline/message_emitter.h"
 #include "pipeline/row_emitter.h"
@@ -98,8 +99,8 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson &&
              p.sink.protocol != sink::kafka::Protocol::kAvro) {
     return base::Unimplemented(
-        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json "
-        "or avro",
+        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json, "
+        "avro or debezium",
         sink::kafka::ProtocolName(p.sink.protocol));
   }
   if (p.sink.protocol == sink::kafka::Protocol::kAvro) {  // registry URL and CA file, up front
@@ -164,7 +165,7 @@ base::Result<std::unique_ptr<Emitter>> MakeKafkaEmitter(
   SLUICE_ASSIGN_OR_RETURN(auto large, LargeMessageHandler::Create(p.sink));
   MessageEmitterOptions o;
   o.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
-  o.split_primary_key_updates = p.sink.protocol == sink::kafka::Protocol::kAvro;  // ticdc.md §4.6
+  o.split_primary_key_updates = true;  // every protocol (ticdc.md §2.5, §7.3)
   return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
       o, std::move(encoder), std::make_unique<dispatch::EventRouter>(std::move(router)),
       std::move(sink), std::move(large)));
@@ -241,6 +242,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+    if (!parsed.db_sink) WarnUnsignedWrap(parsed.source, parsed.sink, parsed.filter);
   }
   if (parsed.db_sink) {
     // Connecting (and setting up the session) is the database sink's pre-flight.
@@ -275,7 +277,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));
-  return sink->PrepareTopic(parsed.sink.topic).status();
+  return sink->CheckTopic(parsed.sink.topic);  // a check creates nothing
 }
 
 }  // namespace sluice::pipeline

@@ -137,6 +137,7 @@ class Changefeed::Attempt : public EmitLedger {
     switch (ev.kind) {
       case Kind::kRow: {
         if (!filter.Match(ev.row.table->schema, ev.row.table->table)) return base::Status::Ok();
+        cf_.stats_.tables.Count(ev.row);
         base::Status st = emitter_.Row(ev.row, ev.txn, open_txn_);
         cf_.stats_.rows++;
         return st;

@@ -47,8 +47,9 @@ base::Status MessageEmitter::Produce(const std::string& topic, int32_t partition
 base::Status MessageEmitter::Row(const model::RowChange& row, const model::TxnInfo& txn,
                                  uint64_t token) {
   if (options_.split_primary_key_updates && row.op == model::RowOp::kUpdate &&
-      PrimaryKeyChanged(row)) {
-    // DELETE of the old key, then INSERT of the new row (ticdc.md §4.6).
+      (PrimaryKeyChanged(row) || router_->PartitionKeyChanged(row))) {
+    // DELETE of the old key (to the old key's partition), then INSERT of the new row (to its
+    // own), so every partition keeps its rows' order (ticdc.md §2.5, §7.3).
     model::RowChange del{model::RowOp::kDelete, row.table, row.before, {}};
     model::RowChange ins{model::RowOp::kInsert, row.table, {}, row.after};
     SLUICE_RETURN_IF_ERROR(EmitRow(del, txn, token));

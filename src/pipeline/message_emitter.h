@@ -5,8 +5,8 @@
 //
 //   rows       EncodeRow, then the protocol's follow-up messages to the same partition
 //              (Debezium: the tombstone after a delete). With split_primary_key_updates an
-//              UPDATE that changes the primary key goes out as a DELETE of the old key and an
-//              INSERT of the new row (ticdc.md §4.6).
+//              UPDATE that changes the primary key or a hashed partition column goes out as a
+//              DELETE of the old key and an INSERT of the new row (ticdc.md §2.5, §4.6, §7.3).
 //   DDL        to the table's topic (the default topic for schema-level DDL): partition 0, or
 //              every partition with broadcast_ddl. Skipped when the encoder sends no DDL.
 //   watermarks EncodeWatermark(last sealed commit ts) to every partition of every prepared topic,
@@ -30,9 +30,11 @@ namespace sluice::pipeline {
 struct MessageEmitterOptions {
   // DDL to every partition of the topic (false: partition 0 only, the Canal convention).
   bool broadcast_ddl = false;
-  // An UPDATE that changes the primary key becomes a DELETE of the old key and an INSERT
-  // (Avro: consumers of keyed/compacted topics must see the old key go away).
-  bool split_primary_key_updates = false;
+  // An UPDATE that changes the primary key (or a column the partitioner hashes) becomes a
+  // DELETE of the old key, sent to the old key's partition, and an INSERT of the new row, sent
+  // to its partition: per-key order holds on every partition and keyed/compacted topics see
+  // the old key go away (TiCDC does the same). Row sinks apply key changes themselves.
+  bool split_primary_key_updates = true;
   std::chrono::milliseconds watermark_interval{1000};
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -192,6 +193,12 @@ void WriteFieldSchema(const Column& c, const DebeziumJsonOptions& o, std::string
       w->String(*scratch);
       w->EndObject();
       break;
+    case Rule::kUInt64Long:
+      // The parameter Debezium's column.propagate.source.type adds: it tells a consumer (the
+      // Kafka source of sluice) that this int64 is an unsigned value, negative above 2^63-1.
+      w->Key("parameters");
+      w->Raw(R"({"__debezium.source.column.type":"BIGINT UNSIGNED"})");
+      break;
     default:
       break;
   }
@@ -298,10 +305,14 @@ base::Status WriteValue(const Column& c, const Value& v, const DebeziumJsonOptio
     case Rule::kDouble:
       if (v.kind() != Value::Kind::kFloat && v.kind() != Value::Kind::kDouble) return mismatch();
       scratch->clear();
-      if (ft.rule == Rule::kFloat) {
-        AppendFloat32(static_cast<float>(v.as_double()), scratch);
+      // JSON numbers in their shortest round-trip form ("1e+300", not 301 digits), as
+      // Debezium's Jackson writes Java floats/doubles. NaN/Inf have no JSON form: "0".
+      if (!std::isfinite(v.as_double())) {
+        scratch->push_back('0');
+      } else if (ft.rule == Rule::kFloat) {
+        AppendFloat32RoundTrip(static_cast<float>(v.as_double()), scratch);
       } else {
-        AppendFloat64(v.as_double(), scratch);
+        AppendDoubleRoundTrip(v.as_double(), scratch);
       }
       w->Raw(*scratch);
       return base::Status::Ok();
@@ -320,7 +331,11 @@ base::Status WriteValue(const Column& c, const Value& v, const DebeziumJsonOptio
       if (v.kind() != Value::Kind::kDecimal && v.kind() != Value::Kind::kString) return mismatch();
       double d = std::strtod(v.as_string().c_str(), nullptr);
       scratch->clear();
-      AppendFloat64(d, scratch);
+      if (std::isfinite(d)) {
+        AppendDoubleRoundTrip(d, scratch);
+      } else {
+        scratch->push_back('0');
+      }
       w->Raw(*scratch);
       return base::Status::Ok();
     }
