@@ -58,12 +58,13 @@ class CanalJsonEncoder : public Encoder {
   // Large-message variant (large-message-handle-option=handle-key-only): only primary-key
   // columns, `_tidb.onlyHandleKey=true`. FailedPrecondition without the TiDB extension or if the
   // table has no primary key.
+  bool HasLargeRowVariants() const override { return true; }
   base::Status EncodeRowHandleKeyOnly(const model::RowChange& row, const model::TxnInfo& txn,
-                                      Message* out);
+                                      Message* out) override;
   // Claim-check variant: only primary-key columns and `_tidb.claimCheckLocation = location`
   // (the external object holding the full message). Same preconditions as EncodeRowHandleKeyOnly.
   base::Status EncodeRowClaimCheck(const model::RowChange& row, const model::TxnInfo& txn,
-                                   std::string_view location, Message* out);
+                                   std::string_view location, Message* out) override;
 
   const CanalJsonOptions& options() const { return options_; }
 
