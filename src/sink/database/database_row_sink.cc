@@ -34,6 +34,16 @@ constexpr size_t kMaxTargetCache = 4096;
 
 }  // namespace
 
+void TargetInfo::AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::string last;
+  for (const auto& r : rows) {
+    std::string index = r[0].value_or("");
+    if (unique_keys.empty() || index != last) unique_keys.emplace_back();
+    unique_keys.back().push_back(r[1].value_or(""));
+    last = std::move(index);
+  }
+}
+
 DatabaseRowSink::DatabaseRowSink(DatabaseSinkOptions options, sink::DeliveryCallback callback)
     : options_(std::move(options)), callback_(std::move(callback)) {}
 

@@ -31,6 +31,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct TargetInfo {
   bool exists = false;
   std::vector<std::string> columns;                   // column names
   std::vector<std::vector<std::string>> unique_keys;  // PRIMARY KEY / UNIQUE column lists
+
+  // Fills unique_keys from catalog rows (index name, column name) ordered by index, then by
+  // position in the index.
+  void AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows);
 };
 
 class DatabaseRowSink : public sink::RowSink {
