@@ -1,4 +1,5 @@
-// Sink: where encoded messages go (Kafka now; databases for Kafka-as-source later).
+// Sink: where encoded messages go (the Kafka sink). Database targets take decoded rows instead
+// of messages: see row_sink.h.
 //
 // Produce() is asynchronous; completion is reported through the DeliveryCallback given at
 // construction, from the sink's own thread, once per message, with the caller's token.

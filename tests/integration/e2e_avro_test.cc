@@ -22,42 +22,20 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "running_changefeed.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
-#include "running_changefeed.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
 
 using Json = nlohmann::json;
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
 using DbRow = std::vector<std::optional<std::string>>;
-
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  auto conn = std::move(c).value();
-  auto st = conn->Exec(
-      "SET SESSION binlog_format='ROW', time_zone='+00:00', sql_mode='STRICT_ALL_TABLES'");
-  if (!st.ok()) throw std::runtime_error(st.message());
-  return conn;
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
 
 std::string Hex(std::string_view s) {
   static const char* d = "0123456789abcdef";
@@ -136,10 +114,8 @@ pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
   static std::atomic<int> counter{0};  // unique replica server-ids per process
   pipeline::ChangefeedConfig config;
   config.id = id;
-  config.source_uri =
-      "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-      Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-      "/?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++);
+  config.source_uri = testing::MariaDbUri(
+      "?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++));
   config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
                     "?protocol=avro&partition-num=1&time-zone=UTC&" + params;
   config.filter_rules = {db + ".*"};
@@ -343,7 +319,7 @@ TEST(EndToEndAvro, EveryColumnTypeDecodesWithFastavroToTheDatabaseValue) {
   const std::string topic = "e2e_avro_" + suffix;
   const std::string dir = ::testing::TempDir() + "/e2e-avro-" + suffix;
   Registry registry(dir + "/registry", "", "", false);
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDbWriter();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   const auto cols = TypeColumns();
@@ -428,7 +404,7 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
   const std::string subject = "e2e_avroevo_" + suffix;
   const std::string dir = ::testing::TempDir() + "/e2e-avroevo-" + suffix;
   Registry registry(dir + "/registry", "alice", "s3cret", true);
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDbWriter();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn, "CREATE TABLE " + db +

@@ -23,10 +23,11 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "running_changefeed.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
-#include "running_changefeed.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
@@ -34,29 +35,10 @@ namespace {
 using nlohmann::json;
 using testing::ColSpec;
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
 using testing::R;
 using DbRow = std::vector<std::optional<std::string>>;  // expressions of DbExpr, in column order
-
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
 
 using testing::RunningChangefeed;
 
@@ -263,7 +245,7 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   const std::string db = "e2e_dbz_" + suffix;
   const std::string topic = "e2e_dbz_" + suffix;
   const auto cols = testing::TypeColumns();
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
@@ -274,10 +256,8 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
 
   pipeline::ChangefeedConfig config;
   config.id = "e2e-dbz-" + suffix;
-  config.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" +
-                      Env("SLUICE_MARIADB_PASSWORD") + "@" + Env("SLUICE_MARIADB_HOST") + ":" +
-                      Env("SLUICE_MARIADB_PORT") +
-                      "/?start=now&server-id=" + std::to_string(5000 + ::getpid() % 1000);
+  config.source_uri =
+      testing::MariaDbUri("?start=now&server-id=" + std::to_string(5000 + ::getpid() % 1000));
   config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
                     "?protocol=debezium&partition-num=1&max-message-bytes=16777216";
   config.filter_rules = {db + ".*"};
@@ -543,7 +523,7 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   const std::string suffix = std::to_string(::getpid());
   const std::string db = "e2e_flink_" + suffix;
   const auto cols = testing::TypeColumns();
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);

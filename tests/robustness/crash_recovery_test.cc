@@ -62,7 +62,7 @@ struct Workload {
 
 void RunWorkload(const std::string& db, Workload* w, std::atomic<int>* done_statements) {
   try {
-    auto conn = Connect();
+    auto conn = testing::ConnectMariaDb();
     std::mt19937_64 rng(20260307);
     auto rand_int = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     std::vector<int64_t> live;
@@ -279,7 +279,7 @@ TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
   std::filesystem::remove_all(state_dir);
   std::filesystem::create_directories(state_dir);
 
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn,
@@ -429,7 +429,7 @@ TEST(CrashRecovery, KillNineServerLosesNoRowChange) {
   std::filesystem::remove_all(state_dir);
   std::filesystem::create_directories(state_dir);
 
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn,

@@ -38,7 +38,7 @@ TEST(LargeTransaction, MillionRowTransactionStreamsInBoundedMemory) {
   std::filesystem::remove_all(state_dir);
   std::filesystem::create_directories(state_dir);
 
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn, "CREATE TABLE " + db +
@@ -77,7 +77,7 @@ TEST(LargeTransaction, MillionRowTransactionStreamsInBoundedMemory) {
   Clock::time_point commit_at;
   std::thread writer([&] {
     try {
-      auto w = Connect();
+      auto w = testing::ConnectMariaDb();
       Exec(*w, "SET SESSION max_recursive_iterations = " + std::to_string(kRows + 10));
       Exec(*w, "BEGIN");
       Exec(*w, "INSERT INTO " + db +

@@ -188,4 +188,13 @@ DdlInfo ClassifyDdl(std::string_view sql) {
   return info;
 }
 
+DdlTarget TargetOf(const model::DdlEvent& ddl, const DdlInfo& info) {
+  DdlTarget t{ddl.schema, ddl.table};
+  if (t.table.empty()) {
+    t.table = info.table;
+    if (!info.schema.empty()) t.database = info.schema;
+  }
+  return t;
+}
+
 }  // namespace sluice::codec

@@ -8,12 +8,13 @@
 #include <map>
 #include <thread>
 
+#include "diff/table_diff.h"
 #include "sink/database/database_sink_options.h"
 #include "sink/database/pg_connection.h"
 #include "sink/database/row_sink_factory.h"
-#include "sink/database/table_diff.h"
-#include "source/mysql/mysql_connection.h"
 #include "test_env.h"
+#include "test_mariadb.h"
+#include "test_postgres.h"
 
 namespace sluice::sink::database {
 namespace {
@@ -26,39 +27,6 @@ using testing::Env;
 std::string Unique(const std::string& base) {
   static int n = 0;
   return base + "_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-}
-
-std::string MySqlUri(const std::string& query = "") {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
-         "@127.0.0.1:" + Env("SLUICE_MARIADB_PORT") + "/" + query;
-}
-
-std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") +
-         "@127.0.0.1:" + Env("SLUICE_POSTGRES_PORT") + "/" + Env("SLUICE_POSTGRES_DATABASE") +
-         query;
-}
-
-std::unique_ptr<source::mysql::MySqlConnection> My() {
-  source::mysql::ConnectOptions o;
-  o.host = "127.0.0.1";
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-std::unique_ptr<PgConnection> Pg() {
-  PgConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
-  o.user = Env("SLUICE_POSTGRES_USER");
-  o.password = Env("SLUICE_POSTGRES_PASSWORD");
-  o.database = Env("SLUICE_POSTGRES_DATABASE");
-  auto c = PgConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
 }
 
 // A table `db`.`items` (id int PK, name varchar(8), price decimal(10,2), raw varbinary(16),
@@ -140,10 +108,10 @@ class RowSinkTest : public ::testing::TestWithParam<bool> {  // true: PostgreSQL
  protected:
   void SetUp() override {
     db_ = Unique("dbsink_rs");
-    my_ = My();
+    my_ = testing::ConnectMariaDb();
     ASSERT_TRUE(my_->Exec("CREATE DATABASE " + db_).ok());
     if (GetParam()) {
-      pg_ = Pg();
+      pg_ = testing::ConnectPostgres();
       ASSERT_TRUE(pg_->Exec("CREATE SCHEMA " + db_).ok());
     }
   }
@@ -151,7 +119,9 @@ class RowSinkTest : public ::testing::TestWithParam<bool> {  // true: PostgreSQL
     static_cast<void>(my_->Exec("DROP DATABASE IF EXISTS " + db_));
     if (pg_) static_cast<void>(pg_->Exec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE"));
   }
-  std::string Uri(const std::string& query) { return GetParam() ? PgUri(query) : MySqlUri(query); }
+  std::string Uri(const std::string& query) {
+    return GetParam() ? testing::PostgresUri(query) : testing::MariaDbUri(query);
+  }
   void CreateItems() {
     if (GetParam()) {
       ASSERT_TRUE(pg_->Exec("CREATE TABLE " + db_ +
@@ -294,11 +264,11 @@ TEST_P(RowSinkTest, CreateTablesMakesTheTargetAndDiffMatchesTheSource) {
   auto src_schema = Items(src);
   ASSERT_TRUE(ApplyAll(**sink, Workload(src_schema), 1).ok());
 
-  DiffOptions d;
-  d.left_uri = MySqlUri();
+  diff::DiffOptions d;
+  d.left_uri = testing::MariaDbUri();
   d.right_uri = Uri(GetParam() ? "?schema=" + db_ : "?database=" + db_);
   d.table = src + ".items";
-  auto report = DiffTables(d);
+  auto report = diff::DiffTables(d);
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_TRUE(report->equal()) << report->ToString();
   EXPECT_EQ(report->left_rows, 3u);
