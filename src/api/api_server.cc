@@ -13,6 +13,12 @@ namespace {
 
 using nlohmann::json;
 
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 base::Result<std::unique_ptr<ApiServer>> ApiServer::Create(ApiOptions options,
@@ -29,7 +35,8 @@ ApiServer::ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager)
     : options_(std::move(options)),
       manager_(manager),
       server_(std::make_unique<httplib::Server>()),
-      port_(options_.port) {
+      port_(options_.port),
+      history_(options_.history) {
   InstallHandlers();
   InstallRoutes();
 }
@@ -114,7 +121,13 @@ void ApiServer::InstallRoutes() {
 
   s.Get("/api/v1/changefeeds", [this](const httplib::Request&, httplib::Response& res) {
     json items = json::array();
-    for (const auto& info : manager_->List()) items.push_back(InfoToJson(info));
+    auto rates = rates_.Rates();
+    for (const auto& info : manager_->List()) {
+      json item = InfoToJson(info);
+      auto rate = rates.find(info.id);
+      item["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+      items.push_back(std::move(item));
+    }
     Reply(res, 200, json{{"items", items}});
   });
 
@@ -143,7 +156,15 @@ void ApiServer::InstallRoutes() {
     auto rates = rates_.Rates();
     auto rate = rates.find(info->id);
     body["rows_per_second"] = rate == rates.end() ? 0.0 : rate->second;
+    auto tables = manager_->TableCounts(info->id);
+    if (tables.ok()) body["tables"] = TableCountsToJson(*tables);
     Reply(res, 200, body);
+  });
+
+  s.Get(kOne + "/history", [this](const httplib::Request& req, httplib::Response& res) {
+    auto info = manager_->Get(PathParam(req));
+    if (!info.ok()) return ReplyError(res, info.status());
+    Reply(res, 200, HistoryToJson(history_.Get(info->id), history_.options()));
   });
 
   s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
@@ -162,14 +183,22 @@ void ApiServer::InstallRoutes() {
     Reply(res, 200, json{{"id", id}, {"removed", true}});
   });
 
+  // Pause and resume are marked on the history when their route is called.
   using Action = base::Status (pipeline::ChangefeedManager::*)(const std::string&);
-  for (auto [suffix, action] :
-       {std::pair<const char*, Action>{"/pause", &pipeline::ChangefeedManager::Pause},
-        std::pair<const char*, Action>{"/resume", &pipeline::ChangefeedManager::Resume}}) {
-    s.Post(kOne + suffix, [this, action](const httplib::Request& req, httplib::Response& res) {
+  struct DesiredRoute {
+    const char* suffix;
+    Action action;
+    pipeline::DesiredState state;
+  };
+  for (auto route : {DesiredRoute{"/pause", &pipeline::ChangefeedManager::Pause,
+                                  pipeline::DesiredState::kPaused},
+                     DesiredRoute{"/resume", &pipeline::ChangefeedManager::Resume,
+                                  pipeline::DesiredState::kRunning}}) {
+    s.Post(kOne + route.suffix, [this, route](const httplib::Request& req, httplib::Response& res) {
       std::string id = PathParam(req);
-      auto st = (manager_->*action)(id);
+      auto st = (manager_->*route.action)(id);
       if (!st.ok()) return ReplyError(res, st);
+      history_.MarkDesired(id, route.state, UnixMs());
       auto info = manager_->Get(id);
       if (!info.ok()) return ReplyError(res, info.status());
       Reply(res, 200, InfoToJson(*info));
@@ -179,6 +208,7 @@ void ApiServer::InstallRoutes() {
 
 void ApiServer::EnableConsole(ConsoleContext* context) {
   console_ = context;
+  if (context->changefeeds == nullptr) context->changefeeds = manager_;
   InstallConsoleRoutes(*server_, context);
 }
 
@@ -215,11 +245,13 @@ void ApiServer::SampleRates() {
     lock.unlock();
     auto now = RowRateTracker::Clock::now();
     std::vector<std::string> ids;
-    for (const auto& info : manager_->List()) {
+    auto feeds = manager_->List();
+    for (const auto& info : feeds) {
       rates_.Record(info.id, info.rows, now);
       ids.push_back(info.id);
     }
     rates_.Retain(ids);
+    history_.Observe(feeds, UnixMs());
     lock.lock();
     sampler_cv_.wait_for(lock, options_.rate_sample_interval, [this] { return stopping_; });
   }

@@ -4,6 +4,7 @@
 //   GET    /api/v1/changefeeds/{id}         get         PUT /api/v1/changefeeds/{id}   update
 //   DELETE /api/v1/changefeeds/{id}         remove
 //   POST   /api/v1/changefeeds/{id}/pause   pause       POST .../{id}/resume          resume
+//   GET    /api/v1/changefeeds/{id}/history rows/s, lag and events of the last hour
 //   GET    /healthz                          liveness    GET /metrics                   Prometheus
 //   the web console's routes and static files: console_routes.h (EnableConsole)
 //
@@ -21,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "api/changefeed_history.h"
 #include "api/console_routes.h"
 #include "api/metrics.h"
 #include "base/status.h"
@@ -42,6 +44,8 @@ struct ApiOptions {
   std::string token;
   // How often the rows/s gauge samples the row counters.
   std::chrono::milliseconds rate_sample_interval{1000};
+  // What the history (console charts) keeps; fed by the same sampler.
+  HistoryOptions history;
 };
 
 class ApiServer {
@@ -80,6 +84,7 @@ class ApiServer {
   bool started_ = false;
   int port_ = 0;
   RowRateTracker rates_;
+  ChangefeedHistory history_;
   ConsoleContext* console_ = nullptr;
 };
 

@@ -11,6 +11,7 @@
 #include "api/json_mapping.h"
 #include "dispatch/topic_expression.h"
 #include "pipeline/builder.h"
+#include "pipeline/changefeed_config.h"
 #include "pipeline/uri_secrets.h"
 
 namespace sluice::api {
@@ -243,6 +244,19 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
     if (!l.ok()) return ReplyError(res, l.status());
     Reply(res, 200, TableListingToJson(*l, ctx->schema->ScheduleText(l->tables.size())));
   });
+  s.Get(kOne + "/tables/([^/]+)/([^/]+)", [ctx](const httplib::Request& req,
+                                                httplib::Response& res) {
+    auto c = ctx->connections->Get(PathParam(req));
+    if (!c.ok()) return ReplyError(res, c.status());
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
+    std::string schema = req.matches[2], table = req.matches[3];
+    auto detail = DescribeTable(**c, schema, table);
+    if (!detail.ok()) return ReplyError(res, detail.status(), ConnectionSecrets(**c));
+    AssessCapture((*c)->kind, &*detail);
+    std::vector<pipeline::ChangefeedInfo> feeds;
+    if (ctx->changefeeds) feeds = ctx->changefeeds->List();
+    Reply(res, 200, TableDetailToJson(*detail, CapturingChangefeeds(**c, schema, table, feeds)));
+  });
   s.Post(kOne + "/tables/refresh", [ctx](const httplib::Request& req, httplib::Response& res) {
     auto l = ctx->schema->Refresh(PathParam(req));
     if (!l.ok()) return ReplyError(res, l.status());
@@ -325,7 +339,8 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
            Reply(res, 200,
                  json{{"valid", true},
                       {"source_uri", pipeline::MaskUriSecrets(parsed->config.source_uri)},
-                      {"sink_uri", pipeline::MaskUriSecrets(parsed->config.sink_uri)}});
+                      {"sink_uri", pipeline::MaskUriSecrets(parsed->config.sink_uri)},
+                      {"config_toml", pipeline::ChangefeedToml(parsed->config)}});
          });
 
   if (!ctx->static_dir.empty() && s.set_mount_point("/", ctx->static_dir)) return;

@@ -6,6 +6,7 @@
 //   POST            /api/v1/connections/{name}/test      test a saved connection
 //   GET             /api/v1/connections/{name}/tables    schema browser (cached discovery)
 //   POST            /api/v1/connections/{name}/tables/refresh
+//   GET             /api/v1/connections/{name}/tables/{schema}/{table}   columns, keys, capture
 //   POST            /api/v1/topics/preview               topic names of a distribution mode
 //   POST            /api/v1/changefeeds/validate         validate a changefeed body, store nothing
 //   GET             /, /assets/...                       the built console (static files)
@@ -36,6 +37,9 @@ namespace sluice::api {
 struct ConsoleContext {
   ConnectionStore* connections = nullptr;  // required
   SchemaBrowser* schema = nullptr;         // required
+  // The changefeeds that capture a table (table detail); ApiServer::EnableConsole sets it to the
+  // server's manager when left null.
+  pipeline::ChangefeedManager* changefeeds = nullptr;
   // Directory of the built console (index.html, assets/); empty or missing = a page that says
   // how to build it.
   std::string static_dir;

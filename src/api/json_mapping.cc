@@ -255,6 +255,19 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
   };
 }
 
+json TableCountsToJson(const std::vector<pipeline::TableCount>& tables) {
+  json out = json::array();
+  for (const auto& t : tables) {
+    out.push_back({{"schema", t.schema},
+                   {"table", t.table},
+                   {"inserts", t.inserts},
+                   {"updates", t.updates},
+                   {"deletes", t.deletes},
+                   {"rows", t.inserts + t.updates + t.deletes}});
+  }
+  return out;
+}
+
 std::vector<std::string> SecretsOf(const pipeline::ChangefeedConfig& config) {
   std::vector<std::string> out;
   for (const std::string* uri : {&config.source_uri, &config.sink_uri}) {

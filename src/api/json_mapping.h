@@ -44,6 +44,8 @@ base::Result<ChangefeedRequest> ParseChangefeedRequest(std::string_view body, Re
 
 nlohmann::json DispatchRuleToJson(const dispatch::DispatchRule& rule);
 nlohmann::json InfoToJson(const pipeline::ChangefeedInfo& info);
+// [{"schema", "table", "inserts", "updates", "deletes", "rows"}] (rows = their sum).
+nlohmann::json TableCountsToJson(const std::vector<pipeline::TableCount>& tables);
 
 // Secrets in a request (URI userinfo passwords, and query parameters whose name contains
 // "password", "secret" or "token"), so they can be scrubbed from any message echoed back.

@@ -27,6 +27,7 @@
 
 #include "api/connection.h"
 #include "api/connection_store.h"
+#include "api/table_detail.h"
 #include "base/status.h"
 
 namespace sluice::api {
@@ -60,6 +61,10 @@ int64_t NextRefreshMs(int64_t last_ms, size_t table_count, const SchemaBrowserOp
 
 // Lists the tables of a database connection (blocking).
 base::Result<std::vector<TableEntry>> DiscoverTables(const Connection& connection);
+// Reads one table's columns, keys, type and the settings its capture depends on (blocking;
+// AssessCapture in table_detail.h judges them). NotFound for a table that does not exist.
+base::Result<TableDetail> DescribeTable(const Connection& connection, const std::string& schema,
+                                        const std::string& table);
 
 class SchemaBrowser {
  public:

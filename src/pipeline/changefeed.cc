@@ -197,6 +197,7 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
         case model::ChangeEvent::Kind::kRow: {
           const auto& table = *ev.row.table;
           if (!options_.filter.Match(table.schema, table.table)) break;
+          stats_.tables.Count(ev.row);
           if (row_sink) {
             tracker->AddMessages(open_txn);
             result = row_sink->Apply(ev.row, ev.txn, open_txn);

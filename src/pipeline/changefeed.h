@@ -24,6 +24,7 @@
 #include "dispatch/table_filter.h"
 #include "pipeline/checkpoint_store.h"
 #include "pipeline/progress_tracker.h"
+#include "pipeline/table_counters.h"
 #include "sink/row_sink.h"
 #include "sink/sink.h"
 #include "source/source.h"
@@ -78,6 +79,7 @@ struct ChangefeedStats {
   std::atomic<uint64_t> restarts{0};
   std::atomic<uint64_t> checkpoint_commit_ms{0};  // commit time of the checkpointed txn
   std::atomic<uint64_t> last_event_commit_ms{0};
+  TableCounters tables;  // captured rows per table (pipeline/table_counters.h)
 };
 
 class Changefeed {

@@ -125,6 +125,58 @@ base::Status ApplyChangefeedToml(std::string_view toml_text, std::string_view or
   return base::Status::Ok();
 }
 
+namespace {
+
+// A TOML string: a literal string ('...') when the text allows one (no quote, no control
+// character; regex rules stay readable), else a basic string with escapes.
+std::string TomlString(std::string_view text) {
+  bool literal = text.find('\'') == std::string_view::npos;
+  for (unsigned char c : text) literal = literal && c >= 0x20 && c != 0x7f;
+  if (literal) return "'" + std::string(text) + "'";
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string TomlArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + TomlString(items[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+std::string ChangefeedToml(const ChangefeedConfig& config) {
+  std::string out = "[filter]\nrules = " + TomlArray(config.filter_rules) + "\n";
+  if (config.case_sensitive) out += "case-sensitive = true\n";
+  if (config.dispatchers.empty()) return out;
+  out += "\n[sink]\ndispatchers = [\n";
+  for (const auto& d : config.dispatchers) {
+    out += "  {matcher = " + TomlArray(d.matcher);
+    if (!d.topic.empty()) out += ", topic = " + TomlString(d.topic);
+    if (d.partition != dispatch::PartitionRule::kDefault) {
+      out += ", partition = " + TomlString(dispatch::PartitionRuleName(d.partition));
+    }
+    if (!d.columns.empty()) out += ", columns = " + TomlArray(d.columns);
+    out += "},\n";
+  }
+  return out + "]\n";
+}
+
 base::Status LoadChangefeedTomlFile(const std::string& path, ChangefeedConfig* config) {
   std::ifstream in(path);
   if (!in) return base::InvalidArgument("cannot read config file {}; check the path", path);

@@ -42,4 +42,9 @@ base::Status ApplyChangefeedToml(std::string_view toml_text, std::string_view or
                                  ChangefeedConfig* config);
 base::Status LoadChangefeedTomlFile(const std::string& path, ChangefeedConfig* config);
 
+// The [filter] and [sink] TOML of `config` (the form above); ApplyChangefeedToml reads it back
+// to the same filter rules, case sensitivity and dispatchers. The console shows it so a
+// changefeed made there can be made with `sluice cli changefeed create --config`.
+std::string ChangefeedToml(const ChangefeedConfig& config);
+
 }  // namespace sluice::pipeline

@@ -282,6 +282,17 @@ base::Result<ChangefeedInfo> ChangefeedManager::Get(const std::string& id) {
   return impl_->MakeInfo(record);
 }
 
+base::Result<std::vector<TableCount>> ChangefeedManager::TableCounts(const std::string& id) {
+  SLUICE_RETURN_IF_ERROR(impl_->GetRecord(id).status());
+  std::shared_ptr<Changefeed> changefeed;
+  if (auto feed = impl_->Find(id)) {
+    std::lock_guard lock(impl_->mu);
+    changefeed = feed->changefeed;
+  }
+  if (!changefeed) return std::vector<TableCount>{};
+  return changefeed->stats().tables.Snapshot();
+}
+
 base::Status ChangefeedManager::Pause(const std::string& id) {
   std::lock_guard op(impl_->op_mu);
   SLUICE_ASSIGN_OR_RETURN(auto record, impl_->GetRecord(id));

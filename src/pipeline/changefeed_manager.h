@@ -64,6 +64,8 @@ class ChangefeedManager {
   base::Result<ChangefeedInfo> Create(const ChangefeedConfig& config, bool paused = false);
   std::vector<ChangefeedInfo> List();
   base::Result<ChangefeedInfo> Get(const std::string& id);
+  // Rows captured per table by the current (or last) run; empty before the first run.
+  base::Result<std::vector<TableCount>> TableCounts(const std::string& id);
   // Stops the changefeed after a final checkpoint; it stays stored as paused.
   base::Status Pause(const std::string& id);
   base::Status Resume(const std::string& id);

@@ -104,8 +104,11 @@ export interface Changefeed {
   checkpoint_time_ms: number;
   lag_ms: number;
   error: string;
-  counters: { rows: number; messages: number; bytes: number; errors: number; restarts: number };
+  // Issue 22 adds read/delivered counters and checkpoint_lag_ms; the console shows them when present.
+  counters: { rows: number; messages: number; bytes: number; errors: number; restarts: number; [k: string]: number };
+  checkpoint_lag_ms?: number;
   rows_per_second?: number;
+  tables?: TableCount[];
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -118,4 +121,38 @@ export interface TableListing {
   duration_ms: number;
   schedule: string;
   error: string;
+}
+
+export interface TableCount {
+  schema: string;
+  table: string;
+  inserts: number;
+  updates: number;
+  deletes: number;
+  rows: number;
+}
+
+// GET /api/v1/changefeeds/{id}/history: samples as columns, oldest first.
+export interface History {
+  interval_ms: number;
+  span_ms: number;
+  samples: { at_ms: number[]; rows_per_second: number[]; lag_ms: number[]; rows: number[] };
+  events: { at_ms: number; kind: string; detail: string }[];
+}
+
+// GET /api/v1/connections/{name}/tables/{schema}/{table}
+export interface TableDetail {
+  schema: string;
+  table: string;
+  type: string;
+  rows: number;
+  columns: { name: string; type: string; nullable: boolean; key: string; supported: boolean; note: string }[];
+  keys: { name: string; primary: boolean; columns: string[] }[];
+  settings: Record<string, string>;
+  capture: { capturable: boolean; checks: { name: string; status: 'pass' | 'warn' | 'fail'; detail: string; fix: string }[] };
+  changefeeds: { id: string; state: string; lag_ms: number }[];
+}
+
+export function enc(s: string): string {
+  return encodeURIComponent(s);
 }

@@ -1,5 +1,6 @@
 // The sluice web console: a hash-routed single page over the server's REST API.
-//   #/changefeeds, #/changefeeds/<id>, #/wizard, #/connections, #/schema[/<connection>], #/login
+//   #/changefeeds, #/changefeeds/<id>, #/wizard, #/connections,
+//   #/schema[/<connection>[/<schema>/<table>]], #/login
 import { api, ApiError, setToken, token } from './api';
 import { changefeedDetailPage, changefeedListPage } from './pages/changefeeds';
 import { connectionsPage } from './pages/connections';
@@ -81,7 +82,7 @@ async function route(): Promise<void> {
         await wizardPage(main, navigate);
         break;
       case 'schema':
-        await schemaPage(main, parts[1] ?? '', navigate);
+        await schemaPage(main, parts[1] ?? '', navigate, parts[2] ?? '', parts[3] ?? '');
         break;
       case 'changefeeds':
         stop = parts[1] ? changefeedDetailPage(main, parts[1], navigate) : changefeedListPage(main);

@@ -1,4 +1,4 @@
-// Tiny DOM helpers: h() builds elements, sparkline() draws an SVG polyline.
+// Tiny DOM helpers: h() builds elements; formatting of times, durations and counts; a copy button.
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, any>;
@@ -36,27 +36,6 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-export function sparkline(values: number[], width = 160, height = 32): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('class', 'sparkline');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  const max = Math.max(1, ...values);
-  const n = Math.max(values.length - 1, 1);
-  const pts = values
-    .map((v, i) => `${((i / n) * (width - 2) + 1).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`)
-    .join(' ');
-  const line = document.createElementNS(ns, 'polyline');
-  line.setAttribute('points', pts || `1,${height - 2} ${width - 1},${height - 2}`);
-  line.setAttribute('fill', 'none');
-  line.setAttribute('stroke', 'currentColor');
-  line.setAttribute('stroke-width', '1.5');
-  svg.append(line);
-  return svg;
-}
-
 export function fmtTime(ms: number): string {
   if (!ms) return '—';
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -64,9 +43,45 @@ export function fmtTime(ms: number): string {
 
 export function fmtLag(ms: number): string {
   if (!ms) return '0 s';
-  if (ms < 1000) return `${ms} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms / 60000)} min`;
+  if (ms < 7200000) return `${Math.round(ms / 60000)} min`;
+  return `${(ms / 3600000).toFixed(1)} h`;
+}
+
+// A changefeed counts as lagging when its checkpoint trails the source by this much.
+export const LAG_WARN_MS = 30000;
+
+export function fmtCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function fmtRate(r: number): string {
+  if (r >= 100) return Math.round(r).toLocaleString('en-US');
+  if (r >= 10) return r.toFixed(1);
+  return r.toFixed(r === 0 ? 0 : 2);
+}
+
+// A button that copies `text()` to the clipboard (falls back to selecting `target`).
+export function copyButton(text: () => string, testid: string, target?: HTMLElement): HTMLButtonElement {
+  const b = h('button', { class: 'copy', type: 'button', 'data-testid': testid }, 'Copy');
+  b.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text());
+      b.textContent = 'Copied';
+    } catch {
+      if (target) {
+        const range = document.createRange();
+        range.selectNodeContents(target);
+        const sel = window.getSelection();
+        sel?.removeAllRanges();
+        sel?.addRange(range);
+      }
+      b.textContent = 'Selected — press Ctrl+C';
+    }
+    window.setTimeout(() => (b.textContent = 'Copy'), 2000);
+  });
+  return b;
 }
 
 export function errorBox(message: string, testid = 'error'): HTMLElement {

@@ -400,6 +400,57 @@ TEST_F(ApiServerTest, TokenRequiredOnEveryRouteButHealthz) {
   Call("POST", "/api/v1/changefeeds", 201, CreateBody("x", true).dump());
 }
 
+TEST_F(ApiServerTest, HistoryAndRowsPerTable) {
+  ApiOptions options;
+  options.history.interval = std::chrono::milliseconds(100);
+  StartServer(options);
+  Call("POST", "/api/v1/changefeeds", 201, CreateBody("hist").dump());
+  // Rows per table: the fake source writes db.t only.
+  json info = WaitFor("hist", [](const json& j) {
+    return j.contains("tables") && j["tables"].size() == 1 && j["tables"][0]["inserts"] >= 10;
+  });
+  EXPECT_EQ(info["tables"][0]["schema"], "db");
+  EXPECT_EQ(info["tables"][0]["table"], "t");
+  EXPECT_EQ(info["tables"][0]["rows"], info["tables"][0]["inserts"]);
+  EXPECT_TRUE(Call("GET", "/api/v1/changefeeds", 200)["items"][0].contains("rows_per_second"));
+
+  // The history fills with samples of a positive rate; pause and resume are events.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  json h;
+  while (std::chrono::steady_clock::now() < deadline) {
+    h = Call("GET", "/api/v1/changefeeds/hist/history", 200);
+    if (h["samples"]["at_ms"].size() >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(h["samples"]["at_ms"].size(), 3u) << h.dump();
+  EXPECT_EQ(h["interval_ms"], 100);
+  EXPECT_EQ(h["span_ms"], 3600000);
+  EXPECT_GT(h["samples"]["rows_per_second"].back().get<double>(), 0) << h.dump();
+  EXPECT_LT(h["samples"]["at_ms"][0].get<int64_t>(), h["samples"]["at_ms"][1].get<int64_t>());
+  EXPECT_TRUE(h["events"].empty()) << h.dump();
+
+  // Waits until the history's events are `want` (the sampler sees every state for >= 50 ms).
+  auto wait_events = [&](const std::vector<std::string>& want) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::vector<std::string> kinds;
+    while (std::chrono::steady_clock::now() < until) {
+      kinds.clear();
+      json history = Call("GET", "/api/v1/changefeeds/hist/history", 200);
+      for (const auto& e : history["events"]) kinds.push_back(e["kind"]);
+      if (kinds == want) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "events: " << json(kinds).dump();
+  };
+  Call("POST", "/api/v1/changefeeds/hist/pause", 200);
+  wait_events({"paused"});
+  Call("POST", "/api/v1/changefeeds/hist/resume", 200);
+  wait_events({"paused", "resumed"});
+
+  json missing = Call("GET", "/api/v1/changefeeds/nope/history", 404);
+  EXPECT_EQ(missing["error"]["code"], "NOT_FOUND");
+}
+
 TEST(ApiServer, RefusesNonLoopbackWithoutToken) {
   MemoryStateStore store;
   pipeline::ChangefeedManager manager(&store, FakeFactory);

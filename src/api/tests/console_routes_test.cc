@@ -1,13 +1,15 @@
 // The console routes against the real MariaDB and Kafka of the `servers` fixture: connection
 // tests (passing and failing, each check with its fix), save-after-test, write-only secrets,
-// the schema browser's cache and refresh, the topic preview, and a changefeed created from
-// saved connections whose rows arrive in Kafka.
+// the schema browser's cache and refresh, a table's detail (columns, keys, capture checks,
+// capturing changefeeds) on MariaDB and PostgreSQL, the topic preview, and a changefeed created
+// from saved connections whose rows arrive in Kafka (and are counted per table).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "api/api_server.h"
@@ -15,6 +17,7 @@
 #include "pipeline/sqlite_state_store.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
+#include "source/postgres/pg_connection.h"
 #include "test_env.h"
 
 namespace sluice::api {
@@ -100,6 +103,15 @@ class ConsoleRoutesTest : public ::testing::Test {
                 {"hosts", {"127.0.0.1:" + (port.empty() ? Env("SLUICE_MARIADB_PORT") : port)}},
                 {"user", "sluice"},
                 {"password", password}};
+  }
+  json Pg(const std::string& name) {
+    return json{{"name", name},
+                {"kind", "postgresql"},
+                {"role", "source"},
+                {"hosts", {"127.0.0.1:" + Env("SLUICE_POSTGRES_PORT")}},
+                {"user", Env("SLUICE_POSTGRES_USER")},
+                {"password", Env("SLUICE_POSTGRES_PASSWORD")},
+                {"database", Env("SLUICE_POSTGRES_DATABASE")}};
   }
   json Kafka(const std::string& name) {
     return json{{"name", name},
@@ -239,6 +251,7 @@ TEST_F(ConsoleRoutesTest, ChangefeedFromSavedConnectionsDeliversRows) {
   body["sink_options"]["partition-num"] = "1";
   json valid = Call("POST", "/api/v1/changefeeds/validate", 200, body);
   EXPECT_NE(valid["sink_uri"].get<std::string>().find("compression=lz4"), std::string::npos);
+  EXPECT_EQ(valid["config_toml"], "[filter]\nrules = ['" + db_ + ".*']\n");
   Call("POST", "/api/v1/changefeeds", 201, body);
 
   ASSERT_TRUE(root_->Exec("INSERT INTO " + db_ + ".orders VALUES (1, 'a'), (2, 'b')").ok());
@@ -261,7 +274,103 @@ TEST_F(ConsoleRoutesTest, ChangefeedFromSavedConnectionsDeliversRows) {
   json cf = Call("GET", "/api/v1/changefeeds/cf_" + u_, 200);
   EXPECT_EQ(cf["counters"]["rows"].get<uint64_t>(), 2u) << cf.dump();
   EXPECT_TRUE(cf.contains("rows_per_second"));
+  ASSERT_EQ(cf["tables"].size(), 1u) << cf.dump();
+  EXPECT_EQ(cf["tables"][0], (json{{"schema", db_}, {"table", "orders"}, {"inserts", 2},
+                                   {"updates", 0}, {"deletes", 0}, {"rows", 2}}));
+  // The table's page names the changefeed that captures it.
+  json t = Call("GET", "/api/v1/connections/maria/tables/" + db_ + "/orders", 200);
+  ASSERT_EQ(t["changefeeds"].size(), 1u) << t.dump();
+  EXPECT_EQ(t["changefeeds"][0]["id"], "cf_" + u_);
   Call("DELETE", "/api/v1/changefeeds/cf_" + u_, 200);
+}
+
+TEST_F(ConsoleRoutesTest, MariaDbTableDetailShowsColumnsKeysAndCaptureChecks) {
+  Call("POST", "/api/v1/connections", 201, Maria("maria"));
+  ASSERT_TRUE(root_->Exec("CREATE TABLE " + db_ +
+                          ".places (code CHAR(3) NOT NULL, name VARCHAR(40), spot POINT, "
+                          "addr INET6, price DECIMAL(8,2) UNSIGNED, UNIQUE KEY uk_code (code, "
+                          "name), KEY k_name (name))")
+                  .ok());
+  ASSERT_TRUE(root_->Exec("CREATE VIEW " + db_ + ".v AS SELECT id FROM " + db_ + ".orders").ok());
+
+  json orders = Call("GET", "/api/v1/connections/maria/tables/" + db_ + "/orders", 200);
+  EXPECT_EQ(orders["type"], "BASE TABLE");
+  ASSERT_EQ(orders["columns"].size(), 2u) << orders.dump();
+  EXPECT_EQ(orders["columns"][0], (json{{"name", "id"}, {"type", "int(11)"}, {"nullable", false},
+                                        {"key", "PRI"}, {"supported", true}, {"note", ""}}));
+  EXPECT_EQ(orders["columns"][1]["type"], "varchar(20)");
+  EXPECT_EQ(orders["keys"],
+            json::parse(R"([{"name": "PRIMARY", "primary": true, "columns": ["id"]}])"));
+  EXPECT_TRUE(orders["capture"]["capturable"].get<bool>()) << orders.dump(2);
+  EXPECT_EQ(orders["settings"]["binlog_row_image"], "FULL");
+  EXPECT_TRUE(orders["changefeeds"].empty());
+
+  json places = Call("GET", "/api/v1/connections/maria/tables/" + db_ + "/places", 200);
+  std::map<std::string, json> cols;
+  for (const auto& c : places["columns"]) cols[c["name"]] = c;
+  EXPECT_EQ(cols["code"]["key"], "UNI");
+  EXPECT_EQ(cols["name"]["key"], "UNI");  // in the unique key, though MariaDB says "MUL" / ""
+  EXPECT_EQ(cols["spot"]["note"], "arrives as SRID + WKB bytes");
+  EXPECT_EQ(cols["addr"]["type"], "inet6");
+  EXPECT_EQ(cols["price"]["type"], "decimal(8,2) unsigned");
+  ASSERT_EQ(places["keys"].size(), 1u) << places.dump();  // KEY k_name is not unique
+  EXPECT_EQ(places["keys"][0]["columns"], json({"code", "name"}));
+  json checks = places["capture"]["checks"];
+  EXPECT_TRUE(places["capture"]["capturable"].get<bool>());
+  EXPECT_EQ(checks[2]["name"], "key");
+  EXPECT_EQ(checks[2]["status"], "warn");
+  EXPECT_NE(checks[2]["detail"].get<std::string>().find("uk_code (code, name)"),
+            std::string::npos);
+
+  json view = Call("GET", "/api/v1/connections/maria/tables/" + db_ + "/v", 200);
+  EXPECT_FALSE(view["capture"]["capturable"].get<bool>());
+  EXPECT_EQ(view["capture"]["checks"][0]["status"], "fail");
+
+  json missing = Call("GET", "/api/v1/connections/maria/tables/" + db_ + "/nope", 404);
+  EXPECT_NE(missing["error"]["message"].get<std::string>().find("no table"), std::string::npos);
+  Call("GET", "/api/v1/connections/nobody/tables/" + db_ + "/orders", 404);
+}
+
+TEST_F(ConsoleRoutesTest, PostgresTableDetailJudgesTheReplicaIdentity) {
+  source::postgres::PgSourceConfig pc;
+  pc.host = "127.0.0.1";
+  pc.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
+  pc.user = Env("SLUICE_POSTGRES_USER");
+  pc.password = Env("SLUICE_POSTGRES_PASSWORD");
+  pc.database = Env("SLUICE_POSTGRES_DATABASE");
+  auto pg = source::postgres::PgConnection::Connect(pc, false);
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  std::string schema = "console_" + u_;
+  ASSERT_TRUE((*pg)->Exec("CREATE SCHEMA " + schema).ok());
+  ASSERT_TRUE((*pg)->Exec("CREATE TABLE " + schema +
+                          ".keyed (id bigint PRIMARY KEY, tags text[], at timestamptz NOT NULL)")
+                  .ok());
+  ASSERT_TRUE((*pg)->Exec("CREATE TABLE " + schema + ".loose (a int, b text)").ok());
+  json conn = Pg("pg");
+  conn["skip_test"] = true;
+  Call("POST", "/api/v1/connections", 201, conn);
+
+  json keyed = Call("GET", "/api/v1/connections/pg/tables/" + schema + "/keyed", 200);
+  ASSERT_EQ(keyed["columns"].size(), 3u) << keyed.dump(2);
+  EXPECT_EQ(keyed["columns"][0]["type"], "bigint");
+  EXPECT_EQ(keyed["columns"][0]["key"], "PRI");
+  EXPECT_FALSE(keyed["columns"][0]["nullable"].get<bool>());
+  EXPECT_EQ(keyed["columns"][1]["type"], "text[]");
+  EXPECT_EQ(keyed["columns"][1]["note"], "arrives as its text form");
+  EXPECT_EQ(keyed["columns"][2]["type"], "timestamp with time zone");
+  EXPECT_EQ(keyed["keys"][0]["name"], "keyed_pkey");
+  EXPECT_EQ(keyed["settings"]["replica_identity"], "d");
+  EXPECT_TRUE(keyed["capture"]["capturable"].get<bool>()) << keyed.dump(2);
+
+  json loose = Call("GET", "/api/v1/connections/pg/tables/" + schema + "/loose", 200);
+  EXPECT_FALSE(loose["capture"]["capturable"].get<bool>());
+  EXPECT_EQ(loose["capture"]["checks"][1]["name"], "row image");
+  EXPECT_EQ(loose["capture"]["checks"][1]["fix"],
+            "ALTER TABLE " + schema + ".loose REPLICA IDENTITY FULL (or add a primary key)");
+  ASSERT_TRUE((*pg)->Exec("ALTER TABLE " + schema + ".loose REPLICA IDENTITY FULL").ok());
+  loose = Call("GET", "/api/v1/connections/pg/tables/" + schema + "/loose", 200);
+  EXPECT_TRUE(loose["capture"]["capturable"].get<bool>()) << loose.dump(2);
+  (void)(*pg)->Exec("DROP SCHEMA " + schema + " CASCADE");
 }
 
 TEST_F(ConsoleRoutesTest, SchedulerRefreshesOnlyConnectionsThatAreDue) {
@@ -289,13 +398,7 @@ TEST_F(ConsoleRoutesTest, SchedulerRefreshesOnlyConnectionsThatAreDue) {
 }
 
 TEST_F(ConsoleRoutesTest, PostgresAndKafkaTestsReportTheirChecks) {
-  json pg = {{"name", "pg"},
-             {"kind", "postgresql"},
-             {"role", "source"},
-             {"hosts", {"127.0.0.1:" + Env("SLUICE_POSTGRES_PORT")}},
-             {"user", Env("SLUICE_POSTGRES_USER")},
-             {"password", Env("SLUICE_POSTGRES_PASSWORD")},
-             {"database", Env("SLUICE_POSTGRES_DATABASE")}};
+  json pg = Pg("pg");
   json ok = Call("POST", "/api/v1/connections/test", 200, pg);
   EXPECT_TRUE(ok["passed"].get<bool>()) << ok.dump(2);
   ASSERT_NE(FindCheck(ok, "setting wal_level"), nullptr) << ok.dump(2);

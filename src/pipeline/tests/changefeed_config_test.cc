@@ -93,5 +93,44 @@ TEST(BuildChangefeed, RejectsBadInputWithTheFix) {
   EXPECT_NE(r.status().message().find("/nonexistent/ca.pem"), std::string::npos);
 }
 
+TEST(ChangefeedToml, ReadsBackToTheSameFilterAndDispatchers) {
+  ChangefeedConfig c;
+  c.filter_rules = {"shop.*", "!shop.tmp_*", "/^app_\\d+$/.orders", "it's.odd"};
+  c.case_sensitive = true;
+  dispatch::DispatchRule by_table;
+  by_table.matcher = {"shop.*"};
+  by_table.topic = "cdc_{schema}_{table}";
+  by_table.partition = dispatch::PartitionRule::kIndexValue;
+  dispatch::DispatchRule by_columns;
+  by_columns.matcher = {"log.*"};
+  by_columns.partition = dispatch::PartitionRule::kColumns;
+  by_columns.columns = {"id", "region"};
+  c.dispatchers = {by_table, by_columns};
+
+  std::string toml = ChangefeedToml(c);
+  EXPECT_NE(toml.find("rules = ['shop.*', '!shop.tmp_*', '/^app_\\d+$/.orders', \"it's.odd\"]"),
+            std::string::npos)
+      << toml;
+  EXPECT_NE(toml.find("{matcher = ['shop.*'], topic = 'cdc_{schema}_{table}', "
+                      "partition = 'index-value'},"),
+            std::string::npos)
+      << toml;
+
+  ChangefeedConfig back;
+  ASSERT_TRUE(ApplyChangefeedToml(toml, "generated", &back).ok()) << toml;
+  EXPECT_EQ(back.filter_rules, c.filter_rules);
+  EXPECT_TRUE(back.case_sensitive);
+  ASSERT_EQ(back.dispatchers.size(), 2u);
+  EXPECT_EQ(back.dispatchers[0].matcher, by_table.matcher);
+  EXPECT_EQ(back.dispatchers[0].topic, by_table.topic);
+  EXPECT_EQ(back.dispatchers[0].partition, dispatch::PartitionRule::kIndexValue);
+  EXPECT_EQ(back.dispatchers[1].partition, dispatch::PartitionRule::kColumns);
+  EXPECT_EQ(back.dispatchers[1].columns, by_columns.columns);
+  EXPECT_TRUE(back.dispatchers[1].topic.empty());
+
+  ChangefeedConfig plain;
+  EXPECT_EQ(ChangefeedToml(plain), "[filter]\nrules = ['*.*']\n");
+}
+
 }  // namespace
 }  // namespace sluice::pipeline

@@ -1,9 +1,35 @@
 // Changefeed wizard: Step 1 target -> Step 2 settings (with a live topic-name preview from the
-// server) -> Step 3 review (client and server validation; each error links back to its field)
-// -> Create. The form maps onto a changefeed body that names connections; the server builds the
-// URIs with the stored secrets (docs/web-console.md).
+// server) -> Step 3 review (client and server validation; each error links back to its field;
+// the exact sink URI, changefeed TOML and CLI command the server will use, copyable) -> Create.
+// Fields that do not apply to the chosen format or dispatcher are not shown (and not sent).
+// The form maps onto a changefeed body that names connections; the server builds the URIs
+// with the stored secrets (docs/web-console.md).
 import { api, ApiError, Changefeed, Connection } from '../api';
-import { clear, errorBox, field, h } from '../ui';
+import { clear, copyButton, errorBox, field, h } from '../ui';
+
+// The value lists of the form's choices (docs/kafka-sink-options.md).
+const CHOICES = {
+  protocol: [['avro', 'Avro'], ['canal-json', 'Canal-JSON'], ['debezium', 'Debezium']] as [string, string][],
+  compression: ['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((x) => [x, x] as [string, string]),
+  avroDecimal: [['precise', 'precise (bytes)'], ['string', 'string']] as [string, string][],
+  avroBigint: [['long', 'long'], ['string', 'string']] as [string, string][],
+  debeziumDecimal: [['precise', 'precise (Connect Decimal)'], ['string', 'string'], ['double', 'double']] as [string, string][],
+  debeziumBigint: [['long', 'long'], ['precise', 'precise (Connect Decimal)']] as [string, string][],
+  partition: [['index-value', 'By primary key / index value'], ['table', 'By table'], ['ts', 'By commit timestamp'], ['columns', 'By columns']] as [string, string][],
+};
+
+// What the TiDB extension adds, per format.
+const TIDB_EXTENSION_HINT: Record<string, string> = {
+  'canal-json': 'Adds the _tidb object and WATERMARK events.',
+  avro: 'Adds the _tidb_* fields.',
+  debezium: 'Adds checkpoint events.',
+};
+const PARTITION_HINT: Record<string, string> = {
+  'index-value': 'All changes of a row go to one partition, in order.',
+  table: 'All changes of a table go to one partition, in order.',
+  ts: 'Spreads a table over partitions; the order of one row across partitions is not kept.',
+  columns: 'Like index value, over the columns you list.',
+};
 
 interface WizardState {
   id: string;
@@ -21,6 +47,11 @@ interface WizardState {
   registry: string;
   registry_user: string;
   registry_password: string;
+  dbz_decimal: string;
+  dbz_bigint_unsigned: string;
+  dbz_tombstone: boolean;
+  dbz_old_value: boolean;
+  dbz_disable_schema: boolean;
   topic_mode: 'table' | 'database' | 'single';
   prefix: string;
   separator: string;
@@ -58,6 +89,11 @@ function initial(): WizardState {
     registry: '',
     registry_user: '',
     registry_password: '',
+    dbz_decimal: 'precise',
+    dbz_bigint_unsigned: 'long',
+    dbz_tombstone: true,
+    dbz_old_value: true,
+    dbz_disable_schema: false,
     topic_mode: 'table',
     prefix: '',
     separator: '_',
@@ -81,12 +117,13 @@ export function validate(s: WizardState): FieldError[] {
   if (!s.filter.trim()) e.push({ step: 1, field: 'filter', message: 'Give at least one table filter rule, e.g. *.* or shop.*' });
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(s.id))
     e.push({ step: 2, field: 'id', message: 'Changefeed name: 1-128 of A-Z a-z 0-9 . _ -' });
-  if (s.protocol === 'avro' && !s.registry)
-    e.push({ step: 2, field: 'registry', message: 'Avro needs a schema registry endpoint.' });
-  if (s.registry && !/^https?:\/\/[^\s/]+/.test(s.registry))
-    e.push({ step: 2, field: 'registry', message: 'Schema registry must be an http:// or https:// URL.' });
-  if (s.registry_password && !s.registry_user)
-    e.push({ step: 2, field: 'registry_user', message: 'Give the registry user name with its password.' });
+  if (s.protocol === 'avro') {
+    if (!s.registry) e.push({ step: 2, field: 'registry', message: 'Avro needs a schema registry endpoint.' });
+    else if (!/^https?:\/\/[^\s/]+/.test(s.registry))
+      e.push({ step: 2, field: 'registry', message: 'Schema registry must be an http:// or https:// URL.' });
+    if (s.registry_password && !s.registry_user)
+      e.push({ step: 2, field: 'registry_user', message: 'Give the registry user name with its password.' });
+  }
   for (const f of ['prefix', 'separator', 'suffix'] as const) {
     if (!TOPIC_CHARS.test(s[f])) e.push({ step: 2, field: f, message: `Topic ${f} may only hold A-Z a-z 0-9 . _ -` });
   }
@@ -124,11 +161,19 @@ export function toBody(s: WizardState, sourceKind = 'mariadb'): any {
   if (s.kafka_version) sink['kafka-version'] = s.kafka_version;
   if (s.tls) sink['enable-tls'] = 'true';
   if (s.tidb_extension) sink['enable-tidb-extension'] = 'true';
+  // Only the chosen format's options; defaults are left out so the URI stays short.
   if (s.protocol === 'avro') {
-    sink['avro-decimal-handling-mode'] = s.decimal;
-    sink['avro-bigint-unsigned-handling-mode'] = s.bigint_unsigned;
+    if (s.decimal !== 'precise') sink['avro-decimal-handling-mode'] = s.decimal;
+    if (s.bigint_unsigned !== 'long') sink['avro-bigint-unsigned-handling-mode'] = s.bigint_unsigned;
   }
-  if (s.registry) {
+  if (s.protocol === 'debezium') {
+    if (s.dbz_decimal !== 'precise') sink['debezium-decimal-handling-mode'] = s.dbz_decimal;
+    if (s.dbz_bigint_unsigned !== 'long') sink['debezium-bigint-unsigned-handling-mode'] = s.dbz_bigint_unsigned;
+    if (!s.dbz_tombstone) sink['debezium-tombstone-on-delete'] = 'false';
+    if (!s.dbz_old_value) sink['debezium-output-old-value'] = 'false';
+    if (s.dbz_disable_schema) sink['debezium-disable-schema'] = 'true';
+  }
+  if (s.protocol === 'avro' && s.registry) {
     let url = s.registry;
     if (s.registry_user) {
       const cred = encodeURIComponent(s.registry_user) + (s.registry_password ? ':' + encodeURIComponent(s.registry_password) : '');
@@ -162,6 +207,8 @@ function serverFieldError(message: string): FieldError {
     [/schema-registry|registry/, 2, 'registry'],
     [/avro-decimal/, 2, 'decimal'],
     [/avro-bigint/, 2, 'bigint_unsigned'],
+    [/debezium-decimal/, 2, 'dbz_decimal'],
+    [/debezium-bigint/, 2, 'dbz_bigint_unsigned'],
     [/protocol/, 2, 'protocol'],
     [/tidb-extension/, 2, 'tidb_extension'],
     [/kafka-version/, 1, 'kafka_version'],
@@ -219,6 +266,9 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
       onChange(key);
     });
     return el;
+  }
+  function check(key: keyof WizardState, label: string, hint?: string): HTMLElement {
+    return h('label', { class: 'check', title: hint }, checkbox(key), ' ', label, hint ? h('small', { class: 'muted' }, hint) : null);
   }
   function choice(key: keyof WizardState, options: [string, string][]): HTMLSelectElement {
     const el = h('select', { id: `wz-${key}`, name: key });
@@ -321,7 +371,7 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
               'div',
               { class: 'row' },
               fieldWith('Kafka version', 'kafka_version', input('kafka_version', { placeholder: 'probed (e.g. 3.7.0)' })),
-              fieldWith('Compression', 'compression', choice('compression', ['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((x) => [x, x] as [string, string]))),
+              fieldWith('Compression', 'compression', choice('compression', CHOICES.compression)),
             ),
             h('label', { class: 'check' }, checkbox('tls'), ' TLS'),
           )
@@ -329,8 +379,53 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
     );
   }
 
+  // Options of the chosen data format only: the schema registry and Avro's handling modes for
+  // Avro, Debezium's for Debezium.
+  function formatOptions(): HTMLElement | null {
+    if (s.protocol === 'avro') {
+      return h(
+        'div',
+        { class: 'group', 'data-format': 'avro' },
+        h('h3', {}, 'Avro'),
+        h(
+          'div',
+          { class: 'row' },
+          fieldWith('Decimal handling', 'decimal', choice('decimal', CHOICES.avroDecimal)),
+          fieldWith('Unsigned BIGINT handling', 'bigint_unsigned', choice('bigint_unsigned', CHOICES.avroBigint)),
+        ),
+        fieldWith('Schema registry endpoint', 'registry', input('registry', { placeholder: 'http://127.0.0.1:8081' }), 'Required for Avro.'),
+        h(
+          'div',
+          { class: 'row' },
+          fieldWith('Registry user (HTTP auth)', 'registry_user', input('registry_user', { autocomplete: 'off' }), 'Optional.'),
+          fieldWith('Registry password', 'registry_password', input('registry_password', { type: 'password', autocomplete: 'new-password' }), 'Optional; stored in the sink URI, shown masked.'),
+        ),
+      );
+    }
+    if (s.protocol === 'debezium') {
+      return h(
+        'div',
+        { class: 'group', 'data-format': 'debezium' },
+        h('h3', {}, 'Debezium'),
+        h(
+          'div',
+          { class: 'row' },
+          fieldWith('Decimal handling', 'dbz_decimal', choice('dbz_decimal', CHOICES.debeziumDecimal)),
+          fieldWith('Unsigned BIGINT handling', 'dbz_bigint_unsigned', choice('dbz_bigint_unsigned', CHOICES.debeziumBigint)),
+        ),
+        h(
+          'div',
+          { class: 'row checks-row' },
+          check('dbz_tombstone', 'Tombstone after each delete'),
+          check('dbz_old_value', 'Old row in updates ("before")'),
+          check('dbz_disable_schema', 'Leave out the Connect schema'),
+        ),
+      );
+    }
+    return null;
+  }
+
   function stepTwo(): HTMLElement {
-    const avro = s.protocol === 'avro';
     return h(
       'div',
       { 'data-step': '2' },
@@ -339,31 +434,14 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
       h(
         'div',
         { class: 'row' },
-        fieldWith('Data format', 'protocol', choice('protocol', [['avro', 'Avro'], ['canal-json', 'Canal-JSON'], ['debezium', 'Debezium']])),
-        h('label', { class: 'check' }, checkbox('tidb_extension'), ' TiDB extension'),
+        fieldWith('Data format', 'protocol', choice('protocol', CHOICES.protocol)),
+        check('tidb_extension', 'TiDB extension', TIDB_EXTENSION_HINT[s.protocol]),
       ),
-      avro
-        ? h(
-            'div',
-            { class: 'row' },
-            fieldWith('Decimal handling', 'decimal', choice('decimal', [['precise', 'precise (bytes)'], ['string', 'string']])),
-            fieldWith('Unsigned BIGINT handling', 'bigint_unsigned', choice('bigint_unsigned', [['long', 'long'], ['string', 'string']])),
-          )
-        : null,
+      formatOptions(),
       h(
         'div',
         { class: 'group' },
-        fieldWith('Schema registry endpoint', 'registry', input('registry', { placeholder: 'http://127.0.0.1:8081' }), avro ? 'Required for Avro.' : 'Optional.'),
-        h(
-          'div',
-          { class: 'row' },
-          fieldWith('Registry user (HTTP auth)', 'registry_user', input('registry_user', { autocomplete: 'off' })),
-          fieldWith('Registry password', 'registry_password', input('registry_password', { type: 'password', autocomplete: 'new-password' })),
-        ),
-      ),
-      h(
-        'div',
-        { class: 'group' },
+        h('h3', {}, 'Topics'),
         fieldWith('Topic distribution', 'topic_mode', choice('topic_mode', [['table', 'By table'], ['database', 'By database'], ['single', 'One topic']])),
         s.topic_mode === 'single'
           ? fieldWith('Topic', 'topic', input('topic', { placeholder: 'cdc' }))
@@ -379,16 +457,44 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
       ),
       h(
         'div',
-        { class: 'row' },
-        fieldWith(
-          'Partition distribution',
-          'partition',
-          choice('partition', [['index-value', 'By primary key / index value'], ['table', 'By table'], ['ts', 'By commit timestamp'], ['columns', 'By columns']]),
+        { class: 'group' },
+        h('h3', {}, 'Partitions'),
+        h(
+          'div',
+          { class: 'row' },
+          fieldWith('Partition distribution', 'partition', choice('partition', CHOICES.partition), PARTITION_HINT[s.partition]),
+          s.partition === 'columns' ? fieldWith('Columns', 'columns', input('columns', { placeholder: 'id, region' })) : null,
+          fieldWith('Partition number', 'partition_num', input('partition_num', { type: 'number', min: 1, max: 65536 })),
+          fieldWith('Replication factor', 'replication_factor', input('replication_factor', { type: 'number', min: 1, max: 32767 })),
         ),
-        s.partition === 'columns' ? fieldWith('Columns', 'columns', input('columns', { placeholder: 'id, region' })) : null,
-        fieldWith('Partition number', 'partition_num', input('partition_num', { type: 'number', min: 1, max: 65536 })),
-        fieldWith('Replication factor', 'replication_factor', input('replication_factor', { type: 'number', min: 1, max: 32767 })),
       ),
+    );
+  }
+
+  // What the server will create, in the forms the CLI takes: the sink URI, the changefeed TOML
+  // and the command (secrets stay masked as ****).
+  function exactForms(r: { source_uri: string; sink_uri: string; config_toml: string }): HTMLElement {
+    const quote = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const file = `${s.id}.toml`;
+    const cli = [
+      `cat > ${file} <<'EOF'`,
+      r.config_toml.trimEnd(),
+      'EOF',
+      `sluice cli changefeed create --id ${quote(s.id)} \\`,
+      `  --source ${quote(r.source_uri)} \\`,
+      `  --sink ${quote(r.sink_uri)} \\`,
+      `  --config ${file}`,
+    ].join('\n');
+    const block = (title: string, text: string, testid: string, hint?: string) => {
+      const pre = h('pre', { class: 'code', 'data-testid': testid }, text);
+      return h('div', { class: 'exact' }, h('div', { class: 'exact-head' }, h('h3', {}, title), copyButton(() => text, `copy-${testid}`, pre)), hint ? h('p', { class: 'muted small' }, hint) : null, pre);
+    };
+    return h(
+      'div',
+      { class: 'exact-forms' },
+      block('Sink URI', r.sink_uri, 'review-sink-uri', r.sink_uri.includes('****') ? '**** stands for a secret the server keeps; put it in its place when you use the URI elsewhere.' : undefined),
+      block('Changefeed TOML', r.config_toml, 'review-toml', 'The [filter] and [sink] of the changefeed, for --config.'),
+      block('The same from the command line', cli, 'review-cli'),
     );
   }
 
@@ -428,7 +534,7 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
         .then((r: any) => {
           serverChecked = true;
           clear(status);
-          status.append(h('p', { class: 'ok', 'data-testid': 'server-valid' }, 'The server accepts this changefeed.'), h('div', { class: 'muted' }, 'Sink URI: ', h('code', {}, r.sink_uri)));
+          status.append(h('p', { class: 'ok', 'data-testid': 'server-valid' }, '✓ The server accepts this changefeed.'), exactForms(r));
           createBtn.disabled = false;
         })
         .catch((e: Error) => {
@@ -458,8 +564,8 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
       [
         ['From', `${s.source} — tables ${s.filter}, start ${s.start}`],
         ['To', `${s.target}${s.kafka_version ? ` (Kafka ${s.kafka_version})` : ''}, compression ${s.compression}${s.tls ? ', TLS' : ''}`],
-        ['Format', `${s.protocol}${s.tidb_extension ? ' + TiDB extension' : ''}${s.protocol === 'avro' ? `, decimal ${s.decimal}, unsigned bigint ${s.bigint_unsigned}` : ''}`],
-        ['Schema registry', s.registry ? `${s.registry}${s.registry_user ? ` (user ${s.registry_user})` : ''}` : '—'],
+        ['Format', `${s.protocol}${s.tidb_extension ? ' + TiDB extension' : ''}${s.protocol === 'avro' ? `, decimal ${s.decimal}, unsigned bigint ${s.bigint_unsigned}` : ''}${s.protocol === 'debezium' ? `, decimal ${s.dbz_decimal}, unsigned bigint ${s.dbz_bigint_unsigned}${s.dbz_tombstone ? ', tombstones' : ''}${s.dbz_old_value ? ', old values' : ''}${s.dbz_disable_schema ? ', no schema' : ''}` : ''}`],
+        ...(s.protocol === 'avro' ? [['Schema registry', `${s.registry}${s.registry_user ? ` (user ${s.registry_user})` : ''}`]] : []),
         ['Topics', topicText],
         ['Partitions', `${s.partition_num} × replication ${s.replication_factor}, by ${s.partition}${s.partition === 'columns' ? ` (${s.columns})` : ''}`],
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
@@ -469,10 +575,9 @@ export async function wizardPage(root: HTMLElement, navigate: (hash: string) => 
       { 'data-step': '3' },
       h('h2', {}, 'Step 3 — Review'),
       errorsHost,
-      status,
       summary,
-      h('h3', {}, 'Request'),
-      h('pre', { class: 'review', 'data-testid': 'review-body' }, JSON.stringify(shown, null, 2)),
+      status,
+      h('details', { class: 'request' }, h('summary', {}, 'API request body (POST /api/v1/changefeeds)'), h('pre', { class: 'code', 'data-testid': 'review-body' }, JSON.stringify(shown, null, 2))),
       h('div', { class: 'buttons' }, createBtn),
     );
   }
