@@ -359,4 +359,11 @@ inline std::vector<ColSpec> TypeColumns() {
   return c;
 }
 
+// CREATE TABLE `table` with an INT primary key `id` and one column per spec (InnoDB).
+inline std::string CreateTypesTable(const std::string& table, const std::vector<ColSpec>& cols) {
+  std::string ddl = "CREATE TABLE " + table + " (id INT PRIMARY KEY";
+  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
+  return ddl + ") ENGINE=InnoDB";
+}
+
 }  // namespace sluice::testing

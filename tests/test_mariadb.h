@@ -41,6 +41,12 @@ inline void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
   if (!st.ok()) throw std::runtime_error(sql.substr(0, 200) + ": " + st.message());
 }
 
+// Drops `db` if it exists and creates it empty.
+inline void RecreateDatabase(source::mysql::MySqlConnection& c, const std::string& db) {
+  Exec(c, "DROP DATABASE IF EXISTS " + db);
+  Exec(c, "CREATE DATABASE " + db);
+}
+
 // A writer: ConnectMariaDb() with the session pinned to ROW format (so a concurrent test
 // flipping the global format cannot turn its writes into statement events), UTC and strict mode.
 inline std::unique_ptr<source::mysql::MySqlConnection> ConnectMariaDbWriter() {

@@ -35,6 +35,7 @@ using Json = nlohmann::json;
 using testing::Env;
 using testing::Exec;
 using testing::GtidPos;
+using testing::RecreateDatabase;
 using DbRow = std::vector<std::optional<std::string>>;
 
 std::string Hex(std::string_view s) {
@@ -320,13 +321,10 @@ TEST(EndToEndAvro, EveryColumnTypeDecodesWithFastavroToTheDatabaseValue) {
   const std::string dir = ::testing::TempDir() + "/e2e-avro-" + suffix;
   Registry registry(dir + "/registry", "", "", false);
   auto conn = testing::ConnectMariaDbWriter();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  RecreateDatabase(*conn, db);
   const auto cols = TypeColumns();
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
-  Exec(*conn, ddl + ")");
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   auto config = Config("avro-types-" + suffix, db, topic,
                        "enable-tidb-extension=true&schema-registry=" + registry.Url());
@@ -405,8 +403,7 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
   const std::string dir = ::testing::TempDir() + "/e2e-avroevo-" + suffix;
   Registry registry(dir + "/registry", "alice", "s3cret", true);
   auto conn = testing::ConnectMariaDbWriter();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, a VARCHAR(20), u BIGINT UNSIGNED, d DECIMAL(10,2))");
 

@@ -26,6 +26,7 @@ namespace {
 using testing::Env;
 using testing::Exec;
 using testing::GtidPos;
+using testing::RecreateDatabase;
 using Row = std::map<std::string, std::optional<std::string>>;
 
 using testing::RunningChangefeed;
@@ -41,8 +42,7 @@ TEST(EndToEnd, TenThousandMixedChangesMatchTheDatabase) {
   const std::string db = "e2e_" + suffix;
   const std::string topic = "e2e_canal_" + suffix;
   auto conn = testing::ConnectMariaDb();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, k INT NOT NULL, s VARCHAR(64) CHARACTER SET utf8mb4, "
                   "d DECIMAL(12,3), dt DATETIME(6), b VARBINARY(32), f DOUBLE, "

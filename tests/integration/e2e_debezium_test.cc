@@ -38,6 +38,7 @@ using testing::Env;
 using testing::Exec;
 using testing::GtidPos;
 using testing::R;
+using testing::RecreateDatabase;
 using DbRow = std::vector<std::optional<std::string>>;  // expressions of DbExpr, in column order
 
 using testing::RunningChangefeed;
@@ -247,12 +248,9 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   const auto cols = testing::TypeColumns();
   auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += ", `" + c.name + "` " + c.sql_type;
-  Exec(*conn, ddl + ") ENGINE=InnoDB");
+  RecreateDatabase(*conn, db);
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   pipeline::ChangefeedConfig config;
   config.id = "e2e-dbz-" + suffix;
@@ -525,12 +523,9 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   const auto cols = testing::TypeColumns();
   auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += ", `" + c.name + "` " + c.sql_type;
-  Exec(*conn, ddl + ") ENGINE=InnoDB");
+  RecreateDatabase(*conn, db);
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   struct Feed {
     std::string format, topic, sink_params;
@@ -544,10 +539,9 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   for (size_t i = 0; i < feeds.size(); ++i) {
     pipeline::ChangefeedConfig config;
     config.id = "e2e-flink-" + std::to_string(i) + "-" + suffix;
-    config.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" +
-                        Env("SLUICE_MARIADB_PASSWORD") + "@" + Env("SLUICE_MARIADB_HOST") + ":" +
-                        Env("SLUICE_MARIADB_PORT") + "/?start=now&server-id=" +
-                        std::to_string(6000 + 2 * (::getpid() % 1000) + static_cast<int>(i));
+    config.source_uri =
+        testing::MariaDbUri("?start=now&server-id=" +
+                            std::to_string(6000 + 2 * (::getpid() % 1000) + static_cast<int>(i)));
     config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + feeds[i].topic + "?" +
                       feeds[i].sink_params + "&partition-num=1&max-message-bytes=16777216";
     config.filter_rules = {db + ".*"};

@@ -34,8 +34,7 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   const std::string log_path = state_dir + "/sluice.log";
   ::mkdir(state_dir.c_str(), 0755);
   auto conn = testing::ConnectMariaDb();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(40), b BLOB, "
                   "at DATETIME(6))");
@@ -47,12 +46,13 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   const std::string sink =
       testing::PostgresUri("?create-tables=true&batch-rows=50&batch-interval=50ms");
   auto args = [&](bool first) {
-    std::string source = SourceUri(server_id);
-    if (!first)
-      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
-    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
-                                    id,         "--source",    source,        "--sink", sink,
-                                    "--filter", db + ".*",     "--state-dir", state_dir};
+    return std::vector<std::string>{SLUICE_BIN,    "--log-level",
+                                    "info",        "run",
+                                    "--id",        id,
+                                    "--source",    SourceUri(server_id, first),
+                                    "--sink",      sink,
+                                    "--filter",    db + ".*",
+                                    "--state-dir", state_dir};
   };
   auto child = std::make_unique<Child>(args(true), log_path);
   {

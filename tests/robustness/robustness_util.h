@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -18,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "model/position.h"
 #include "test_env.h"
@@ -28,10 +31,29 @@ namespace sluice::robustness {
 using testing::Env;
 using testing::Exec;
 using testing::GtidPos;
+using testing::RecreateDatabase;
 using Clock = std::chrono::steady_clock;
 
-inline std::string SourceUri(int server_id) {
-  return testing::MariaDbUri("?start=now&server-id=" + std::to_string(server_id));
+// The names one robustness run uses, unique per process: database and topic rb_<kind>_<pid>,
+// changefeed id <kind>-<pid>, and a fresh state directory (emptied here) holding the log.
+struct RunNames {
+  RunNames(const std::string& kind, const std::string& log_file) {
+    const std::string pid = std::to_string(::getpid());
+    db = topic = "rb_" + kind + "_" + pid;
+    id = kind + "-" + pid;
+    state_dir = ::testing::TempDir() + "/rb-" + kind + "-" + pid;
+    log_path = state_dir + "/" + log_file;
+    std::filesystem::remove_all(state_dir);
+    std::filesystem::create_directories(state_dir);
+  }
+  std::string db, topic, id, state_dir, log_path;
+};
+
+// The first start pins start=now; later starts carry no start position, so they must resume
+// from the checkpoint.
+inline std::string SourceUri(int server_id, bool first = true) {
+  return testing::MariaDbUri((first ? "?start=now&" : "?") +
+                             ("server-id=" + std::to_string(server_id)));
 }
 
 inline std::string ReadFile(const std::string& path) {

@@ -288,10 +288,7 @@ TEST(BinlogSourceIt, EveryColumnTypeDecodesLikeSelect) {
   const std::string db = DbName("types");
   FreshDb(sql.get(), db);
   const auto cols = TypeColumns();
-  std::string ddl = fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY", db);
-  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
-  ddl += ") ENGINE=InnoDB";
-  Must(sql.get(), ddl);
+  Must(sql.get(), testing::CreateTypesTable(fmt::format("`{}`.t", db), cols));
   const std::string table = fmt::format("`{}`.t", db);
 
   model::SourcePosition start = CurrentPosition(sql.get());
