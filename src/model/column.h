@@ -56,7 +56,8 @@ enum class TypeFamily : uint8_t {
   kInteger,        // TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT
   kFloatingPoint,  // FLOAT, DOUBLE
   kDecimal,
-  kYear,
+  kBit,
+  kYear,  // temporal families: one type each
   kDate,
   kTime,
   kDateTime,
@@ -66,7 +67,6 @@ enum class TypeFamily : uint8_t {
   kJson,
   kEnum,
   kSet,
-  kBit,
   kGeometry,
 };
 

@@ -275,18 +275,7 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   };
 
   // The workload of BinlogSourceIt.EveryColumnTypeDecodesLikeSelect.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Exec(*conn, "INSERT INTO " + table + " (" + cols_list + ") VALUES " + values(1, 0) + ", " +
-                  values(2, 1) + ", " + values(3, 2) + ", " + values(4, 3));
+  Exec(*conn, testing::InsertTypesRows(table, cols));
   auto s1 = snapshot();
   ASSERT_EQ(s1.size(), 4u);
   Exec(*conn, "BEGIN");
@@ -553,18 +542,7 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   }
 
   // Workload: 4 inserts, a transaction of 2 updates, 2 deletes.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Exec(*conn, "INSERT INTO " + table + " (" + cols_list + ") VALUES " + values(1, 0) + ", " +
-                  values(2, 1) + ", " + values(3, 2) + ", " + values(4, 3));
+  Exec(*conn, testing::InsertTypesRows(table, cols));
   auto snapshot = [&](bool debezium) {
     std::string select = "SELECT id";
     for (const auto& c : cols) select += ", " + FlinkColumn(c, debezium).db;

@@ -58,6 +58,15 @@ constexpr std::string_view kTransactionSchema =
     R"({"type":"int64","optional":false,"field":"data_collection_order"}],)"
     R"("optional":true,"name":"event.block","version":1,"field":"transaction"})";
 
+// Clears out's value (not a tombstone) and opens its top-level object.
+JsonWriter OpenValue(Message* out) {
+  out->null_value = false;
+  out->value.clear();
+  JsonWriter w(&out->value);
+  w.BeginObject();
+  return w;
+}
+
 // "schema": {"type":"struct","fields":[<fields()>],"optional":false,"name":<name>,"version":1},
 // the outer schema of every value (row envelope, schema change, watermark).
 template <typename Fields>
@@ -266,12 +275,7 @@ base::Status DebeziumJsonEncoder::EncodeChange(const model::RowChange& row, RowO
   } else {
     out->key.reset();
   }
-  out->null_value = false;
-
-  std::string* s = &out->value;
-  s->clear();
-  JsonWriter w(s);
-  w.BeginObject();
+  JsonWriter w = OpenValue(out);
   if (!options_.disable_schema) {
     std::string value_name;
     AppendSchemaName(options_, table.schema, table.table, "Value", &value_name);
@@ -373,12 +377,7 @@ base::Status DebeziumJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const mo
     w.EndObject();
   }
   out->key = std::move(key);
-  out->null_value = false;
-
-  std::string* s = &out->value;
-  s->clear();
-  JsonWriter w(s);
-  w.BeginObject();
+  JsonWriter w = OpenValue(out);
   if (!options_.disable_schema) {
     WriteValueSchema(
         "io.debezium.connector.mysql.SchemaChangeValue",
@@ -450,11 +449,7 @@ base::Status DebeziumJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const mo
 bool DebeziumJsonEncoder::EncodeWatermark(uint64_t commit_ts, Message* out) {
   if (!options_.enable_tidb_extension) return false;
   out->key.reset();
-  out->null_value = false;
-  std::string* s = &out->value;
-  s->clear();
-  JsonWriter w(s);
-  w.BeginObject();
+  JsonWriter w = OpenValue(out);
   if (!options_.disable_schema) {
     scratch_ = options_.server_name + ".watermark.Envelope";
     WriteValueSchema(

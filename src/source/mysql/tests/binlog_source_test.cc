@@ -295,18 +295,7 @@ TEST(BinlogSourceIt, EveryColumnTypeDecodesLikeSelect) {
   ASSERT_FALSE(start.gtids.empty()) << "the fixture server runs with GTIDs";
 
   // Insert: min, max, all-NULL, typical.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Must(sql.get(), fmt::format("INSERT INTO {} ({}) VALUES {}, {}, {}, {}", table, cols_list,
-                              values(1, 0), values(2, 1), values(3, 2), values(4, 3)));
+  Must(sql.get(), testing::InsertTypesRows(table, cols));
   Snapshot s1 = Select(sql.get(), table, cols);
   ASSERT_EQ(s1.size(), 4u);
 
