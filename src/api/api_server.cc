@@ -13,6 +13,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr size_t kMaxBodyBytes = 1 << 20;  // docs/http-api.md: bodies are at most 1 MiB
+
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -46,7 +48,7 @@ ApiServer::~ApiServer() { Stop(); }
 void ApiServer::InstallHandlers() {
   auto& s = *server_;
   s.set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle keep-alive clients
-  s.set_payload_max_length(1 << 20);
+  s.set_payload_max_length(kMaxBodyBytes);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
   // server bind the same port and silently take half of the connections.
   s.set_socket_options([](socket_t sock) {
@@ -83,6 +85,12 @@ void ApiServer::InstallHandlers() {
         std::string what = "unknown exception";
         try {
           if (ep) std::rethrow_exception(ep);
+        } catch (const nlohmann::json::exception& e) {
+          // Handlers read bodies with typed readers that name the field; this is a backstop.
+          Reply(res, 400,
+                ErrorJson(base::InvalidArgument("request body has a value of the wrong type: {}",
+                                                e.what())));
+          return;
         } catch (const std::exception& e) {
           what = e.what();
         } catch (...) {
@@ -90,17 +98,38 @@ void ApiServer::InstallHandlers() {
         Reply(res, 500, ErrorJson(base::Internal("request failed: {}", what)));
       });
   // Unrouted paths get the JSON error format too (handlers that set a body are left alone).
+  // So do the errors httplib answers by itself (413 body too large, 414 URI too long, 400 for
+  // a request it cannot parse, ...): every error answer is the documented JSON error.
   httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                      httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404) {
-      Reply(
-          res, 404,
-          ErrorJson(base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path)));
-    } else if (res.status == 405) {
-      Reply(res, 405,
-            ErrorJson(base::InvalidArgument("method {} not allowed on {}", req.method, req.path)));
+    int status = res.status;
+    base::Status st;
+    switch (status) {
+      case 404:
+        st = base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path);
+        break;
+      case 405:
+        st = base::InvalidArgument("method {} not allowed on {}", req.method, req.path);
+        break;
+      case 413:
+        st = base::InvalidArgument("request body is over the {} byte limit; send a smaller body",
+                                   kMaxBodyBytes);
+        break;
+      case 414:
+        st = base::InvalidArgument("request URI is too long; see docs/http-api.md for the routes");
+        break;
+      case 411:
+        st = base::InvalidArgument(
+            "request has a body without Content-Length; send Content-Length or no body");
+        break;
+      default:
+        st = status >= 500
+                 ? base::Internal("request failed (HTTP {})", status)
+                 : base::InvalidArgument("bad request (HTTP {}); see docs/http-api.md", status);
+        break;
     }
+    Reply(res, status, ErrorJson(st));
     return httplib::Server::HandlerResponse::Handled;
   };
   s.set_error_handler(on_error);

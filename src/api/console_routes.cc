@@ -81,7 +81,8 @@ void SaveConnection(ConsoleContext* ctx, const httplib::Request& req, httplib::R
     return ReplyError(res, base::NotFound("no connection named '{}'", path_name));
   }
   if (*existing) KeepStoredSecrets(**existing, &*conn);
-  bool skip_test = body->value("skip_test", false);
+  bool skip_test = false;
+  if (auto st = ReadBool(*body, "skip_test", &skip_test); !st.ok()) return ReplyError(res, st);
   json test = nullptr;
   if (!skip_test) {
     auto checks = TestConnection(*conn);
@@ -267,24 +268,65 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
     auto body = ParseBody(req.body);
     if (!body.ok()) return ReplyError(res, body.status());
     const json& j = *body;
-    auto str = [&j](const char* k) {
-      auto it = j.find(k);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    std::string mode = str("mode");
+    static const std::set<std::string> kFields = {"mode",       "prefix", "separator",
+                                                  "suffix",     "topic",  "expression",
+                                                  "connection", "tables", "limit"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!kFields.count(it.key())) {
+        return ReplyError(res, base::InvalidArgument(
+                                   "unknown field '{}'; fields are mode, prefix, separator, "
+                                   "suffix, topic, expression, connection, tables, limit",
+                                   it.key()));
+      }
+    }
+    std::string mode, prefix, separator, suffix, topic, expression, connection;
+    uint64_t limit = 50;
+    using Field = std::pair<const char*, std::string*>;
+    for (auto [key, out] : {Field{"mode", &mode}, Field{"prefix", &prefix},
+                            Field{"separator", &separator}, Field{"suffix", &suffix},
+                            Field{"topic", &topic}, Field{"expression", &expression},
+                            Field{"connection", &connection}}) {
+      if (auto st = ReadString(j, key, out); !st.ok()) return ReplyError(res, st);
+    }
+    if (auto st = ReadUInt(j, "limit", &limit); !st.ok()) return ReplyError(res, st);
+    std::vector<std::pair<std::string, std::string>> tables;
+    if (auto it = j.find("tables"); it != j.end() && !it->is_null()) {
+      if (!it->is_array()) {
+        return ReplyError(res, base::InvalidArgument(
+                                   "field 'tables' must be an array of {{\"schema\", \"table\"}} "
+                                   "objects, not {}",
+                                   it->dump()));
+      }
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& t = (*it)[i];
+        std::string where = fmt::format("tables[{}]", i);
+        if (!t.is_object()) {
+          return ReplyError(res, base::InvalidArgument("field '{}' must be an object with "
+                                                       "\"schema\" and \"table\", not {}",
+                                                       where, t.dump()));
+        }
+        std::string schema, table;
+        for (auto [key, out] : {Field{"schema", &schema}, Field{"table", &table}}) {
+          if (auto st = ReadString(t, key, out, where + "." + key); !st.ok()) {
+            return ReplyError(res, st);
+          }
+        }
+        tables.emplace_back(std::move(schema), std::move(table));
+      }
+    }
     if (mode.empty()) mode = "table";
     std::string expr;
     if (mode == "table") {
-      expr = dispatch::TopicExpression::ByTable(str("prefix"), str("separator"), str("suffix"));
+      expr = dispatch::TopicExpression::ByTable(prefix, separator, suffix);
     } else if (mode == "database") {
-      expr = dispatch::TopicExpression::ByDatabase(str("prefix"), str("suffix"));
+      expr = dispatch::TopicExpression::ByDatabase(prefix, suffix);
     } else if (mode == "single") {
-      expr = str("topic");
+      expr = topic;
       if (expr.empty()) {
         return ReplyError(res, base::InvalidArgument("field 'topic' is required for one topic"));
       }
     } else if (mode == "expression") {
-      expr = str("expression");
+      expr = expression;
     } else {
       return ReplyError(
           res, base::InvalidArgument("field 'mode' ('{}') must be table, database, single or "
@@ -298,25 +340,18 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
                                                  : "prefix";
       return ReplyError(res, parsed.status().WithContext("field '" + field + "'"));
     }
-    std::vector<std::pair<std::string, std::string>> tables;
-    if (auto it = j.find("tables"); it != j.end() && it->is_array()) {
-      for (const auto& t : *it) {
-        if (t.is_object()) tables.emplace_back(t.value("schema", ""), t.value("table", ""));
-      }
-    }
-    if (auto c = str("connection"); !c.empty() && tables.empty()) {
-      auto l = ctx->schema->Get(c);
+    if (!connection.empty() && tables.empty()) {
+      auto l = ctx->schema->Get(connection);
       if (!l.ok()) return ReplyError(res, l.status());
       for (const auto& t : l->tables) tables.emplace_back(t.schema, t.table);
     }
-    size_t limit = j.value("limit", 50);
     json topics = json::array();
     std::set<std::string> distinct;
     for (const auto& [schema, table] : tables) {
-      std::string topic = parsed->Substitute(schema, table);
-      distinct.insert(topic);
+      std::string name = parsed->Substitute(schema, table);
+      distinct.insert(name);
       if (topics.size() < limit) {
-        topics.push_back({{"schema", schema}, {"table", table}, {"topic", topic}});
+        topics.push_back({{"schema", schema}, {"table", table}, {"topic", name}});
       }
     }
     Reply(res, 200,

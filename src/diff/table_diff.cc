@@ -1,6 +1,7 @@
 #include "diff/table_diff.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -89,16 +90,23 @@ std::string NormalizeNumeric(const std::string& raw) {
   return out;
 }
 
-std::string NormalizeFloat(const std::string& raw, int digits) {
-  char* end = nullptr;
-  double d = std::strtod(raw.c_str(), &end);
-  if (end == raw.c_str()) return raw;
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d == 0) return "0";
+// The shortest text of the value as a float (single) or double: equal values compare equal,
+// different ones never do (both servers print floats and doubles in a round-trip form; a
+// MariaDB FLOAT is read as CAST(.. AS DOUBLE), its exact value).
+template <typename F>
+std::string NormalizeFloat(const std::string& raw) {
+  std::string_view s = raw;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  F v;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return raw;
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return "0";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*g", digits, d);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
 }
 
 std::string NormalizeTemporal(std::string s) {
@@ -304,9 +312,9 @@ std::string NormalizeValue(DiffCategory category, bool from_postgres, const std:
     case DiffCategory::kNumeric:
       return NormalizeNumeric(raw);
     case DiffCategory::kFloat:
-      return NormalizeFloat(raw, 6);
+      return NormalizeFloat<float>(raw);
     case DiffCategory::kDouble:
-      return NormalizeFloat(raw, 15);
+      return NormalizeFloat<double>(raw);
     case DiffCategory::kBool: {
       std::string l = ToLower(raw);
       if (l == "t" || l == "true") return "1";
@@ -384,8 +392,11 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   auto select = [&](Side& s, bool use_left) {
     std::string sql = "SELECT ";
     for (size_t i = 0; i < cols.size(); ++i) {
-      int idx = use_left ? cols[i].left : cols[i].right;
-      sql += (i ? ", " : "") + s.Quote(s.columns[static_cast<size_t>(idx)]);
+      auto idx = static_cast<size_t>(use_left ? cols[i].left : cols[i].right);
+      std::string col = s.Quote(s.columns[idx]);
+      // MariaDB prints a FLOAT with 6 digits (866.998 for 866.9985): read its exact value.
+      if (!s.is_pg() && ToLower(s.types[idx]) == "float") col = "CAST(" + col + " AS DOUBLE)";
+      sql += (i ? ", " : "") + col;
     }
     return sql + " FROM " + s.Quote(s.ns) + "." + s.Quote(s.table);
   };

@@ -96,6 +96,40 @@ void AppendInt(int64_t v, std::string* out) {
 void AppendFloat32(float v, std::string* out) { AppendShortestFixed(v, out); }
 void AppendFloat64(double v, std::string* out) { AppendShortestFixed(v, out); }
 
+void AppendDoubleRoundTrip(double v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+void AppendFloat32RoundTrip(float v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+void AppendDoubleScientific(double v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+float Float32FromDouble(double d) {
+  float nearest = static_cast<float>(d);
+  if (!std::isfinite(nearest) || static_cast<double>(nearest) == d) return nearest;
+  // `d` came from a decimal text; if that text was a float's shortest form, that float prints
+  // the same digits. Rounding twice (text -> double -> float) can miss it by one step.
+  for (float f : {nearest, std::nextafter(nearest, -INFINITY), std::nextafter(nearest, INFINITY)}) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), f);
+    double back = 0;
+    if (ec == std::errc() && std::from_chars(buf, end, back).ec == std::errc() && back == d) {
+      return f;
+    }
+  }
+  return nearest;
+}
+
 void AppendDate(const Temporal& t, std::string* out) {
   if (t.year < 0) out->push_back('-');
   AppendPadded(static_cast<uint64_t>(t.year < 0 ? -static_cast<int64_t>(t.year) : t.year), 4, out);

@@ -38,6 +38,18 @@ void AppendInt(int64_t v, std::string* out);
 // Go strconv.FormatFloat(v, 'f', -1, 32 or 64); NaN/Inf append "0".
 void AppendFloat32(float v, std::string* out);
 void AppendFloat64(double v, std::string* out);
+// The shortest text that parses back to exactly `v` (std::to_chars): fixed or scientific,
+// whichever is shorter ("0.1", "1e+300", "-1.5e-38"). For JSON numbers and PostgreSQL
+// parameters. NaN/Inf append "nan"/"inf" (callers decide what the target accepts).
+void AppendDoubleRoundTrip(double v, std::string* out);
+void AppendFloat32RoundTrip(float v, std::string* out);
+// The same digits always in scientific notation ("1.5e+00", "1e+300"): a MySQL approximate-value
+// (double) literal, never a DECIMAL literal that the server would cut to 65 digits.
+void AppendDoubleScientific(double v, std::string* out);
+// The float32 value a text parsed as a double denotes: the float whose shortest text parses to
+// exactly `d` when there is one (so "866.9985" read as a double gives back the float it was
+// printed from, without double rounding), else the nearest float.
+float Float32FromDouble(double d);
 // "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.f]", "[-]HH:MM:SS[.f]" with `fsp` (0..6) fraction digits.
 void AppendDate(const Temporal& t, std::string* out);
 void AppendDateTime(const Temporal& t, uint8_t fsp, std::string* out);

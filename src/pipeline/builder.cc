@@ -8,6 +8,7 @@
 #include "codec/canal_json/canal_json_encoder.h"
 #include "codec/debezium/debezium_json_encoder.h"
 #include "model/time_zone.h"
+#include "pipeline/format_warnings.h"
 #include "pipeline/large_message.h"
 #include "sink/database/database_sink_options.h"
 #include "sink/database/row_sink_factory.h"
@@ -96,8 +97,8 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson &&
              p.sink.protocol != sink::kafka::Protocol::kAvro) {
     return base::Unimplemented(
-        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json "
-        "or avro",
+        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json, "
+        "avro or debezium",
         sink::kafka::ProtocolName(p.sink.protocol));
   }
   if (p.sink.protocol == sink::kafka::Protocol::kAvro) {  // registry URL and CA file, up front
@@ -152,8 +153,7 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   built.options.id = config.id;
   built.options.filter = parsed.filter;
   built.options.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
-  built.options.split_primary_key_updates =
-      parsed.sink.protocol == sink::kafka::Protocol::kAvro;  // ticdc.md §4.6
+  built.options.split_primary_key_updates = true;  // every protocol (ticdc.md §2.5, §7.3)
   auto shared = std::make_shared<Parsed>(std::move(parsed));
   auto dispatchers = config.dispatchers;
   built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
@@ -241,6 +241,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+    if (!parsed.db_sink) WarnUnsignedWrap(parsed.source, parsed.sink, parsed.filter);
   }
   if (parsed.db_sink) {
     // Connecting (and setting up the session) is the database sink's pre-flight.
@@ -275,7 +276,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));
-  return sink->PrepareTopic(parsed.sink.topic).status();
+  return sink->CheckTopic(parsed.sink.topic);  // a check creates nothing
 }
 
 }  // namespace sluice::pipeline

@@ -205,8 +205,9 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
             break;
           }
           if (options_.split_primary_key_updates && ev.row.op == model::RowOp::kUpdate &&
-              PrimaryKeyChanged(ev.row)) {
-            // DELETE of the old key, then INSERT of the new row (ticdc.md §4.6).
+              (PrimaryKeyChanged(ev.row) || parts.router->PartitionKeyChanged(ev.row))) {
+            // DELETE of the old key (to the old key's partition), then INSERT of the new row
+            // (to its own), so every partition keeps its rows' order (ticdc.md §2.5, §7.3).
             model::RowChange del{model::RowOp::kDelete, ev.row.table, ev.row.before, {}};
             model::RowChange ins{model::RowOp::kInsert, ev.row.table, {}, ev.row.after};
             result = emit_row(del, ev.txn);

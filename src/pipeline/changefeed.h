@@ -57,9 +57,11 @@ struct ChangefeedOptions {
   model::SourcePosition start;  // used only when the store has no checkpoint
   // DDL to every partition of the topic (false: partition 0 only, the Canal convention).
   bool broadcast_ddl = false;
-  // An UPDATE that changes the primary key becomes a DELETE of the old key and an INSERT
-  // (Avro: consumers of keyed/compacted topics must see the old key go away).
-  bool split_primary_key_updates = false;
+  // An UPDATE that changes the primary key (or a column the partitioner hashes) becomes a
+  // DELETE of the old key, sent to the old key's partition, and an INSERT of the new row, sent
+  // to its partition: per-key order holds on every partition and keyed/compacted topics see
+  // the old key go away (TiCDC does the same). Row sinks apply key changes themselves.
+  bool split_primary_key_updates = true;
   std::chrono::milliseconds checkpoint_interval{500};
   std::chrono::milliseconds watermark_interval{1000};
   std::chrono::milliseconds max_backoff{30000};

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sink/kafka/topic_reader.h"
 #include "test_env.h"
 #include "test_mariadb.h"
 
@@ -163,6 +164,61 @@ TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
                               " --timeout 5 2>&1");
   EXPECT_NE(topic.find(R"("data":[{"id":"7"}])"), std::string::npos) << topic;
   ASSERT_TRUE(c->Exec("DROP DATABASE " + tag).ok());
+}
+
+// A config that cannot be read is an error, not "no config" (which meant the default filter *.*
+// and a changefeed capturing everything).
+TEST(Cli, ConfigThatIsADirectoryIsAnError) {
+  std::string dir = ::testing::TempDir() + "/cli-config-dir-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  for (const char* cmd : {"check", "run"}) {
+    Outcome o = RunSluice(std::string(cmd) + " --source " + GoodSource() + " --sink " +
+                          GoodSink() + " --config " + dir);
+    ExpectOneError(o, "config file " + dir + ": it is a directory");
+  }
+  Outcome missing = RunSluice("check --source " + GoodSource() + " --sink " + GoodSink() +
+                              " --config " + dir + "/nope.toml");
+  ExpectOneError(missing, "does not exist");
+}
+
+// `sluice check` changes nothing: a missing topic is validated, not created.
+TEST(Cli, CheckCreatesNoTopic) {
+  std::string topic = "cli_nocreate_" + std::to_string(::getpid());
+  Outcome o = RunSluice("check --source " + GoodSource() + " --sink 'kafka://" +
+                        Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic + "?protocol=canal-json'");
+  EXPECT_EQ(o.exit_code, 0) << o.stderr_text;
+  EXPECT_EQ(o.stderr_text.find("created topic"), std::string::npos) << o.stderr_text;
+  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto msgs = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
+  ASSERT_FALSE(msgs.ok()) << "check created topic " << topic;
+  EXPECT_EQ(msgs.status().code(), base::Code::kNotFound) << msgs.status().message();
+}
+
+// Debezium's default bigint-unsigned-handling-mode=long wraps BIGINT UNSIGNED values above
+// 2^63-1: `sluice check` names the captured columns it affects and the option that avoids it.
+TEST(Cli, CheckWarnsWhenTheFormatWrapsBigintUnsigned) {
+  std::string db = "cli_ubig_" + std::to_string(::getpid());
+  auto c = testing::ConnectMariaDbRoot();
+  ASSERT_TRUE(c->Exec("CREATE DATABASE IF NOT EXISTS " + db).ok());
+  ASSERT_TRUE(
+      c->Exec("CREATE TABLE IF NOT EXISTS " + db + ".u (id BIGINT UNSIGNED PRIMARY KEY, n BIGINT)")
+          .ok());
+  std::string sink = "'kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/cli_check?protocol=debezium";
+  Outcome o = RunSluice("check --filter '" + db + ".*' --source " + GoodSource() + " --sink " +
+                        sink + "'");
+  EXPECT_EQ(o.exit_code, 0) << o.stderr_text;
+  EXPECT_NE(o.stderr_text.find("BIGINT UNSIGNED columns " + db + ".u.id:"), std::string::npos)
+      << o.stderr_text;
+  EXPECT_NE(o.stderr_text.find("debezium-bigint-unsigned-handling-mode=precise"),
+            std::string::npos)
+      << o.stderr_text;
+  Outcome precise = RunSluice("check --filter '" + db + ".*' --source " + GoodSource() +
+                              " --sink " + sink + "&debezium-bigint-unsigned-handling-mode=precise'");
+  EXPECT_EQ(precise.exit_code, 0) << precise.stderr_text;
+  EXPECT_EQ(precise.stderr_text.find("BIGINT UNSIGNED columns"), std::string::npos)
+      << precise.stderr_text;
+  ASSERT_TRUE(c->Exec("DROP DATABASE " + db).ok());
 }
 
 }  // namespace

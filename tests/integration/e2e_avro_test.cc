@@ -1,9 +1,11 @@
 // End-to-end Avro: MariaDB binlog -> sluice (protocol=avro) -> real Kafka + a schema registry
-// (tools/python/schema_registry.py, the Confluent REST subset), then an independent decode:
+// (tools/python/schema_registry.py, the Confluent REST subset with Confluent's default BACKWARD
+// compatibility checked by Apache Avro's checker), then an independent decode:
 // tools/python/avro_decode.py fetches each message's schema from the registry by the id in the
 // Confluent header and decodes it with fastavro. Every MariaDB column type is compared with what
 // SELECT returns; deletes must be tombstones; an ALTER TABLE must register a new value schema
-// version while old and new messages both decode.
+// version while old and new messages both decode; ADD COLUMN passes BACKWARD and an incompatible
+// type change stops the changefeed with the subject, version and fix.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -125,8 +127,10 @@ pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
 }
 
 // Reads the topic and decodes every message with tools/python/avro_decode.py (fastavro).
+// With `reader_id` >= 0, each value is also decoded with that schema as the reader ("value_read").
 std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
-                              const std::string& registry_url, const std::string& ca) {
+                              const std::string& registry_url, const std::string& ca,
+                              int reader_id = -1) {
   auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   if (!reader.ok()) throw std::runtime_error(reader.status().message());
   auto msgs = (*reader)->ReadAll(topic);
@@ -143,9 +147,10 @@ std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
   }
   std::string cmd = fmt::format(
       "'{}' '{}/tools/python/avro_decode.py' --registry '{}' --in '{}' "
-      "--out '{}'{}",
+      "--out '{}'{}{}",
       Env("SLUICE_PYTHON"), SLUICE_SOURCE_DIR, registry_url, in, out,
-      ca.empty() ? "" : " --ca '" + ca + "'");
+      ca.empty() ? "" : " --ca '" + ca + "'",
+      reader_id < 0 ? "" : fmt::format(" --value-reader-id {}", reader_id));
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("decode failed: " + cmd);
   std::vector<Json> decoded;
   std::ifstream f(out);
@@ -412,6 +417,69 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
             Json::array({1, 2}));
   EXPECT_EQ(registry.Get("/subjects/" + subject + "-key/versions", "alice", "s3cret"),
             Json::array({1}));
+  Exec(*conn, "DROP DATABASE " + db);
+}
+
+// BACKWARD compatibility (the registry's default, as Confluent's): ADD COLUMN with and without
+// NOT NULL registers new versions and the changefeed goes on; a type change the registry rejects
+// stops it with one error naming subject, version, level and fix, and nothing after it is written.
+TEST(EndToEndAvro, BackwardCompatibilityAcceptsAddColumnAndStopsOnARejectedTypeChange) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "e2e_avrocompat_" + suffix;
+  const std::string topic = "e2e_avrocompat_" + suffix;
+  const std::string subject = topic + "-value";
+  const std::string dir = ::testing::TempDir() + "/e2e-avrocompat-" + suffix;
+  Registry registry(dir + "/registry", "", "", false);
+  EXPECT_EQ(registry.Get("/config", "", ""), Json({{"compatibilityLevel", "BACKWARD"}}));
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn, "CREATE TABLE " + db + ".t (id INT PRIMARY KEY, a INT NOT NULL)");
+
+  auto config = Config("avro-compat-" + suffix, db, topic, "schema-registry=" + registry.Url());
+  RunningChangefeed running(config, dir + "/state");
+  ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (1, 10)");
+  Exec(*conn, "ALTER TABLE " + db + ".t ADD COLUMN n INT NOT NULL");  // needs the Avro default
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (2, 20, 5)");
+  Exec(*conn, "ALTER TABLE " + db + ".t ADD COLUMN s VARCHAR(10) NULL, ADD COLUMN e "
+              "ENUM('x','y') NOT NULL");
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (3, 30, 6, 'z', 'y')");
+  ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
+      << running.feed().last_error();
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "/versions", "", ""), Json::array({1, 2, 3}));
+
+  // INT -> VARCHAR: a reader with string cannot read int data; the registry answers 409.
+  Exec(*conn, "ALTER TABLE " + db + ".t MODIFY a VARCHAR(20) NOT NULL");
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (4, 'forty', 7, NULL, 'x')");
+  for (int i = 0; i < 600 && running.feed().state() != pipeline::ChangefeedState::kFailed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(running.feed().state(), pipeline::ChangefeedState::kFailed);
+  base::Status st = running.Stop();
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  const std::string& m = st.message();
+  EXPECT_NE(m.find("subject '" + subject +
+                   "' rejected the new schema as incompatible with version 3 (the new schema "
+                   "would be version 4) under BACKWARD compatibility"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("TYPE_MISMATCH"), std::string::npos) << m;
+  EXPECT_NE(m.find("PUT /config/" + subject + R"( {"compatibility":"NONE"})"), std::string::npos)
+      << m;
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "/versions", "", ""), Json::array({1, 2, 3}));
+
+  // A consumer on version 3 reads every message: the defaults fill what older ones lack.
+  int v3 = registry.Get("/subjects/" + subject + "/versions/3", "", "")["id"].get<int>();
+  auto msgs = DecodeTopic(topic, dir, registry.Url(), "", v3);
+  ASSERT_EQ(msgs.size(), 3u) << "the row after the rejected change is not written";
+  EXPECT_EQ(msgs[0]["value_read"],
+            Json({{"id", 1}, {"a", 10}, {"n", 0}, {"s", nullptr}, {"e", "x"}}));
+  EXPECT_EQ(msgs[1]["value_read"],
+            Json({{"id", 2}, {"a", 20}, {"n", 5}, {"s", nullptr}, {"e", "x"}}));
+  EXPECT_EQ(msgs[0]["value"], Json({{"id", 1}, {"a", 10}}));
+  EXPECT_EQ(msgs[1]["value"], Json({{"id", 2}, {"a", 20}, {"n", 5}}));
+  EXPECT_EQ(msgs[2]["value"], Json({{"id", 3}, {"a", 30}, {"n", 6}, {"s", "z"}, {"e", "y"}}));
   Exec(*conn, "DROP DATABASE " + db);
 }
 

@@ -164,8 +164,9 @@ base::Status AvroEncoder::Fill(AvroRecord& record, const model::TableSchema& tab
     }
     if (v.is_absent()) {
       return base::InvalidArgument(
-          "avro: column `{}` of `{}`.`{}` is missing from the row image; Avro needs full row "
-          "images: SET GLOBAL binlog_row_image=FULL",
+          "avro: column `{}` of `{}`.`{}` is missing from the row image; Avro needs whole rows "
+          "(MariaDB/MySQL source: SET GLOBAL binlog_row_image=FULL; PostgreSQL source: ALTER "
+          "TABLE ... REPLICA IDENTITY FULL; Kafka source: a producer that sends whole rows)",
           c.name, table.schema, table.table);
     }
     bool nullable = c.nullable && !only;  // key fields are never unions

@@ -79,14 +79,48 @@ Json AvroType(const model::Column& c, const AvroSchemaOptions& o) {
   }
 }
 
-Json Field(const model::Column& c, const AvroSchemaOptions& o, bool nullable) {
+// The default of a NOT NULL value field: the value MySQL gives existing rows when the column is
+// added without a DEFAULT clause (its implicit default), in the field's Avro encoding. A reader
+// on the new schema fills it into messages written before the column existed, which is what
+// makes ADD COLUMN a BACKWARD-compatible change.
+Json ImplicitDefault(const model::Column& c, const Json& avro_type) {
+  const std::string type = avro_type["type"].get<std::string>();
+  switch (c.type) {
+    case ColumnType::kDate:
+      return "0000-00-00";
+    case ColumnType::kDateTime:
+    case ColumnType::kTimestamp:
+      return "0000-00-00 00:00:00";
+    case ColumnType::kTime:
+      return "00:00:00";
+    case ColumnType::kEnum:
+      return c.elements.empty() ? "" : c.elements.front();
+    case ColumnType::kDecimal:
+      // bytes/decimal: one zero byte (0 at any scale); string mode: "0".
+      return type == "bytes" ? Json(std::string(1, '\0')) : Json("0");
+    case ColumnType::kJson:
+      return "null";
+    default:
+      break;
+  }
+  if (type == "int" || type == "long") return 0;
+  if (type == "float" || type == "double") return 0.0;
+  if (type == "string" && c.type == ColumnType::kBigInt) return "0";  // unsigned as string
+  return "";  // string, bytes
+}
+
+// `value_field`: a field of the value schema, which carries a default (null for a nullable
+// column, else ImplicitDefault); key fields carry none.
+Json Field(const model::Column& c, const AvroSchemaOptions& o, bool value_field) {
   Json f;
   f["name"] = SanitizeName(c.name);
-  if (nullable) {
-    f["type"] = Json::array({"null", AvroType(c, o)});
+  Json type = AvroType(c, o);
+  if (value_field && c.nullable) {
+    f["type"] = Json::array({"null", std::move(type)});
     f["default"] = nullptr;
   } else {
-    f["type"] = AvroType(c, o);
+    if (value_field) f["default"] = ImplicitDefault(c, type);
+    f["type"] = std::move(type);
   }
   return f;
 }
@@ -157,7 +191,7 @@ base::Result<std::string> KeySchemaJson(const model::TableSchema& table,
 
 std::string ValueSchemaJson(const model::TableSchema& table, const AvroSchemaOptions& options) {
   Json fields = Json::array();
-  for (const auto& c : table.columns) fields.push_back(Field(c, options, c.nullable));
+  for (const auto& c : table.columns) fields.push_back(Field(c, options, true));
   if (options.enable_tidb_extension) {
     fields.push_back({{"name", "_tidb_op"}, {"type", "string"}, {"default", ""}});
     fields.push_back({{"name", "_tidb_commit_ts"}, {"type", "long"}, {"default", 0}});

@@ -33,7 +33,7 @@ base::Status Image(const model::TableSchema& schema, const CanalRow& row, const 
     for (const auto& col : schema.columns) known = known || col.name == name;
     if (!known) {
       return base::InvalidArgument(
-          "column '{}' is in the row but not in mysqlType; fix the producer", name);
+          "column '{}' is in the row but not in mysqlType", name);
     }
   }
   return base::Status::Ok();

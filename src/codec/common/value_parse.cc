@@ -180,8 +180,7 @@ base::Status ParseMySqlType(std::string_view mysql_type, Column* c) {
   }
   if (!found) {
     return base::InvalidArgument(
-        "mysqlType '{}' of column '{}' is not a MySQL type sluice knows; fix the producer's "
-        "mysqlType",
+        "mysqlType '{}' of column '{}' is not a MySQL type sluice knows",
         mysql_type, c->name);
   }
   c->type = found->type;
@@ -347,11 +346,15 @@ base::Result<Value> ParseValueText(const Column& c, std::string_view text,
       if (!Number(text, &u)) return BadValue(c, text, "an unsigned integer");
       return Value::UInt(u);
     }
-    case ColumnType::kFloat:
+    case ColumnType::kFloat: {
+      float f;  // parsed as a float: text -> double -> float could round twice
+      if (!Number(text, &f)) return BadValue(c, text, "a number");
+      return Value::Float(f);
+    }
     case ColumnType::kDouble: {
       double d;
       if (!Number(text, &d)) return BadValue(c, text, "a number");
-      return c.type == ColumnType::kFloat ? Value::Float(static_cast<float>(d)) : Value::Double(d);
+      return Value::Double(d);
     }
     case ColumnType::kDecimal: {
       std::string_view s = text;

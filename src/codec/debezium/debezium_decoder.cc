@@ -1,6 +1,7 @@
 #include "codec/debezium/debezium_decoder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -132,6 +133,41 @@ bool AsInt(const Json& v, T* out) {
   return true;
 }
 
+bool IsIntegerType(ColumnType t) {
+  return t == ColumnType::kTinyInt || t == ColumnType::kSmallInt ||
+         t == ColumnType::kMediumInt || t == ColumnType::kInt || t == ColumnType::kBigInt;
+}
+
+// Debezium's column.propagate.source.type parameters (__debezium.source.column.type, .length,
+// .scale; sluice's encoder writes the type for BIGINT UNSIGNED in long mode) refine what the
+// Connect type leaves open: an integer's signedness (an int64 holding a BIGINT UNSIGNED is
+// negative above 2^63-1 and is restored) and a CHAR/VARCHAR's length.
+void ApplySourceType(const Json& f, Column* c) {
+  std::string type = StringParam(&f, "__debezium.source.column.type");
+  if (type.empty()) return;
+  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string length = StringParam(&f, "__debezium.source.column.length");
+  std::string scale = StringParam(&f, "__debezium.source.column.scale");
+  std::string full = type;
+  if (!length.empty() && type.find('(') == std::string::npos) {
+    // "bigint unsigned" + length 20 -> "bigint(20) unsigned"
+    size_t space = full.find(' ');
+    std::string args = "(" + length + (scale.empty() ? "" : "," + scale) + ")";
+    full.insert(space == std::string::npos ? full.size() : space, args);
+  }
+  Column source;
+  source.name = c->name;
+  if (!ParseMySqlType(full, &source).ok()) return;  // not a MySQL type: keep the Connect type
+  if (IsIntegerType(source.type) && IsIntegerType(c->type)) {
+    c->type = source.type;
+    c->is_unsigned = source.is_unsigned;
+  } else if ((source.type == ColumnType::kChar || source.type == ColumnType::kVarChar) &&
+             c->type == ColumnType::kLongText) {
+    c->type = source.type;
+    c->length = source.length;
+  }
+}
+
 // Column type from the schema field (Connect type + logical name).
 void TypeFromSchema(const Json& f, Column* c) {
   std::string type = f.value("type", "");
@@ -200,6 +236,7 @@ void TypeFromSchema(const Json& f, Column* c) {
   } else {
     c->type = ColumnType::kJson;  // struct, array, map
   }
+  ApplySourceType(f, c);
 }
 
 // Value of a schema-typed field.
@@ -284,13 +321,18 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       }
       [[fallthrough]];
     case ColumnType::kSmallInt:
+    case ColumnType::kMediumInt:
     case ColumnType::kInt:
     case ColumnType::kBigInt:
+      if (c.is_unsigned && v.is_number_unsigned()) return Value::UInt(v.get<uint64_t>());
       if (!AsInt(v, &i)) return Mismatch(c, "an integer", v);
+      // An unsigned column (see ApplySourceType): a negative int64 is a BIGINT UNSIGNED value
+      // above 2^63-1 that long mode wrapped; the cast restores it exactly.
+      if (c.is_unsigned) return Value::UInt(static_cast<uint64_t>(i));
       return Value::Int(i);
     case ColumnType::kFloat:
       if (!v.is_number()) return Mismatch(c, "a number", v);
-      return Value::Float(v.get<float>());
+      return Value::Float(model::Float32FromDouble(v.get<double>()));
     case ColumnType::kDouble:
       if (!v.is_number()) return Mismatch(c, "a number", v);
       return Value::Double(v.get<double>());
@@ -301,6 +343,8 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       }
       return Value::String(std::move(bytes));
     }
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
     case ColumnType::kLongText:
     case ColumnType::kJson:
       if (v.is_string()) return Value::String(v.get<std::string>());

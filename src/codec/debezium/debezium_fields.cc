@@ -1,5 +1,6 @@
 #include "codec/debezium/debezium_fields.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "codec/common/decimal_bytes.h"
@@ -174,6 +175,12 @@ void WriteFieldSchema(const Column& c, const DebeziumJsonOptions& o, std::string
       w->String(*scratch);
       w->EndObject();
       break;
+    case Rule::kUInt64Long:
+      // The parameter Debezium's column.propagate.source.type adds: it tells a consumer (the
+      // Kafka source of sluice) that this int64 is an unsigned value, negative above 2^63-1.
+      w->Key("parameters");
+      w->Raw(R"({"__debezium.source.column.type":"BIGINT UNSIGNED"})");
+      break;
     default:
       break;
   }
@@ -245,10 +252,14 @@ base::Status WriteNumber(const Column& c, const Value& v, const FieldType& ft, s
       if (v.kind() != Value::Kind::kFloat && v.kind() != Value::Kind::kDouble)
         return Mismatch(c, v);
       scratch->clear();
-      if (ft.rule == Rule::kFloat) {
-        model::AppendFloat32(static_cast<float>(v.as_double()), scratch);
+      // JSON numbers in their shortest round-trip form ("1e+300", not 301 digits), as
+      // Debezium's Jackson writes Java floats/doubles. NaN/Inf have no JSON form: "0".
+      if (!std::isfinite(v.as_double())) {
+        scratch->push_back('0');
+      } else if (ft.rule == Rule::kFloat) {
+        model::AppendFloat32RoundTrip(static_cast<float>(v.as_double()), scratch);
       } else {
-        model::AppendFloat64(v.as_double(), scratch);
+        model::AppendDoubleRoundTrip(v.as_double(), scratch);
       }
       w->Raw(*scratch);
       return base::Status::Ok();
@@ -270,7 +281,11 @@ base::Status WriteNumber(const Column& c, const Value& v, const FieldType& ft, s
         return Mismatch(c, v);
       double d = std::strtod(v.as_string().c_str(), nullptr);
       scratch->clear();
-      model::AppendFloat64(d, scratch);
+      if (std::isfinite(d)) {
+        model::AppendDoubleRoundTrip(d, scratch);
+      } else {
+        scratch->push_back('0');
+      }
       w->Raw(*scratch);
       return base::Status::Ok();
     }

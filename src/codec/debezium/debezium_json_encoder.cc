@@ -356,7 +356,8 @@ base::Status DebeziumJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const mo
                                             Message* out) {
   DdlInfo info = ClassifyDdl(ddl.sql);
   auto [database, table] = TargetOf(ddl, info);
-  if (database.empty()) database = info.schema;  // a statement on a table the source left unqualified
+  if (database.empty())
+    database = info.schema;  // a statement on a table the source left unqualified
 
   // Key: {"databaseName"} as Debezium's schema change topic.
   std::string key;

@@ -28,7 +28,7 @@ class TableDiffTest : public ::testing::Test {
                           "tm time, bits bit(5), s varchar(20), e enum('x','y'))")
                     .ok());
     ASSERT_TRUE(my_->Exec("INSERT INTO " + db_ +
-                          ".t VALUES (1, 1, 1.500, 3.14159, 2.718281828459045, X'00FF', "
+                          ".t VALUES (1, 1, 1.500, 866.9985, 2.718281828459045, X'00FF', "
                           "'{\"b\": 1, \"a\": [1, 2]}', '2024-01-02 03:04:05.120', '-838:59:59', "
                           "b'00101', 'héllo', 'y'), "
                           "(2, 0, -0.250, 0, 1e300, '', NULL, NULL, '12:00:00', b'0', NULL, 'x'), "
@@ -41,7 +41,7 @@ class TableDiffTest : public ::testing::Test {
                           "tm interval, bits bit(5), s text, e text)")
                     .ok());
     ASSERT_TRUE(pg_->Exec("INSERT INTO " + db_ +
-                          ".t VALUES (1, true, 1.5, 3.14159274, 2.718281828459045, '\\x00ff', "
+                          ".t VALUES (1, true, 1.5, 866.9985, 2.718281828459045, '\\x00ff', "
                           "'{\"a\": [1,2], \"b\": 1}', '2024-01-02 03:04:05.12+00', "
                           "'-838:59:59', B'00101', 'héllo', 'y'), "
                           "(2, false, -0.25, 0, 1e300, '', NULL, NULL, '12:00:00', B'00000', "
@@ -98,6 +98,23 @@ TEST_F(TableDiffTest, ASingleChangedBitIsNotNormalizedAway) {
   auto r = DiffTables(Options());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->different, 1u) << r->ToString();
+}
+
+// FLOAT and DOUBLE are compared exactly: the next float after 866.9985 (866.99854) and a double
+// one step from e (2.7182818284590455; 15 digits would call them equal) are differences.
+TEST_F(TableDiffTest, FloatsAndDoublesDifferingInTheLastBitAreDifferent) {
+  ASSERT_TRUE(pg_->Exec("UPDATE " + db_ + ".t SET f = 866.99854 WHERE id = 1").ok());
+  auto r = DiffTables(Options());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->different, 1u) << r->ToString();
+  EXPECT_NE(r->ToString().find("column f"), std::string::npos) << r->ToString();
+  ASSERT_TRUE(pg_->Exec("UPDATE " + db_ + ".t SET f = 866.9985, g = 2.7182818284590455 "
+                        "WHERE id = 1")
+                  .ok());
+  r = DiffTables(Options());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->different, 1u) << r->ToString();
+  EXPECT_NE(r->ToString().find("column g"), std::string::npos) << r->ToString();
 }
 
 TEST_F(TableDiffTest, MissingTableIsAnError) {

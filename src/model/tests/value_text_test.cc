@@ -1,5 +1,7 @@
 #include "model/value_text.h"
 
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -80,6 +82,53 @@ TEST(ValueFormat, DoubleUsesShortestFixedWithoutExponent) {
   EXPECT_EQ(max.size(), 309u);
   EXPECT_EQ(max.substr(0, 17), "17976931348623157");
   EXPECT_EQ(max.find_first_not_of('0', 17), std::string::npos);
+}
+
+// The round-trip forms the database sinks and the Debezium encoder use: shortest digits that
+// parse back to the same bits, with an exponent where that is shorter (or always, for MySQL).
+TEST(ValueFormat, RoundTripFormsParseBackToTheSameBits) {
+  auto rt = [](double v) {
+    std::string s;
+    AppendDoubleRoundTrip(v, &s);
+    return s;
+  };
+  auto sci = [](double v) {
+    std::string s;
+    AppendDoubleScientific(v, &s);
+    return s;
+  };
+  EXPECT_EQ(rt(1e300), "1e+300");
+  EXPECT_EQ(rt(0.1), "0.1");
+  EXPECT_EQ(rt(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(sci(1e300), "1e+300");
+  EXPECT_EQ(sci(1.5), "1.5e+00");
+  EXPECT_EQ(sci(-1e-300), "-1e-300");
+  for (double v : {1e300, 1e-300, -1.5e70, 0.1, 5e-324, 1.7976931348623157e308}) {
+    for (const std::string& s : {rt(v), sci(v)}) {
+      double back = 0;
+      std::from_chars(s.data(), s.data() + s.size(), back);
+      EXPECT_EQ(std::bit_cast<uint64_t>(back), std::bit_cast<uint64_t>(v)) << s;
+    }
+  }
+  std::string f;
+  AppendFloat32RoundTrip(3e38f, &f);
+  EXPECT_EQ(f, "3e+38");
+}
+
+// A float32 text read as a double, then narrowed, can land next to the float it was printed
+// from; Float32FromDouble returns the float whose shortest text that double came from.
+TEST(ValueFormat, Float32FromDoubleFindsThePrintedFloat) {
+  for (float f : {866.9985f, 3e38f, 1.5e-38f, 1e-30f, 0.1f, 16777216.0f, 1e-45f,
+                  std::numeric_limits<float>::max()}) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), f);
+    double d = 0;
+    std::from_chars(buf, r.ptr, d);
+    EXPECT_EQ(std::bit_cast<uint32_t>(Float32FromDouble(d)), std::bit_cast<uint32_t>(f))
+        << std::string(buf, r.ptr);
+  }
+  // The exact double of a float gives that float back.
+  EXPECT_EQ(Float32FromDouble(static_cast<double>(866.9985f)), 866.9985f);
 }
 
 TEST(ValueFormat, NanAndInfinityRenderAsZero) {

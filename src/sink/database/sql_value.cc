@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "codec/canal_json/canal_json_encoder.h"  // CharsetMaxBytes
 #include "model/time_zone.h"
 #include "model/value_text.h"
 
@@ -68,12 +69,15 @@ void AppendTemporal(const model::Column& c, const model::Value& v, std::string* 
   }
 }
 
-void AppendFloat(const model::Column& c, const model::Value& v, std::string* out) {
+// FLOAT/DOUBLE values as text the server parses back to the same bits. A FLOAT's value is
+// written as its exact double (every float is one), so no decimal-to-float double rounding can
+// pick a neighbour. MySQL gets scientific notation: a literal without an exponent is a DECIMAL
+// (at most 65 digits, 30 after the point), which turned 1e300 into 1e65 and 1e-300 into 0.
+double FloatValue(const model::Column& c, const model::Value& v) {
   if (v.kind() == Kind::kFloat || c.type == ColumnType::kFloat) {
-    model::AppendFloat32(static_cast<float>(v.as_double()), out);
-  } else {
-    model::AppendFloat64(v.as_double(), out);
+    return static_cast<double>(static_cast<float>(v.as_double()));
   }
+  return v.as_double();
 }
 
 std::string BitString(const model::Column& c, uint64_t v) {
@@ -85,8 +89,9 @@ std::string BitString(const model::Column& c, uint64_t v) {
 
 base::Status MissingFromImage(const model::Column& c) {
   return base::InvalidArgument(
-      "column {} is missing from the row image; the database sink needs full row images "
-      "(binlog_row_image=FULL)",
+      "column {} is missing from the row image; the database sink needs every column of "
+      "a row (MariaDB/MySQL source: binlog_row_image=FULL; PostgreSQL source: REPLICA "
+      "IDENTITY FULL; Kafka source: a producer that sends whole rows)",
       c.name);
 }
 
@@ -124,7 +129,7 @@ base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, s
         return base::InvalidArgument("column {} holds {} which MySQL cannot store", c.name,
                                      v.as_double());
       }
-      AppendFloat(c, v, out);
+      model::AppendDoubleScientific(FloatValue(c, v), out);
       return base::Status::Ok();
     case Kind::kDecimal:
       if (!ValidDecimal(v.as_string())) {
@@ -180,7 +185,7 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
       } else if (std::isinf(d)) {
         out = d > 0 ? "Infinity" : "-Infinity";
       } else {
-        AppendFloat(c, v, &out);
+        model::AppendDoubleRoundTrip(FloatValue(c, v), &out);
       }
       break;
     }
@@ -232,6 +237,13 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
   return std::optional<std::string>(std::move(out));
 }
 
+uint32_t DeclaredChars(const model::Column& c) {
+  if (c.is_binary()) return c.length;
+  int mb = codec::canal_json::CharsetMaxBytes(c.collation);
+  return mb > 1 ? (c.length + static_cast<uint32_t>(mb) - 1) / static_cast<uint32_t>(mb)
+                : c.length;
+}
+
 std::string MySqlTypeFor(const model::Column& c) {
   std::string u = c.is_unsigned ? " unsigned" : "";
   // Fraction digits: the column's, or 6 when the source reports none (decoded messages often do
@@ -278,12 +290,18 @@ std::string MySqlTypeFor(const model::Column& c) {
       return fsp("datetime");
     case ColumnType::kTimestamp:
       return fsp("timestamp") + " NULL";
-    case ColumnType::kChar:
-      if (c.length == 0 || c.length > 255) return bin ? "varbinary(1024)" : "varchar(1024)";
-      return fmt::format("{}({})", bin ? "binary" : "char", c.length);
-    case ColumnType::kVarChar:
-      if (c.length == 0 || c.length > 16000) return bin ? "longblob" : "longtext";
-      return fmt::format("{}({})", bin ? "varbinary" : "varchar", c.length);
+    case ColumnType::kChar: {
+      // CHAR holds at most 255 characters: an unknown length (canal-json's "char") fits 255.
+      uint32_t n = DeclaredChars(c);
+      if (n == 0) return bin ? "varbinary(255)" : "varchar(255)";
+      if (n > 255) return fmt::format("{}({})", bin ? "varbinary" : "varchar", n);
+      return fmt::format("{}({})", bin ? "binary" : "char", n);
+    }
+    case ColumnType::kVarChar: {
+      uint32_t n = DeclaredChars(c);
+      if (n == 0 || n > 16000) return bin ? "longblob" : "longtext";
+      return fmt::format("{}({})", bin ? "varbinary" : "varchar", n);
+    }
     case ColumnType::kBinary:  // unknown length: no zero padding
       return c.length ? fmt::format("binary({})", c.length) : "varbinary(255)";
     case ColumnType::kVarBinary:
@@ -389,6 +407,12 @@ std::string DisplayValue(const model::Column& c, const model::Value& v) {
     case Kind::kTimestamp:
       AppendTemporal(c, v, &out);
       return "'" + out + "'";
+    case Kind::kDouble:
+      if (c.type != ColumnType::kFloat) {
+        model::AppendDoubleRoundTrip(v.as_double(), &out);
+        return out;
+      }
+      [[fallthrough]];
     default: {
       model::FormatOptions opts;
       model::AppendValueText(c, v, opts, &out);

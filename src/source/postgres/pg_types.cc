@@ -103,7 +103,10 @@ bool ParseInt(std::string_view s, T* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool ParseDouble(std::string_view s, double* out) {
+// float4 text is parsed as a float (not a double then narrowed: rounding twice can pick the
+// neighbour of the value the server printed).
+template <typename F>
+bool ParseDouble(std::string_view s, F* out) {
   // from_chars does not take a leading '+', and spells infinity "inf"/"infinity".
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
@@ -185,8 +188,8 @@ Value TextValue(uint32_t oid, std::string_view text) {
       break;
     }
     case pg_oid::kFloat4: {
-      double v;
-      if (ParseDouble(text, &v)) return Value::Float(static_cast<float>(v));
+      float v;
+      if (ParseDouble(text, &v)) return Value::Float(v);
       break;
     }
     case pg_oid::kFloat8: {

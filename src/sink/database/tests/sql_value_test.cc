@@ -42,7 +42,12 @@ TEST(SqlValue, MySqlLiterals) {
   EXPECT_EQ(My(e, Value::UInt(2)), "_utf8mb4 X'677265656E'");
   EXPECT_EQ(My(Col(ColumnType::kYear), Value::UInt(0)), "'0000'");
   EXPECT_EQ(My(Col(ColumnType::kSet), Value::UInt(5)), "5");
-  EXPECT_EQ(My(Col(ColumnType::kFloat), Value::Float(3.14f)), "3.14");
+  // FLOAT/DOUBLE: approximate-value literals (with an exponent) that parse back to the same bits;
+  // a FLOAT as its exact double.
+  EXPECT_EQ(My(Col(ColumnType::kFloat), Value::Float(3.14f)), "3.140000104904175e+00");
+  EXPECT_EQ(My(Col(ColumnType::kDouble), Value::Double(1e300)), "1e+300");
+  EXPECT_EQ(My(Col(ColumnType::kDouble), Value::Double(-1e-300)), "-1e-300");
+  EXPECT_EQ(My(Col(ColumnType::kDouble), Value::Double(0.1)), "1e-01");
   EXPECT_EQ(My(Col(ColumnType::kDecimal), Value::Decimal("-12.50")), "-12.50");
   model::Temporal t{
       .year = 2024, .month = 2, .day = 29, .hour = 13, .minute = 5, .second = 7, .micros = 120000};
@@ -68,6 +73,9 @@ TEST(SqlValue, PostgresParams) {
   EXPECT_EQ(Pg(Col(ColumnType::kTimestamp), Value::Timestamp(1, 500)),
             "1970-01-01 00:00:01.000500+00");
   EXPECT_EQ(Pg(Col(ColumnType::kDouble), Value::Double(std::nan(""))), "NaN");
+  EXPECT_EQ(Pg(Col(ColumnType::kDouble), Value::Double(1e300)), "1e+300");
+  EXPECT_EQ(Pg(Col(ColumnType::kDouble), Value::Double(0.1)), "0.1");
+  EXPECT_EQ(Pg(Col(ColumnType::kFloat), Value::Float(866.9985f)), "866.9984741210938");
   EXPECT_FALSE(PostgresParam(Col(ColumnType::kDate), Value::Date({})).ok());
   auto nul = PostgresParam(Col(ColumnType::kText), Value::String(std::string("a\0b", 3)));
   ASSERT_FALSE(nul.ok());
