@@ -2,12 +2,12 @@
 
 #include <optional>
 
+#include "base/logging.h"
 #include "codec/avro/avro_encoder.h"
 #include "codec/avro/http_schema_registry_client.h"
 #include "codec/canal_json/canal_json_encoder.h"
-#include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_json_encoder.h"
-#include "base/logging.h"
+#include "model/time_zone.h"
 #include "pipeline/format_warnings.h"
 #include "pipeline/large_message.h"
 #include "pipeline/message_emitter.h"
@@ -109,7 +109,7 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
             {.url = p.sink.schema_registry, .ca_file = p.sink.schema_registry_ca})
             .status());
   }
-  auto tz = codec::TimeZone::Parse(p.sink.time_zone);
+  auto tz = model::TimeZone::Parse(p.sink.time_zone);
   if (!tz.ok()) return tz.status().WithContext("sink URI time-zone");
   p.canal.enable_tidb_extension = p.sink.enable_tidb_extension;
   p.canal.only_output_updated_columns = p.sink.only_output_updated_columns;

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 #include "sink/kafka/kafka_sink.h"
 
 namespace sluice::pipeline {
@@ -37,7 +37,7 @@ std::string NewUuid() {
 
 std::string Base64Encode(std::string_view in) {
   std::string out;
-  codec::AppendBase64(in, &out);
+  model::AppendBase64(in, &out);
   return out;
 }
 

@@ -1,8 +1,8 @@
 // Sink: where encoded messages go (a message broker: Kafka). Database targets take decoded rows
 // instead (row_sink.h).
 //
-// PrepareTopic() is called for a topic before its first Produce(). Produce() is asynchronous; completion is reported through the DeliveryCallback given at
-// construction, from the sink's own thread, once per message, with the caller's token.
+// PrepareTopic() is called for a topic before its first Produce(). Produce() is asynchronous;
+// completion is reported through the DeliveryCallback given at construction, from the sink's own thread, once per message, with the caller's token.
 #pragma once
 
 #include <cstdint>

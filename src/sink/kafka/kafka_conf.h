@@ -1,5 +1,6 @@
-// Internal helpers shared by KafkaSink and TopicReader: librdkafka configuration built from
-// KafkaSinkOptions, and the mapping of librdkafka errors to base::Code. Not a public API.
+// librdkafka configuration built from KafkaSinkOptions, the handle deleters and the mapping of
+// librdkafka errors to base::Code, shared by KafkaSink, TopicReader, the pre-flight checks and
+// the Kafka source (source/kafka builds its consumer configuration here).
 #pragma once
 
 #include <memory>
