@@ -2,7 +2,8 @@
 // instead (row_sink.h).
 //
 // PrepareTopic() is called for a topic before its first Produce(). Produce() is asynchronous;
-// completion is reported through the DeliveryCallback given at construction, from the sink's own thread, once per message, with the caller's token.
+// completion is reported through the DeliveryCallback given at construction, from the sink's
+// own thread, once per message, with the caller's token.
 #pragma once
 
 #include <cstdint>
