@@ -31,30 +31,12 @@ die() { log "error: $*"; exit 1; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 usage="usage: kafka-matrix.sh start <2|3|4> <dir> [port] | stop <dir> | run <build dir> [gen...]"
 
-# Prints the libs directory of Kafka <ver>, resolving it once.
+# Prints the libs directory of Kafka <ver>, resolving it once (scripts/maven-libs.sh); 2.x
+# brokers also need log4j's 1.2 bridge.
 ensure_libs() {
-  local ver=$1 cache libs sum
-  cache="${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-$ver"
-  libs="$cache/libs"
-  sum="$(sha256sum "$pom" | cut -d' ' -f1) $ver"
-  mkdir -p "$cache"
-  (
-    flock -w 600 9 || die "timed out waiting for the lock on $cache"
-    if [[ -f "$libs/.complete" && "$(cat "$libs/.complete")" == "$sum" ]]; then exit 0; fi
-    log "resolving Kafka $ver jars from Maven Central into $libs (once)"
-    rm -rf "$libs.tmp"
-    mvn -q -f "$pom" -Dkafka.version="$ver" dependency:copy-dependencies \
-      -DoutputDirectory="$libs.tmp" >"$cache/mvn.log" 2>&1 ||
-      { cat "$cache/mvn.log" >&2; die "maven could not resolve Kafka $ver"; }
-    if [[ "$ver" == 2.* ]]; then
-      mvn -q dependency:copy -Dartifact=org.apache.logging.log4j:log4j-1.2-api:2.25.3 \
-        -DoutputDirectory="$libs.tmp" >>"$cache/mvn.log" 2>&1 ||
-        { cat "$cache/mvn.log" >&2; die "maven could not resolve log4j-1.2-api"; }
-    fi
-    echo "$sum" >"$libs.tmp/.complete"
-    rm -rf "$libs" && mv "$libs.tmp" "$libs"
-  ) 9>"$cache/.lock"
-  echo "$libs"
+  local extra=()
+  [[ "$1" == 2.* ]] && extra=(org.apache.logging.log4j:log4j-1.2-api:2.25.3)
+  "$root/scripts/maven-libs.sh" "$pom" kafka "$1" "${extra[@]}"
 }
 
 common_props() {

@@ -9,9 +9,9 @@
 #   scripts/kafka.sh stop <dir>           # SIGTERM, wait, then SIGKILL
 #   scripts/kafka.sh fetch                # only resolve the jars into the cache
 #
-# The broker jars come from Maven Central through tools/kafka/pom.xml, resolved once with
-# `mvn dependency:copy-dependencies` into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs
-# and re-used from there (works offline once cached). Everything else lives under <dir>:
+# The broker jars come from Maven Central through tools/kafka/pom.xml, resolved once by
+# scripts/maven-libs.sh into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs and re-used
+# from there (works offline once cached). Everything else lives under <dir>:
 # server.properties, data/ (log.dirs), logs/, kafka.out (stdout/stderr) and kafka.pid.
 #
 # start-secure (also: SLUICE_KAFKA_SECURE=1 with start) adds, for security tests:
@@ -67,33 +67,8 @@ die() { log "error: $*"; exit 1; }
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$pom" | head -n1; }
 
-# Prints the libs directory, resolving the jars with Maven on first use. The cache is keyed by
-# the pom's checksum, so editing the pom re-resolves; concurrent starts are serialised by flock.
-ensure_libs() {
-  local ver cache libs sum
-  ver=$(kafka_version)
-  [[ -n "$ver" ]] || die "cannot read <kafka.version> from $pom"
-  cache="${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-$ver"
-  libs="$cache/libs"
-  sum=$(sha256sum "$pom" | cut -d' ' -f1)
-  mkdir -p "$cache"
-  (
-    flock -w 600 9 || die "timed out waiting for the lock on $cache"
-    if [[ -f "$libs/.complete" && "$(cat "$libs/.complete")" == "$sum" ]]; then exit 0; fi
-    command -v mvn >/dev/null || die "maven not installed (scripts/install-deps.sh installs it)"
-    log "resolving Kafka $ver jars from Maven Central into $libs (once)"
-    rm -rf "$libs.tmp"
-    local offline=()
-    [[ -n "${SLUICE_OFFLINE:-}" ]] && offline=(-o)
-    mvn -q "${offline[@]}" -f "$pom" dependency:copy-dependencies \
-      -DoutputDirectory="$libs.tmp" >"$cache/mvn.log" 2>&1 ||
-      { cat "$cache/mvn.log" >&2; die "maven could not resolve the Kafka jars (see above)"; }
-    echo "$sum" >"$libs.tmp/.complete"
-    rm -rf "$libs"
-    mv "$libs.tmp" "$libs"
-  ) 9>"$cache/.lock"
-  echo "$libs"
-}
+# Prints the libs directory, resolving the jars with Maven on first use (scripts/maven-libs.sh).
+ensure_libs() { "$here/maven-libs.sh" "$pom" kafka; }
 
 # True if the pid in the pid file is a live Kafka broker started for this directory.
 running() {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/connection_tester.h"
+#include "api/http_reply.h"
 #include "api/json_mapping.h"
 #include "dispatch/topic_expression.h"
 #include "pipeline/builder.h"
@@ -18,23 +19,6 @@ namespace sluice::api {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kJson[] = "application/json";
-
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(Dump(body), kJson);
-}
-
-void ReplyError(httplib::Response& res, const base::Status& st,
-                const std::vector<std::string>& secrets = {}) {
-  base::Status scrubbed(st.code(), Scrub(st.message(), secrets));
-  Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
-}
-
-std::string PathName(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
-}
 
 base::Result<json> ParseBody(std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -82,7 +66,7 @@ void SaveConnection(ConsoleContext* ctx, const httplib::Request& req, httplib::R
                     bool create) {
   auto body = ParseBody(req.body);
   if (!body.ok()) return ReplyError(res, body.status());
-  std::string path_name = create ? "" : PathName(req);
+  std::string path_name = create ? "" : PathParam(req);
   auto conn = ParseConnectionJson(*body, path_name);
   if (!conn.ok()) return ReplyError(res, conn.status());
   auto existing = ctx->connections->Get(conn->name);
@@ -236,36 +220,36 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
 
   const std::string kOne = R"(/api/v1/connections/([A-Za-z0-9._-]+))";
   s.Get(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     Reply(res, 200, ConnectionToPublicJson(**c));
   });
   s.Put(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
     SaveConnection(ctx, req, res, /*create=*/false);
   });
   s.Delete(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto st = ctx->connections->Delete(PathName(req));
+    auto st = ctx->connections->Delete(PathParam(req));
     if (!st.ok()) return ReplyError(res, st);
-    ctx->schema->Forget(PathName(req));
-    Reply(res, 200, json{{"name", PathName(req)}, {"removed", true}});
+    ctx->schema->Forget(PathParam(req));
+    Reply(res, 200, json{{"name", PathParam(req)}, {"removed", true}});
   });
   s.Post(kOne + "/test", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     Reply(res, 200, CheckResultsToJson(TestConnection(**c)));
   });
   s.Get(kOne + "/tables", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto l = ctx->schema->Get(PathName(req));
+    auto l = ctx->schema->Get(PathParam(req));
     if (!l.ok()) return ReplyError(res, l.status());
     Reply(res, 200, TableListingToJson(*l, ctx->schema->ScheduleText(l->tables.size())));
   });
   s.Get(kOne + "/tables/([^/]+)/([^/]+)", [ctx](const httplib::Request& req,
                                                 httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     std::string schema = req.matches[2], table = req.matches[3];
     auto detail = DescribeTable(**c, schema, table);
     if (!detail.ok()) return ReplyError(res, detail.status(), ConnectionSecrets(**c));
@@ -275,7 +259,7 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
     Reply(res, 200, TableDetailToJson(*detail, CapturingChangefeeds(**c, schema, table, feeds)));
   });
   s.Post(kOne + "/tables/refresh", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto l = ctx->schema->Refresh(PathName(req));
+    auto l = ctx->schema->Refresh(PathParam(req));
     if (!l.ok()) return ReplyError(res, l.status());
     Reply(res, 200, TableListingToJson(*l, ctx->schema->ScheduleText(l->tables.size())));
   });

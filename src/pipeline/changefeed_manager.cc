@@ -191,9 +191,9 @@ struct ChangefeedManager::Impl {
     }
     if (checkpoint) info.checkpoint = checkpoint->Serialize();
     // An error may echo a URI or option value: no secret of this changefeed leaves here.
-    std::vector<std::string> secrets = SecretsIn("uri", c.source_uri);
-    for (auto& s : SecretsIn("uri", c.sink_uri)) secrets.push_back(std::move(s));
-    info.error = ScrubSecrets(std::move(info.error), secrets);
+    std::vector<std::string> secrets = base::SecretsIn("uri", c.source_uri);
+    for (auto& s : base::SecretsIn("uri", c.sink_uri)) secrets.push_back(std::move(s));
+    info.error = base::ScrubSecrets(std::move(info.error), secrets);
     return info;
   }
 

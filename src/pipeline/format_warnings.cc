@@ -6,12 +6,13 @@
 namespace sluice::pipeline {
 
 size_t WarnUnsignedWrap(const source::mysql::MySqlSourceConfig& source,
-                        const sink::kafka::KafkaSinkOptions& sink,
+                        const sink::kafka::KafkaSinkUri& sink,
                         const dispatch::TableFilter& filter) {
   using sink::kafka::Protocol;
   bool dbz_long = sink.protocol == Protocol::kDebezium &&
-                  sink.debezium_bigint_unsigned_handling != "precise";
-  bool avro_long = sink.protocol == Protocol::kAvro && !sink.avro_bigint_unsigned_as_string;
+                  sink.debezium.bigint_unsigned_handling !=
+                      codec::debezium::BigintUnsignedHandling::kPrecise;
+  bool avro_long = sink.protocol == Protocol::kAvro && !sink.avro.bigint_unsigned_as_string;
   if (!dbz_long && !avro_long) return 0;
   client::mysql::ConnectOptions c;
   c.host = source.host;
@@ -45,7 +46,7 @@ size_t WarnUnsignedWrap(const source::mysql::MySqlSourceConfig& source,
                 "Kafka source restores them from the schema part{}; other consumers see "
                 "negative numbers: set debezium-bigint-unsigned-handling-mode=precise for exact "
                 "values",
-                sink.debezium_disable_schema
+                sink.debezium.disable_schema
                     ? ", but debezium-disable-schema=true leaves it out, so not even sluice can"
                     : "")
           : "values above 9223372036854775807 are written as negative Avro longs "

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "dispatch/table_filter.h"
-#include "sink/kafka/kafka_sink_options.h"
+#include "sink/kafka/kafka_sink_uri.h"
 #include "source/mysql/source_config.h"
 
 namespace sluice::pipeline {
@@ -13,7 +13,7 @@ namespace sluice::pipeline {
 // avro-bigint-unsigned-handling-mode=long): values above 2^63-1 arrive negative. Returns the
 // number of such columns (0 when the format is exact or the source cannot be queried).
 size_t WarnUnsignedWrap(const source::mysql::MySqlSourceConfig& source,
-                        const sink::kafka::KafkaSinkOptions& sink,
+                        const sink::kafka::KafkaSinkUri& sink,
                         const dispatch::TableFilter& filter);
 
 }  // namespace sluice::pipeline

@@ -15,58 +15,24 @@
 
 #include "codec/canal_json/canal_json_row_decoder.h"
 #include "codec/debezium/debezium_decoder.h"
+#include "diff/table_diff.h"
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
-#include "client/postgres/pg_connection.h"
-#include "sink/database/table_diff.h"
-#include "client/kafka/topic_reader.h"
-#include "client/mysql/mysql_connection.h"
 #include "running_changefeed.h"
+#include "client/kafka/topic_reader.h"
 #include "test_env.h"
+#include "test_mariadb.h"
+#include "test_postgres.h"
 
 namespace sluice {
 namespace {
 
 using testing::Env;
-
-std::unique_ptr<client::mysql::MySqlConnection> Connect() {
-  client::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = client::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-void Exec(client::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(client::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
-
-std::string MySqlUri(const std::string& query = "") {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-         Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") + "/" + query;
-}
-
-std::string MySqlSourceUri(int server_id) {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-         Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-         "/?start=now&server-id=" + std::to_string(server_id);
-}
-
-std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") + "@" +
-         Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
-         Env("SLUICE_POSTGRES_DATABASE") + query;
-}
+using testing::Exec;
+using testing::GtidPos;
+using testing::MariaDbUri;
+using testing::PostgresUri;
 
 // Every changefeed here pins its start when created, as `sluice server` does.
 class RunningChangefeed : public testing::RunningChangefeed {
@@ -213,7 +179,7 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   const std::string suffix = std::to_string(::getpid());
   const std::string db = "dbsink_e2e_" + suffix;
   const std::string copy = db + "_copy";
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
   Exec(*conn, "CREATE DATABASE " + db);
@@ -221,14 +187,8 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   Exec(*conn, "CREATE TABLE " + db +
                   ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
 
-  auto pg = client::postgres::PgConnection::Connect(
-      {.host = Env("SLUICE_POSTGRES_HOST"),
-       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
-       .user = Env("SLUICE_POSTGRES_USER"),
-       .password = Env("SLUICE_POSTGRES_PASSWORD"),
-       .database = Env("SLUICE_POSTGRES_DATABASE")});
-  ASSERT_TRUE(pg.ok()) << pg.status().message();
-  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
+  auto pg = testing::ConnectPostgres();
+  ASSERT_TRUE(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
 
   auto config = [&](const std::string& id, const std::string& sink, int server_id) {
     pipeline::ChangefeedConfig c;
@@ -241,12 +201,13 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
     return c;
   };
   std::string state_dir = ::testing::TempDir() + "/dbsink-e2e-" + suffix;
-  RunningChangefeed to_pg(config("dbsink-pg-" + suffix, PgUri("?create-tables=true&batch-rows=200"),
-                                 21000 + ::getpid() % 1000),
-                          state_dir);
+  RunningChangefeed to_pg(
+      config("dbsink-pg-" + suffix, PostgresUri("?create-tables=true&batch-rows=200"),
+             21000 + ::getpid() % 1000),
+      state_dir);
   RunningChangefeed to_my(
       config("dbsink-my-" + suffix,
-             MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=64"),
+             MariaDbUri("?database=" + copy + "&create-tables=true&batch-rows=64"),
              22000 + ::getpid() % 1000),
       state_dir);
 
@@ -260,35 +221,34 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
       << "MariaDB changefeed: " << to_my.feed().last_error();
 
   for (const auto& [name, right] : std::vector<std::pair<std::string, std::string>>{
-           {"PostgreSQL", PgUri()}, {"MariaDB", MySqlUri("?database=" + copy)}}) {
-    sink::database::DiffOptions d;
-    d.left_uri = MySqlUri();
+           {"PostgreSQL", PostgresUri()}, {"MariaDB", MariaDbUri("?database=" + copy)}}) {
+    diff::DiffOptions d;
+    d.left_uri = MariaDbUri();
     d.right_uri = right;
     d.table = db + ".all_types";
-    auto r = sink::database::DiffTables(d);
+    auto r = diff::DiffTables(d);
     ASSERT_TRUE(r.ok()) << name << ": " << r.status().message();
     EXPECT_TRUE(r->equal()) << name << ": " << r->ToString();
     EXPECT_EQ(r->left_rows, live.size());
     EXPECT_GT(r->left_rows, 100u);
     d.table = db + ".pairs";
-    r = sink::database::DiffTables(d);
+    r = diff::DiffTables(d);
     ASSERT_TRUE(r.ok()) << name << ": " << r.status().message();
     EXPECT_TRUE(r->equal()) << name << ": " << r->ToString();
     EXPECT_GT(r->left_rows, 10u);
   }
 
   // A row changed behind the sink's back is found.
-  ASSERT_TRUE((*pg)
-                  ->Exec("UPDATE " + db +
-                         ".all_types SET txt = coalesce(txt, '') || '!' "
-                         "WHERE id = " +
-                         std::to_string(live.back()))
+  ASSERT_TRUE(pg->Exec("UPDATE " + db +
+                       ".all_types SET txt = coalesce(txt, '') || '!' "
+                       "WHERE id = " +
+                       std::to_string(live.back()))
                   .ok());
-  sink::database::DiffOptions d;
-  d.left_uri = MySqlUri();
-  d.right_uri = PgUri();
+  diff::DiffOptions d;
+  d.left_uri = MariaDbUri();
+  d.right_uri = PostgresUri();
   d.table = db + ".all_types";
-  auto r = sink::database::DiffTables(d);
+  auto r = diff::DiffTables(d);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->different, 1u) << r->ToString();
 
@@ -296,7 +256,7 @@ TEST(DatabaseSinkEndToEnd, RandomWorkloadReachesPostgresAndMariaDbRowForRow) {
   EXPECT_TRUE(to_my.Stop().ok());
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
-  static_cast<void>((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
+  static_cast<void>(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
 }
 
 // The issue's round trip: MariaDB -> sluice -> Kafka (canal-json) -> sluice (Kafka source) ->
@@ -308,21 +268,15 @@ TEST(DatabaseSinkEndToEnd, MariaDbThroughKafkaIntoPostgresAndMariaDbConverges) {
   const std::string db = "dbsink_rt_" + suffix;
   const std::string copy = db + "_copy";
   const std::string topic = "dbsink_rt_" + suffix;
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn, "CREATE TABLE " + db + ".all_types " + kAllTypes);
   Exec(*conn, "CREATE TABLE " + db +
                   ".pairs (a VARCHAR(20) CHARACTER SET utf8mb4, b INT, v INT, PRIMARY KEY (a, b))");
-  auto pg = client::postgres::PgConnection::Connect(
-      {.host = Env("SLUICE_POSTGRES_HOST"),
-       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
-       .user = Env("SLUICE_POSTGRES_USER"),
-       .password = Env("SLUICE_POSTGRES_PASSWORD"),
-       .database = Env("SLUICE_POSTGRES_DATABASE")});
-  ASSERT_TRUE(pg.ok()) << pg.status().message();
-  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
+  auto pg = testing::ConnectPostgres();
+  ASSERT_TRUE(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
 
   std::string state_dir = ::testing::TempDir() + "/dbsink-rt-" + suffix;
   pipeline::ChangefeedConfig up;
@@ -351,25 +305,27 @@ TEST(DatabaseSinkEndToEnd, MariaDbThroughKafkaIntoPostgresAndMariaDbConverges) {
   ASSERT_TRUE(upstream.WaitCheckpoint(final_gtid, std::chrono::seconds(180)))
       << upstream.feed().last_error();
 
-  RunningChangefeed to_pg(down("pg", PgUri("?create-tables=true&batch-rows=200")), state_dir);
+  RunningChangefeed to_pg(down("pg", PostgresUri("?create-tables=true&batch-rows=200")), state_dir);
   RunningChangefeed to_my(
-      down("my", MySqlUri("?database=" + copy + "&create-tables=true&batch-rows=100")), state_dir);
+      down("my", MariaDbUri("?database=" + copy + "&create-tables=true&batch-rows=100")),
+      state_dir);
   for (const auto& [name, right, feed] :
        std::vector<std::tuple<std::string, std::string, RunningChangefeed*>>{
-           {"PostgreSQL", PgUri(), &to_pg}, {"MariaDB", MySqlUri("?database=" + copy), &to_my}}) {
+           {"PostgreSQL", PostgresUri(), &to_pg},
+           {"MariaDB", MariaDbUri("?database=" + copy), &to_my}}) {
     for (const char* table : {".all_types", ".pairs"}) {
-      sink::database::DiffOptions d;
-      d.left_uri = MySqlUri();
+      diff::DiffOptions d;
+      d.left_uri = MariaDbUri();
       d.right_uri = right;
       d.table = db + table;
       // canal-json carries ENUM/SET as their index/bitmask without the member names, so tables
       // created from the messages hold the numbers (a pre-created ENUM/SET column would take
       // them back): those two columns are compared by the binlog tests only.
       d.ignore_columns = {"e", "st"};
-      base::Result<sink::database::DiffReport> r = base::Internal("not run");
+      base::Result<diff::DiffReport> r = base::Internal("not run");
       auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
       while (std::chrono::steady_clock::now() < until) {
-        r = sink::database::DiffTables(d);
+        r = diff::DiffTables(d);
         if (r.ok() && r->equal()) break;
         if (feed->feed().state() == pipeline::ChangefeedState::kFailed) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -385,7 +341,7 @@ TEST(DatabaseSinkEndToEnd, MariaDbThroughKafkaIntoPostgresAndMariaDbConverges) {
   EXPECT_TRUE(upstream.Stop().ok());
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
-  static_cast<void>((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
+  static_cast<void>(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
 }
 
 // Issue 12, as a new user met it: MariaDB -> Kafka (canal-json or Debezium JSON with their
@@ -402,7 +358,7 @@ void RoundTripKeepsKeysValuesAndOrder(const std::string& protocol) {
   const std::string db = "dbsink_i12_" + tag + "_" + suffix;
   const std::string copy = db + "_copy";
   const std::string topic = db;
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
   Exec(*conn, "CREATE DATABASE " + db);
@@ -414,7 +370,9 @@ void RoundTripKeepsKeysValuesAndOrder(const std::string& protocol) {
   std::string state_dir = ::testing::TempDir() + "/dbsink-i12-" + tag + "-" + suffix;
   pipeline::ChangefeedConfig up;
   up.id = "dbsink-i12-up-" + tag + "-" + suffix;
-  up.source_uri = MySqlSourceUri(26000 + (protocol == "debezium") * 500 + ::getpid() % 500);
+  up.source_uri =
+      MariaDbUri("?start=now&server-id=" +
+                 std::to_string(26000 + (protocol == "debezium") * 500 + ::getpid() % 500));
   up.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic + "?protocol=" +
                 protocol + "&partition-num=3";
   up.filter_rules = {db + ".*"};
@@ -500,17 +458,17 @@ void RoundTripKeepsKeysValuesAndOrder(const std::string& protocol) {
   down.id = "dbsink-i12-down-" + tag + "-" + suffix;
   down.source_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/?topics=" + topic +
                     "&group-id=" + down.id + "&format=" + protocol + "&start=earliest";
-  down.sink_uri = MySqlUri("?database=" + copy + "&create-tables=true");
+  down.sink_uri = MariaDbUri("?database=" + copy + "&create-tables=true");
   RunningChangefeed downstream(down, state_dir);
   for (const char* table : {".t", ".fd", ".ck", ".ub"}) {
-    sink::database::DiffOptions d;
-    d.left_uri = MySqlUri();
-    d.right_uri = MySqlUri("?database=" + copy);
+    diff::DiffOptions d;
+    d.left_uri = MariaDbUri();
+    d.right_uri = MariaDbUri("?database=" + copy);
     d.table = db + table;
-    base::Result<sink::database::DiffReport> r = base::Internal("not run");
+    base::Result<diff::DiffReport> r = base::Internal("not run");
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < until) {
-      r = sink::database::DiffTables(d);
+      r = diff::DiffTables(d);
       if (r.ok() && r->equal()) break;
       if (downstream.feed().state() == pipeline::ChangefeedState::kFailed) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -540,7 +498,7 @@ TEST(DatabaseSinkEndToEnd, DdlApplyFollowsCreateAndAlterOnMariaDb) {
   const std::string suffix = std::to_string(::getpid());
   const std::string db = "dbsink_ddl_" + suffix;
   const std::string copy = db + "_copy";
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "DROP DATABASE IF EXISTS " + copy);
   Exec(*conn, "CREATE DATABASE " + db);
@@ -551,7 +509,7 @@ TEST(DatabaseSinkEndToEnd, DdlApplyFollowsCreateAndAlterOnMariaDb) {
   c.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
                  "@" + Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
                  "/?start=now&server-id=" + std::to_string(24000 + ::getpid() % 1000);
-  c.sink_uri = MySqlUri("?database=" + copy + "&ddl=apply");
+  c.sink_uri = MariaDbUri("?database=" + copy + "&ddl=apply");
   c.filter_rules = {db + ".*"};
   RunningChangefeed feed(c, ::testing::TempDir() + "/dbsink-ddl-" + suffix);
 
@@ -567,11 +525,11 @@ TEST(DatabaseSinkEndToEnd, DdlApplyFollowsCreateAndAlterOnMariaDb) {
   ASSERT_TRUE(feed.WaitCheckpoint(final_gtid, std::chrono::seconds(120)))
       << feed.feed().last_error();
 
-  sink::database::DiffOptions d;
-  d.left_uri = MySqlUri();
-  d.right_uri = MySqlUri("?database=" + copy);
+  diff::DiffOptions d;
+  d.left_uri = MariaDbUri();
+  d.right_uri = MariaDbUri("?database=" + copy);
   d.table = db + ".t";
-  auto r = sink::database::DiffTables(d);
+  auto r = diff::DiffTables(d);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->equal()) << r->ToString();
   EXPECT_EQ(r->left_rows, 3u);

@@ -119,18 +119,39 @@ base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnec
   if (PQstatus(c->conn_) != CONNECTION_OK) {
     return ConnectError(options, Trim(PQerrorMessage(c->conn_)));
   }
-  // Server NOTICEs ("schema already exists, skipping") go to the debug log, not to stderr.
-  PQsetNoticeProcessor(
+  // Server notices ("schema already exists, skipping") are not errors: they go to the debug log,
+  // not to stderr, and are recorded: some mean the server changed what it was given.
+  PQsetNoticeReceiver(
       c->conn_,
-      [](void*, const char* message) {
-        base::Logger("client.postgres")->debug("server notice: {}", Trim(message));
+      [](void* arg, const PGresult* res) {
+        auto* self = static_cast<PgConnection*>(arg);
+        auto field = [res](int code) {
+          const char* v = PQresultErrorField(res, code);
+          return std::string(v ? v : "");
+        };
+        std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+        if (severity.empty()) severity = field(PG_DIAG_SEVERITY);
+        self->notices_.push_back(
+            {severity, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_PRIMARY)});
+        base::Logger("client.postgres")
+            ->debug("server notice: {}", Trim(PQresultErrorMessage(res)));
       },
-      nullptr);
+      c.get());
   return c;
 }
 
 PgConnection::~PgConnection() {
   if (conn_) PQfinish(conn_);
+}
+
+std::string PgConnection::DataChangingNotices() const {
+  std::string out;
+  for (const auto& n : notices_) {
+    if (n.severity != "WARNING" && n.sqlstate != "42622") continue;
+    out += fmt::format("{}{}: {} ({})", out.empty() ? "" : "; ", n.severity, n.message,
+                       n.sqlstate);
+  }
+  return out;
 }
 
 std::string PgConnection::ParameterStatus(const char* name) const {
@@ -153,6 +174,7 @@ base::Status PgConnection::ResultError(const PGresult* result, std::string_view 
 base::Result<PgResult> PgConnection::Query(std::string_view sql,
                                            const std::vector<std::optional<std::string>>& params) {
   last_sqlstate_.clear();
+  notices_.clear();
   if (PQstatus(conn_) != CONNECTION_OK) {
     return base::Unavailable("PostgreSQL at {}: connection lost: {}", endpoint(),
                              Trim(PQerrorMessage(conn_)));

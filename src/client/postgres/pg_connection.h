@@ -58,6 +58,13 @@ struct PgResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// A server message that is not an error (NOTICE, WARNING, ...) raised by the last call.
+struct PgNotice {
+  std::string severity;  // "WARNING", "NOTICE", ... (non-localized)
+  std::string sqlstate;  // e.g. "42622" (an identifier was truncated)
+  std::string message;
+};
+
 // The one SQLSTATE -> Status mapping (see above).
 base::Status StatusForSqlState(std::string_view sqlstate, std::string message);
 
@@ -78,6 +85,11 @@ class PgConnection {
 
   // The SQLSTATE of the last failed call ("" if none or not a server error).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // Notices and warnings the server sent during the last Query/Exec.
+  const std::vector<PgNotice>& notices() const { return notices_; }
+  // The notices of the last call that mean the server did not store what it was given: any
+  // WARNING, and a truncated identifier (42622). Empty when there were none.
+  std::string DataChangingNotices() const;
   const PgConnectOptions& options() const { return options_; }
   std::string endpoint() const { return options_.Endpoint(); }
   // A server parameter reported at login ("server_version", ...); "" if unknown.
@@ -100,6 +112,7 @@ class PgConnection {
   PgConnectOptions options_;
   PGconn* conn_ = nullptr;
   std::string last_sqlstate_;
+  std::vector<PgNotice> notices_;
 };
 
 }  // namespace sluice::client::postgres

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "codec/common/value_format.h"
 #include "codec/common/value_parse.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::debezium {
 namespace {
@@ -94,7 +94,7 @@ Temporal DateTimeMicros(int64_t micros) {
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
   Temporal t;
-  DateFromEpochDays(days, &t);
+  model::SetDateFromDays(days, &t);
   t.hour = static_cast<uint32_t>(rem / 3600);
   t.minute = static_cast<uint8_t>((rem % 3600) / 60);
   t.second = static_cast<uint8_t>(rem % 60);
@@ -109,14 +109,14 @@ bool ParseZoned(std::string_view s, int64_t* secs, uint32_t* micros) {
     s.remove_suffix(1);
   } else if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
              s[s.size() - 3] == ':') {
-    auto zone = TimeZone::Parse(s.substr(s.size() - 6));
+    auto zone = model::TimeZone::Parse(s.substr(s.size() - 6));
     if (!zone.ok()) return false;
     offset = zone->OffsetAt(0);
     s.remove_suffix(6);
   }
   Temporal t;
   if (!ParseDateTimeText(s, &t)) return false;
-  *secs = LocalToEpochSeconds(t, TimeZone()) - offset;
+  *secs = LocalToEpochSeconds(t, model::TimeZone()) - offset;
   *micros = t.micros;
   return true;
 }
@@ -273,7 +273,7 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       if (!AsInt(v, &i)) return Mismatch(c, "days since 1970-01-01", v);
       {
         Temporal t;
-        DateFromEpochDays(i, &t);
+        model::SetDateFromDays(i, &t);
         return Value::Date(t);
       }
     case ColumnType::kTime: {
@@ -304,7 +304,7 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
     case ColumnType::kEnum:
     case ColumnType::kSet:
       if (!v.is_string()) return Mismatch(c, "a string", v);
-      return ParseValueText(c, v.get<std::string>(), TimeZone());
+      return ParseValueText(c, v.get<std::string>(), model::TimeZone());
     case ColumnType::kBit: {
       std::string bytes;
       if (!v.is_string() || !Base64Decode(v.get<std::string>(), &bytes) || bytes.size() > 8) {
@@ -332,7 +332,7 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       return Value::Int(i);
     case ColumnType::kFloat:
       if (!v.is_number()) return Mismatch(c, "a number", v);
-      return Value::Float(Float32FromDouble(v.get<double>()));
+      return Value::Float(model::Float32FromDouble(v.get<double>()));
     case ColumnType::kDouble:
       if (!v.is_number()) return Mismatch(c, "a number", v);
       return Value::Double(v.get<double>());

@@ -55,6 +55,16 @@ std::string Utf8Prefix(std::string_view s, size_t max, bool in_bytes) {
 
 }  // namespace
 
+void TargetInfo::AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::string last;
+  for (const auto& r : rows) {
+    std::string index = r[0].value_or("");
+    if (unique_keys.empty() || index != last) unique_keys.emplace_back();
+    unique_keys.back().push_back(r[1].value_or(""));
+    last = std::move(index);
+  }
+}
+
 DatabaseRowSink::DatabaseRowSink(DatabaseSinkOptions options, sink::DeliveryCallback callback)
     : options_(std::move(options)), callback_(std::move(callback)) {}
 

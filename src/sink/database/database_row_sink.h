@@ -31,6 +31,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ struct TargetInfo {
   // Why the sink user cannot write the table (a missing grant, with the GRANT that fixes it),
   // or why it cannot tell whether the table exists; empty when writing is allowed.
   std::string access_problem;
+
+  // Fills unique_keys from catalog rows (index name, column name) ordered by index, then by
+  // position in the index.
+  void AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows);
 };
 
 class DatabaseRowSink : public sink::RowSink {

@@ -204,13 +204,7 @@ base::Status MySqlRowSink::LoadTarget(const std::string& ns, const std::string& 
       auto keys, conn_->Query("SELECT index_name, column_name FROM information_schema.statistics "
                               "WHERE non_unique=0 AND " +
                               where + " ORDER BY index_name, seq_in_index"));
-  std::string last;
-  for (auto& r : keys.rows) {
-    std::string index = r[0].value_or("");
-    if (out->unique_keys.empty() || index != last) out->unique_keys.emplace_back();
-    out->unique_keys.back().push_back(r[1].value_or(""));
-    last = index;
-  }
+  out->AddUniqueKeys(keys.rows);
   return base::Status::Ok();
 }
 

@@ -116,13 +116,7 @@ base::Status PostgresRowSink::LoadTarget(const std::string& ns, const std::strin
                    "WHERE n.nspname=$1 AND c.relname=$2 AND i.indisunique AND i.indpred IS NULL "
                    "ORDER BY 1",
                    {ns, table}));
-  std::string last;
-  for (auto& r : keys.rows) {
-    std::string index = r[0].value_or("");
-    if (out->unique_keys.empty() || index != last) out->unique_keys.emplace_back();
-    out->unique_keys.back().push_back(r[1].value_or(""));
-    last = index;
-  }
+  out->AddUniqueKeys(keys.rows);
   return base::Status::Ok();
 }
 

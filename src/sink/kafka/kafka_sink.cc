@@ -305,7 +305,7 @@ base::Status KafkaSink::CheckPartitionNum(const std::string& topic, int32_t actu
 }
 
 base::Status KafkaSink::CheckTopic(const std::string& topic) {
-  int timeout = static_cast<int>(options_.dial_timeout.count());
+  int timeout = static_cast<int>(options_.connection.dial_timeout.count());
   auto r = TopicPartitions(topic, timeout);
   if (!r.ok()) return r.status();
   if (*r == 0) {

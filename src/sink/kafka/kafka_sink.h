@@ -51,7 +51,7 @@ class KafkaSink : public sink::Sink {
   // partition count. A missing topic is created with partition-num (default 3) and
   // replication-factor when auto-create-topic is true, else NotFound. Also learns the topic's
   // max.message.bytes (see effective_max_message_bytes). Idempotent; re-reads metadata.
-  base::Result<int32_t> PrepareTopic(const std::string& topic);
+  base::Result<int32_t> PrepareTopic(const std::string& topic) override;
   // PrepareTopic's checks without changing anything (for `sluice check`): a missing topic must
   // be creatable (auto-create-topic, replication-factor vs min.insync.replicas), an existing
   // one must have partition-num partitions. Creates nothing.
@@ -60,6 +60,9 @@ class KafkaSink : public sink::Sink {
   // min(max-message-bytes, topic max.message.bytes - 128) for a prepared topic; for other
   // topics the broker's message.max.bytes - 128 (if known) bounds max-message-bytes instead.
   int64_t effective_max_message_bytes(const std::string& topic) const;
+  int64_t MaxMessageBytes(const std::string& topic) const override {
+    return effective_max_message_bytes(topic);
+  }
 
   // Queues `msg` for `topic`/`partition` (explicit partition; the key does not choose it).
   // ResourceExhausted if key + value + 36 bytes exceed effective_max_message_bytes(topic);

@@ -6,10 +6,10 @@
 
 #include "base/logging.h"
 #include "codec/canal_json/canal_json_row_decoder.h"
-#include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_decoder.h"
 #include "codec/plain_json/plain_json_decoder.h"
 #include "client/kafka/kafka_conf.h"
+#include "model/time_zone.h"
 
 namespace sluice::source::kafka {
 
@@ -173,7 +173,7 @@ base::Status KafkaSource::Open(const model::SourcePosition& start) {
       break;
     case Format::kCanalJson: {
       codec::canal_json::CanalJsonRowDecoderOptions o;
-      SLUICE_ASSIGN_OR_RETURN(o.time_zone, codec::TimeZone::Parse(options_.time_zone));
+      SLUICE_ASSIGN_OR_RETURN(o.time_zone, model::TimeZone::Parse(options_.time_zone));
       decoder_ = std::make_unique<codec::canal_json::CanalJsonRowDecoder>(std::move(o));
       break;
     }

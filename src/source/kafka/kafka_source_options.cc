@@ -6,7 +6,7 @@
 
 #include "base/text.h"
 #include "base/uri.h"
-#include "codec/common/time_zone.h"
+#include "model/time_zone.h"
 
 namespace sluice::source::kafka {
 namespace {
@@ -174,7 +174,7 @@ base::OptionSet<O> MakeDecoding() {
                 "producer's time-zone setting): UTC, an offset like +08:00, an IANA name, or "
                 "System."},
         [](O& o, const base::OptionValue& v) -> base::Status {
-          auto tz = codec::TimeZone::Parse(v.s);
+          auto tz = model::TimeZone::Parse(v.s);
           if (!tz.ok()) {
             return base::InvalidArgument("source URI: time-zone: {}", tz.status().message());
           }

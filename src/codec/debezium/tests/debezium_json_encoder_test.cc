@@ -6,8 +6,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "codec/common/value_format.h"
 #include "codec/debezium/debezium_decoder.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::debezium {
 namespace {
@@ -462,30 +462,6 @@ TEST(DebeziumJsonEncoder, DecimalHandlingModes) {
   auto st = precise.EncodeRow(bad, Txn(), &msg);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("12x"), std::string::npos);
-}
-
-TEST(DebeziumJsonEncoder, DecimalUnscaledBytesMatchJavaBigInteger) {
-  auto b64 = [](std::string_view text, uint8_t scale) {
-    std::string bytes, out;
-    EXPECT_TRUE(DecimalToUnscaledBytes(text, scale, &bytes).ok()) << text;
-    AppendBase64(bytes, &out);
-    return out;
-  };
-  EXPECT_EQ(b64("12.34", 2), "BNI=");
-  EXPECT_EQ(b64("0", 0), "AA==");
-  EXPECT_EQ(b64("-0.00", 2), "AA==");
-  EXPECT_EQ(b64("1.28", 2), "AIA=");
-  EXPECT_EQ(b64("-1.28", 2), "gA==");
-  EXPECT_EQ(b64("-1.29", 2), "/38=");
-  EXPECT_EQ(b64("1.5", 3), "Bdw=") << "scale pads: 1500";
-  // 10^65 - 1 (DECIMAL(65,30) max) round-trips through base-256.
-  std::string nines(35, '9');
-  nines += "." + std::string(30, '9');
-  std::string bytes;
-  ASSERT_TRUE(DecimalToUnscaledBytes(nines, 30, &bytes).ok());
-  ASSERT_EQ(bytes.size(), 28u);  // 216 bits + a sign byte
-  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 0x00);
-  EXPECT_EQ(static_cast<uint8_t>(bytes[1]), 0xF3);
 }
 
 TEST(DebeziumJsonEncoder, BigintUnsignedPreciseIsDecimalBytes) {

@@ -12,13 +12,13 @@
 #include <thread>
 
 #include "base/crc32.h"
-
+#include "diff/table_diff.h"
 #include "sink/database/database_sink_options.h"
 #include "client/postgres/pg_connection.h"
 #include "sink/database/row_sink_factory.h"
-#include "sink/database/table_diff.h"
-#include "client/mysql/mysql_connection.h"
 #include "test_env.h"
+#include "test_mariadb.h"
+#include "test_postgres.h"
 
 namespace sluice::sink::database {
 namespace {
@@ -34,39 +34,6 @@ using testing::Env;
 std::string Unique(const std::string& base) {
   static int n = 0;
   return base + "_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-}
-
-std::string MySqlUri(const std::string& query = "") {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
-         "@127.0.0.1:" + Env("SLUICE_MARIADB_PORT") + "/" + query;
-}
-
-std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") +
-         "@127.0.0.1:" + Env("SLUICE_POSTGRES_PORT") + "/" + Env("SLUICE_POSTGRES_DATABASE") +
-         query;
-}
-
-std::unique_ptr<client::mysql::MySqlConnection> My() {
-  client::mysql::ConnectOptions o;
-  o.host = "127.0.0.1";
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = client::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-std::unique_ptr<PgConnection> Pg() {
-  PgConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
-  o.user = Env("SLUICE_POSTGRES_USER");
-  o.password = Env("SLUICE_POSTGRES_PASSWORD");
-  o.database = Env("SLUICE_POSTGRES_DATABASE");
-  auto c = PgConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
 }
 
 // A table `db`.`items` (id int PK, name varchar(8), price decimal(10,2), raw varbinary(16),
@@ -148,10 +115,10 @@ class RowSinkTest : public ::testing::TestWithParam<bool> {  // true: PostgreSQL
  protected:
   void SetUp() override {
     db_ = Unique("dbsink_rs");
-    my_ = My();
+    my_ = testing::ConnectMariaDb();
     ASSERT_TRUE(my_->Exec("CREATE DATABASE " + db_).ok());
     if (GetParam()) {
-      pg_ = Pg();
+      pg_ = testing::ConnectPostgres();
       ASSERT_TRUE(pg_->Exec("CREATE SCHEMA " + db_).ok());
     }
   }
@@ -159,7 +126,9 @@ class RowSinkTest : public ::testing::TestWithParam<bool> {  // true: PostgreSQL
     static_cast<void>(my_->Exec("DROP DATABASE IF EXISTS " + db_));
     if (pg_) static_cast<void>(pg_->Exec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE"));
   }
-  std::string Uri(const std::string& query) { return GetParam() ? PgUri(query) : MySqlUri(query); }
+  std::string Uri(const std::string& query) {
+    return GetParam() ? testing::PostgresUri(query) : testing::MariaDbUri(query);
+  }
   void CreateItems() {
     if (GetParam()) {
       ASSERT_TRUE(pg_->Exec("CREATE TABLE " + db_ +
@@ -302,11 +271,11 @@ TEST_P(RowSinkTest, CreateTablesMakesTheTargetAndDiffMatchesTheSource) {
   auto src_schema = Items(src);
   ASSERT_TRUE(ApplyAll(**sink, Workload(src_schema), 1).ok());
 
-  DiffOptions d;
-  d.left_uri = MySqlUri();
+  diff::DiffOptions d;
+  d.left_uri = testing::MariaDbUri();
   d.right_uri = Uri(GetParam() ? "?schema=" + db_ : "?database=" + db_);
   d.table = src + ".items";
-  auto report = DiffTables(d);
+  auto report = diff::DiffTables(d);
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_TRUE(report->equal()) << report->ToString();
   EXPECT_EQ(report->left_rows, 3u);
@@ -586,12 +555,7 @@ TEST_P(RowSinkTest, UnreadableTargetTableNamesTheMissingGrant) {
     admin = std::move(c).value();
     ASSERT_TRUE(admin->Exec("CREATE ROLE " + user + " LOGIN PASSWORD 'pw'").ok());
   } else {
-    client::mysql::ConnectOptions o;
-    o.unix_socket = Env("SLUICE_MARIADB_SOCKET");
-    o.user = "root";
-    auto c = client::mysql::MySqlConnection::Connect(o);
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    root = std::move(c).value();
+    root = testing::ConnectMariaDbRoot();
     ASSERT_TRUE(root->Exec("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'").ok());
   }
   auto uri = [&](const std::string& q) {
@@ -646,14 +610,14 @@ INSTANTIATE_TEST_SUITE_P(Targets, RowSinkTest, ::testing::Values(false, true),
 // Even in strict mode MariaDB only notes some value changes (1265: a DECIMAL rounded to the
 // target's scale); the sink treats every warning or note of a write as an error.
 TEST(MySqlRowSinkWarnings, AValueTheServerChangesIsAnError) {
-  auto my = My();
+  auto my = testing::ConnectMariaDb();
   std::string db = Unique("dbsink_warn");
   ASSERT_TRUE(my->Exec("CREATE DATABASE " + db).ok());
   ASSERT_TRUE(my->Exec("CREATE TABLE " + db +
                        ".items (id int PRIMARY KEY, name varchar(8), price decimal(10,2), "
                        "raw varbinary(16), at datetime(6), tags set('a','b','c'))")
                   .ok());
-  auto opts = ParseDatabaseSinkUri(MySqlUri("?database=" + db));
+  auto opts = ParseDatabaseSinkUri(testing::MariaDbUri("?database=" + db));
   Acks acks;
   auto sink = CreateDatabaseRowSink(*opts, acks.Callback());
   ASSERT_TRUE(sink.ok());
@@ -674,7 +638,7 @@ TEST(MySqlRowSinkWarnings, AValueTheServerChangesIsAnError) {
 
 // PostgreSQL only notices (42622) that it cut a name to 63 bytes: the connection reports it.
 TEST(PgConnectionNotices, TruncatedIdentifierIsADataChangingNotice) {
-  auto pg = Pg();
+  auto pg = testing::ConnectPostgres();
   std::string schema = Unique("dbsink_notice");
   ASSERT_TRUE(pg->Exec("CREATE SCHEMA " + schema).ok());
   EXPECT_EQ(pg->DataChangingNotices(), "");
@@ -689,9 +653,9 @@ TEST(PgConnectionNotices, TruncatedIdentifierIsADataChangingNotice) {
 // create-tables on MariaDB: key columns without a known length (canal-json's "char", TEXT)
 // share InnoDB's 3072-byte key; a key that cannot fit stops with the columns and the fix.
 TEST(MySqlRowSinkCreateTables, KeyColumnsFitTheKeyLimit) {
-  auto my = My();
+  auto my = testing::ConnectMariaDb();
   std::string db = Unique("dbsink_keys");
-  auto opts = ParseDatabaseSinkUri(MySqlUri("?create-tables=true&database=" + db));
+  auto opts = ParseDatabaseSinkUri(testing::MariaDbUri("?create-tables=true&database=" + db));
   ASSERT_TRUE(opts.ok());
   auto col = [](const char* name, ColumnType type, uint32_t length = 0) {
     Column c;

@@ -198,7 +198,7 @@ TEST_F(KafkaConfGssapi, KeytabAuthUsesTheKeytab) {
             "kinit -t '%{sasl.kerberos.keytab}' -k '%{sasl.kerberos.principal}'");
   EXPECT_EQ(std::getenv("KRB5_CONFIG"), nullptr);
   // Its own ticket cache, emptied: a failed kinit cannot fall back to an older ticket.
-  std::string cache = GssapiCredentialCache(o);
+  std::string cache = client::kafka::GssapiCredentialCache(o.connection);
   EXPECT_EQ(cache.rfind("FILE:", 0), 0u) << cache;
   ASSERT_NE(std::getenv("KRB5CCNAME"), nullptr);
   EXPECT_EQ(std::string(std::getenv("KRB5CCNAME")), cache);
@@ -208,7 +208,8 @@ TEST_F(KafkaConfGssapi, KeytabAuthUsesTheKeytab) {
   EXPECT_FALSE(std::ifstream(cache.substr(5)).good()) << "the old cache was not removed";
   auto other = Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
                      "&sasl-gssapi-user=other&sasl-gssapi-keytab-path=" + dir_ + "/alice.key");
-  EXPECT_NE(GssapiCredentialCache(other), cache) << "one cache per principal";
+  EXPECT_NE(client::kafka::GssapiCredentialCache(other.connection), cache)
+      << "one cache per principal";
   unsetenv("KRB5CCNAME");
 }
 

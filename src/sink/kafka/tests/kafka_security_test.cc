@@ -455,7 +455,7 @@ TEST(KafkaSecurity, ScramOverSaslSsl) {
   ASSERT_TRUE(st.ok()) << st.message();
   auto rs = CheckKafkaSink(o);
   EXPECT_TRUE(AllPassed(rs)) << FormatCheckResults(rs);
-  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", "plain", topic));
+  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", "plain", topic).connection);
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   auto read = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(read.ok()) << read.status().message();
@@ -496,7 +496,7 @@ void GrantKerberosUser() {
 }
 
 void ExpectReadBack(const std::string& topic, size_t n) {
-  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", "plain", topic));
+  auto reader = TopicReader::Create(Sasl("admin", "admin-secret", "plain", topic).connection);
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   auto read = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(read.ok()) << read.status().message();

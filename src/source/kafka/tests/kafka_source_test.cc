@@ -16,6 +16,7 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "pipeline/row_emitter.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_uri.h"
 #include "client/kafka/topic_reader.h"
@@ -324,12 +325,15 @@ void RunChangefeed(const KafkaSourceOptions& opts, pipeline::CheckpointStore* st
   co.checkpoint_interval = 100ms;
   pipeline::Changefeed cf(
       co,
-      [&](sink::DeliveryCallback cb) -> base::Result<pipeline::ChangefeedParts> {
-        pipeline::ChangefeedParts parts;
-        parts.source = std::make_unique<KafkaSource>(opts);
-        parts.row_sink = std::make_unique<RecordingRowSink>(cb, commit);
-        return parts;
-      },
+      pipeline::PartsFactory{
+          .source = [&]() -> base::Result<std::unique_ptr<source::Source>> {
+            return std::unique_ptr<source::Source>(std::make_unique<KafkaSource>(opts));
+          },
+          .emitter = [&](sink::DeliveryCallback cb)
+              -> base::Result<std::unique_ptr<pipeline::Emitter>> {
+            return std::unique_ptr<pipeline::Emitter>(std::make_unique<pipeline::RowEmitter>(
+                std::make_unique<RecordingRowSink>(cb, commit)));
+          }},
       store);
   std::atomic<bool> stop{false};
   base::Status result;

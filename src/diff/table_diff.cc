@@ -1,4 +1,4 @@
-#include "sink/database/table_diff.h"
+#include "diff/table_diff.h"
 
 #include <algorithm>
 #include <charconv>
@@ -16,8 +16,15 @@
 #include "sink/database/postgres_row_sink.h"
 #include "client/mysql/mysql_connection.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 namespace {
+
+using sink::database::DatabaseSinkOptions;
+using sink::database::ParseDatabaseSinkUri;
+using client::postgres::PgConnection;
+using client::postgres::PgConnectOptions;
+using sink::database::PgConnectOptionsFor;
+using sink::database::TargetKind;
 
 using base::ToLower;
 
@@ -249,6 +256,37 @@ std::string Shown(const Text& t) {
   return "'" + s + "'";
 }
 
+// The columns both sides have (minus the ignored ones), with the category their values are
+// compared in; a column on one side only is a schema problem.
+std::vector<Compared> MatchColumns(const Side& left, const Side& right, const DiffOptions& options,
+                                   DiffReport* report) {
+  std::vector<Compared> cols;
+  auto ignored = [&](const std::string& name) {
+    for (const auto& c : options.ignore_columns)
+      if (ToLower(c) == ToLower(name)) return true;
+    return false;
+  };
+  for (size_t i = 0; i < left.columns.size(); ++i) {
+    if (ignored(left.columns[i])) continue;
+    int r = right.Find(left.columns[i]);
+    if (r < 0) {
+      report->schema_problems.push_back(
+          fmt::format("column {} exists only on the left ({})", left.columns[i], left.Display()));
+      continue;
+    }
+    cols.push_back(
+        {left.columns[i], static_cast<int>(i), r,
+         Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
+  }
+  for (size_t i = 0; i < right.columns.size(); ++i) {
+    if (left.Find(right.columns[i]) < 0 && !ignored(right.columns[i])) {
+      report->schema_problems.push_back(fmt::format("column {} exists only on the right ({})",
+                                                    right.columns[i], right.Display()));
+    }
+  }
+  return cols;
+}
+
 }  // namespace
 
 std::string NormalizeValue(DiffCategory category, bool from_postgres, const std::string& raw) {
@@ -326,30 +364,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   SLUICE_RETURN_IF_ERROR(right.Open(options.right_uri, db, tbl));
 
   DiffReport report;
-  std::vector<Compared> cols;
-  auto ignored = [&](const std::string& name) {
-    for (const auto& c : options.ignore_columns)
-      if (ToLower(c) == ToLower(name)) return true;
-    return false;
-  };
-  for (size_t i = 0; i < left.columns.size(); ++i) {
-    if (ignored(left.columns[i])) continue;
-    int r = right.Find(left.columns[i]);
-    if (r < 0) {
-      report.schema_problems.push_back(
-          fmt::format("column {} exists only on the left ({})", left.columns[i], left.Display()));
-      continue;
-    }
-    cols.push_back(
-        {left.columns[i], static_cast<int>(i), r,
-         Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
-  }
-  for (size_t i = 0; i < right.columns.size(); ++i) {
-    if (left.Find(right.columns[i]) < 0 && !ignored(right.columns[i])) {
-      report.schema_problems.push_back(fmt::format("column {} exists only on the right ({})",
-                                                   right.columns[i], right.Display()));
-    }
-  }
+  std::vector<Compared> cols = MatchColumns(left, right, options, &report);
   std::vector<std::string> key_names = options.key.empty() ? left.primary_key : options.key;
   if (key_names.empty()) {
     return base::InvalidArgument(
@@ -447,4 +462,4 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   return report;
 }
 
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff

@@ -26,7 +26,7 @@
 
 #include "base/status.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 
 struct DiffOptions {
   // mysql://user:pass@host:port/ or postgres://user:pass@host:port/<database>; a `database=`
@@ -75,4 +75,4 @@ enum class DiffCategory {
 // `from_postgres`: the text came from PostgreSQL (bytea/bit/boolean text forms).
 std::string NormalizeValue(DiffCategory category, bool from_postgres, const std::string& raw);
 
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff

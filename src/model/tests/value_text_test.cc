@@ -1,4 +1,4 @@
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 
 #include <bit>
 #include <charconv>
@@ -7,13 +7,8 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::codec {
+namespace sluice::model {
 namespace {
-
-using model::Column;
-using model::ColumnType;
-using model::Temporal;
-using model::Value;
 
 Column Col(ColumnType t, uint8_t fsp = 0, bool is_unsigned = false) {
   Column c;
@@ -249,13 +244,49 @@ TEST(ValueFormat, StringsAreRawBytes) {
 TEST(ValueFormat, BinaryColumnDetection) {
   Column c = Col(ColumnType::kVarChar);
   EXPECT_FALSE(IsBinaryColumn(c));
-  c.collation = model::kBinaryCollation;
+  c.collation = kBinaryCollation;
   EXPECT_TRUE(IsBinaryColumn(c));
   EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kVarBinary)));
   EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kLongBlob)));
   EXPECT_FALSE(IsBinaryColumn(Col(ColumnType::kText)));
   EXPECT_FALSE(IsBinaryColumn(Col(ColumnType::kJson)));
+  EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kGeometry)));
+}
+
+TEST(TypeFamily, MembersDifferOnlyInSize) {
+  for (auto t : {ColumnType::kTinyInt, ColumnType::kSmallInt, ColumnType::kMediumInt,
+                 ColumnType::kInt, ColumnType::kBigInt}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kInteger) << ColumnTypeName(t);
+  }
+  for (auto t : {ColumnType::kChar, ColumnType::kVarChar, ColumnType::kTinyText, ColumnType::kText,
+                 ColumnType::kMediumText, ColumnType::kLongText}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kText) << ColumnTypeName(t);
+  }
+  for (auto t : {ColumnType::kBinary, ColumnType::kVarBinary, ColumnType::kTinyBlob,
+                 ColumnType::kBlob, ColumnType::kMediumBlob, ColumnType::kLongBlob}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kBytes) << ColumnTypeName(t);
+  }
+  EXPECT_EQ(FamilyOf(ColumnType::kDouble), TypeFamily::kFloatingPoint);
+  EXPECT_EQ(FamilyOf(ColumnType::kTimestamp), TypeFamily::kTimestamp);
+  EXPECT_EQ(FamilyOf(ColumnType::kDateTime), TypeFamily::kDateTime);
+  EXPECT_EQ(FamilyOf(ColumnType::kGeometry), TypeFamily::kGeometry);
+}
+
+TEST(ValueFormat, EnumAndSetNames) {
+  Column e = Col(ColumnType::kEnum);
+  e.elements = {"red", "green"};
+  EXPECT_EQ(EnumName(e, 2), "green");
+  EXPECT_EQ(EnumName(e, 0), "");  // MySQL's error value
+  EXPECT_EQ(EnumName(e, 3), "");
+  Column s = Col(ColumnType::kSet);
+  s.elements = {"a", "b", "c"};
+  std::string out = "x=";
+  AppendSetNames(s, 0b101, &out);
+  EXPECT_EQ(out, "x=a,c");
+  out.clear();
+  AppendSetNames(s, 0b1000, &out);  // a bit without a member
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
-}  // namespace sluice::codec
+}  // namespace sluice::model

@@ -1,49 +1,24 @@
 // sluice diff's library against real MariaDB and PostgreSQL: the same rows stored with each
 // database's own types compare equal; a missing, an extra and a changed row are each reported.
-#include "sink/database/table_diff.h"
+#include "diff/table_diff.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "client/postgres/pg_connection.h"
-#include "client/mysql/mysql_connection.h"
-#include "test_env.h"
+#include "test_mariadb.h"
+#include "test_postgres.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 namespace {
 
 using client::postgres::PgConnection;
-using client::postgres::PgConnectOptions;
-
-using testing::Env;
-
-std::unique_ptr<client::mysql::MySqlConnection> My() {
-  client::mysql::ConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = client::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-std::unique_ptr<PgConnection> Pg() {
-  PgConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
-  o.user = Env("SLUICE_POSTGRES_USER");
-  o.password = Env("SLUICE_POSTGRES_PASSWORD");
-  o.database = Env("SLUICE_POSTGRES_DATABASE");
-  auto c = PgConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
 
 class TableDiffTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = "dbsink_diff_" + std::to_string(::getpid());
-    my_ = My();
-    pg_ = Pg();
+    my_ = testing::ConnectMariaDb();
+    pg_ = testing::ConnectPostgres();
     ASSERT_TRUE(my_->Exec("CREATE DATABASE " + db_).ok());
     ASSERT_TRUE(pg_->Exec("CREATE SCHEMA " + db_).ok());
     ASSERT_TRUE(my_->Exec("SET time_zone='+00:00'").ok());
@@ -81,11 +56,8 @@ class TableDiffTest : public ::testing::Test {
   }
   DiffOptions Options() {
     DiffOptions d;
-    d.left_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
-                 "@127.0.0.1:" + Env("SLUICE_MARIADB_PORT") + "/";
-    d.right_uri = "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" +
-                  Env("SLUICE_POSTGRES_PASSWORD") + "@127.0.0.1:" + Env("SLUICE_POSTGRES_PORT") +
-                  "/" + Env("SLUICE_POSTGRES_DATABASE");
+    d.left_uri = testing::MariaDbUri();
+    d.right_uri = testing::PostgresUri();
     d.table = db_ + ".t";
     return d;
   }
@@ -155,4 +127,4 @@ TEST_F(TableDiffTest, MissingTableIsAnError) {
 }
 
 }  // namespace
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff
