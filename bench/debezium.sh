@@ -3,6 +3,7 @@
 #
 #   bench/debezium.sh fetch                 resolve the jars (tools/debezium/pom.xml) into
 #                                           ${SLUICE_CACHE:-~/.cache/sluice}/debezium-<ver>/libs
+#                                           (scripts/maven-libs.sh)
 #   bench/debezium.sh start <dir> <rest-port>
 #                                           run ConnectStandalone with <dir>/worker.properties
 #                                           and <dir>/connector.properties; wait until the task
@@ -20,30 +21,7 @@ cmd=${1:?usage: debezium.sh fetch|start <dir> <rest-port>|stop <dir>}
 log() { echo "[debezium.sh] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-ensure_libs() {
-  local ver cache libs sum
-  ver=$(sed -n 's:.*<debezium.version>\(.*\)</debezium.version>.*:\1:p' "$pom" | head -n1)
-  cache="${SLUICE_CACHE:-$HOME/.cache/sluice}/debezium-$ver"
-  libs="$cache/libs"
-  sum=$(sha256sum "$pom" | cut -d' ' -f1)
-  mkdir -p "$cache"
-  (
-    flock -w 600 9 || die "timed out waiting for the lock on $cache"
-    if [[ -f "$libs/.complete" && "$(cat "$libs/.complete")" == "$sum" ]]; then exit 0; fi
-    command -v mvn >/dev/null || die "maven not installed (scripts/install-deps.sh installs it)"
-    log "resolving Debezium $ver + Kafka Connect jars from Maven Central into $libs (once)"
-    rm -rf "$libs.tmp"
-    local offline=()
-    [[ -n "${SLUICE_OFFLINE:-}" ]] && offline=(-o)
-    mvn -q "${offline[@]}" -f "$pom" dependency:copy-dependencies \
-      -DoutputDirectory="$libs.tmp" >"$cache/mvn.log" 2>&1 ||
-      { cat "$cache/mvn.log" >&2; die "maven could not resolve the Debezium jars"; }
-    echo "$sum" >"$libs.tmp/.complete"
-    rm -rf "$libs"
-    mv "$libs.tmp" "$libs"
-  ) 9>"$cache/.lock"
-  echo "$libs"
-}
+ensure_libs() { "$root/scripts/maven-libs.sh" "$pom" debezium; }
 
 case "$cmd" in
 fetch)

@@ -15,6 +15,10 @@ PACKAGES=(
   libsasl2-dev libzstd-dev liblz4-dev
   # real servers used by the demo and the integration tests
   mariadb-server mariadb-client postgresql postgresql-client
+  # MIT Kerberos KDC and client tools for the GSSAPI tests (scripts/kdc.sh runs the KDC as a plain
+  # process with its own config; nothing system-wide is configured) and Cyrus SASL's GSSAPI
+  # plugin, which librdkafka's sasl.mechanisms=GSSAPI loads at run time
+  krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit
   # Kafka broker runtime (jars come from Maven Central, see scripts/kafka.sh)
   openjdk-17-jre-headless maven
   # test harness

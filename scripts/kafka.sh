@@ -9,9 +9,9 @@
 #   scripts/kafka.sh stop <dir>           # SIGTERM, wait, then SIGKILL
 #   scripts/kafka.sh fetch                # only resolve the jars into the cache
 #
-# The broker jars come from Maven Central through tools/kafka/pom.xml, resolved once with
-# `mvn dependency:copy-dependencies` into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs
-# and re-used from there (works offline once cached). Everything else lives under <dir>:
+# The broker jars come from Maven Central through tools/kafka/pom.xml, resolved once by
+# scripts/maven-libs.sh into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-<ver>/libs and re-used
+# from there (works offline once cached). Everything else lives under <dir>:
 # server.properties, data/ (log.dirs), logs/, kafka.out (stdout/stderr) and kafka.pid.
 #
 # start-secure (also: SLUICE_KAFKA_SECURE=1 with start) adds, for security tests:
@@ -20,6 +20,10 @@
 #   <port+2>  SASL_PLAINTEXT  PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
 #   <port+3>  SSL             server certificate for 127.0.0.1/localhost, no client auth
 #   <port+4>  SSL (mTLS)      client certificate required (signed by the same CA)
+#   <port+5>  SASL_SSL        PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 over TLS (same certificate)
+#   <port+6>  SASL_PLAINTEXT  GSSAPI (Kerberos; the JVM's Krb5LoginModule with a keytab) against
+#                             an MIT KDC that start-secure starts under <dir>/kdc (scripts/kdc.sh;
+#                             realm SLUICE.TEST, service principal kafka/127.0.0.1)
 # with StandardAuthorizer, allow.everyone.if.no.acl.found=false and super.users admin,
 # ANONYMOUS (the PLAINTEXT/controller listeners) and the client certificate's DN.
 # Users (same password for PLAIN and both SCRAM mechanisms; SCRAM ones created at format time):
@@ -27,7 +31,8 @@
 #   tests grant them through the admin API).
 # Certificates (openssl, under <dir>/tls): ca.pem, server.pem/server-key.pem, client.pem,
 # client-key.pem, and other-ca.pem (an unrelated CA, for bad-certificate tests).
-# <dir>/secure.env lists the ports and paths as KEY=VALUE lines.
+# <dir>/secure.env lists the ports and paths as KEY=VALUE lines (and the KDC's, from kdc.env);
+# stop also stops the KDC.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +56,8 @@ fi
 sasl_port=$((port + 2))
 ssl_port=$((port + 3))
 mtls_port=$((port + 4))
+sasl_ssl_port=$((port + 5))
+gssapi_port=$((port + 6))
 client_dn="CN=sluice-client,O=sluice"
 pidfile="$dir/kafka.pid"
 java=${JAVA:-java}
@@ -60,33 +67,8 @@ die() { log "error: $*"; exit 1; }
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$pom" | head -n1; }
 
-# Prints the libs directory, resolving the jars with Maven on first use. The cache is keyed by
-# the pom's checksum, so editing the pom re-resolves; concurrent starts are serialised by flock.
-ensure_libs() {
-  local ver cache libs sum
-  ver=$(kafka_version)
-  [[ -n "$ver" ]] || die "cannot read <kafka.version> from $pom"
-  cache="${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-$ver"
-  libs="$cache/libs"
-  sum=$(sha256sum "$pom" | cut -d' ' -f1)
-  mkdir -p "$cache"
-  (
-    flock -w 600 9 || die "timed out waiting for the lock on $cache"
-    if [[ -f "$libs/.complete" && "$(cat "$libs/.complete")" == "$sum" ]]; then exit 0; fi
-    command -v mvn >/dev/null || die "maven not installed (scripts/install-deps.sh installs it)"
-    log "resolving Kafka $ver jars from Maven Central into $libs (once)"
-    rm -rf "$libs.tmp"
-    local offline=()
-    [[ -n "${SLUICE_OFFLINE:-}" ]] && offline=(-o)
-    mvn -q "${offline[@]}" -f "$pom" dependency:copy-dependencies \
-      -DoutputDirectory="$libs.tmp" >"$cache/mvn.log" 2>&1 ||
-      { cat "$cache/mvn.log" >&2; die "maven could not resolve the Kafka jars (see above)"; }
-    echo "$sum" >"$libs.tmp/.complete"
-    rm -rf "$libs"
-    mv "$libs.tmp" "$libs"
-  ) 9>"$cache/.lock"
-  echo "$libs"
-}
+# Prints the libs directory, resolving the jars with Maven on first use (scripts/maven-libs.sh).
+ensure_libs() { "$here/maven-libs.sh" "$pom" kafka; }
 
 # True if the pid in the pid file is a live Kafka broker started for this directory.
 running() {
@@ -190,9 +172,10 @@ make_certs() {
 write_secure_config() {
   local t="$dir/tls" users="" u
   for u in admin alice bob; do users+=" user_$u=\"$u-secret\""; done
-  sed -i -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port|" \
-    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port|" \
-    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL|" \
+  local extra_l="SASL_SSL://127.0.0.1:$sasl_ssl_port,KERBEROS://127.0.0.1:$gssapi_port"
+  sed -i -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port,$extra_l|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,MTLS://127.0.0.1:$mtls_port,$extra_l|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,KERBEROS:SASL_PLAINTEXT|" \
     "$dir/server.properties"
   cat >>"$dir/server.properties" <<PROPS
 # --- start-secure ---
@@ -209,6 +192,13 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$t/ca.pem
 ssl.client.auth=none
 listener.name.mtls.ssl.client.auth=required
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$users;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.kerberos.sasl.enabled.mechanisms=GSSAPI
+listener.name.kerberos.gssapi.sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true storeKey=true keyTab="$SLUICE_KDC_SERVICE_KEYTAB" principal="$SLUICE_KDC_SERVICE_PRINCIPAL";
+sasl.kerberos.service.name=kafka
 PROPS
   cat >"$dir/secure.env" <<ENV
 SLUICE_KAFKA_SECURE_PLAINTEXT=127.0.0.1:$port
@@ -217,7 +207,19 @@ SLUICE_KAFKA_SECURE_SSL=127.0.0.1:$ssl_port
 SLUICE_KAFKA_SECURE_MTLS=127.0.0.1:$mtls_port
 SLUICE_KAFKA_SECURE_TLS_DIR=$t
 SLUICE_KAFKA_SECURE_CLIENT_PRINCIPAL=User:$client_dn
+SLUICE_KAFKA_SECURE_SASL_SSL=127.0.0.1:$sasl_ssl_port
+SLUICE_KAFKA_SECURE_GSSAPI=127.0.0.1:$gssapi_port
 ENV
+  cat "$dir/kdc/kdc.env" >>"$dir/secure.env"
+}
+
+# The MIT KDC of the GSSAPI listener (scripts/kdc.sh, under <dir>/kdc); exports its kdc.env.
+start_kdc() {
+  "$here/kdc.sh" start "$dir/kdc" >&2 || die "starting the KDC for the GSSAPI listener failed"
+  set -a
+  # shellcheck disable=SC1091
+  source "$dir/kdc/kdc.env"
+  set +a
 }
 
 # SCRAM credentials are stored in the KRaft metadata log, so they are added when formatting.
@@ -233,6 +235,8 @@ scram_args() {
 java_opts() {
   echo "-Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true" \
     "-Dlog4j2.configurationFile=$dir/log4j2.properties -Dkafka.logs.dir=$dir/logs"
+  [[ -n "$secure" ]] && echo "-Djava.security.krb5.conf=$dir/kdc/krb5.conf"
+  return 0
 }
 
 start() {
@@ -247,8 +251,8 @@ start() {
   port_open "$cport" && die "controller port 127.0.0.1:$cport is already in use; pick another port"
   if [[ -n "$secure" ]]; then
     local p
-    for p in "$sasl_port" "$ssl_port" "$mtls_port"; do
-      port_open "$p" && die "port 127.0.0.1:$p (secure listeners use port+2..port+4) is in use; pick another port"
+    for p in "$sasl_port" "$ssl_port" "$mtls_port" "$sasl_ssl_port" "$gssapi_port"; do
+      port_open "$p" && die "port 127.0.0.1:$p (secure listeners use port+2..port+6) is in use; pick another port"
     done
   fi
   command -v "$java" >/dev/null || die "java not found (scripts/install-deps.sh installs openjdk-17)"
@@ -260,6 +264,7 @@ start() {
   write_config
   if [[ -n "$secure" ]]; then
     make_certs
+    start_kdc
     write_secure_config
   fi
 
@@ -297,11 +302,12 @@ start() {
   done
   local ms=$((($(date +%s%N) - t0) / 1000000))
   local extra_msg=""
-  [[ -n "$secure" ]] && extra_msg=", SASL :$sasl_port, SSL :$ssl_port, mTLS :$mtls_port"
+  [[ -n "$secure" ]] && extra_msg=", SASL :$sasl_port, SSL :$ssl_port, mTLS :$mtls_port, SASL_SSL :$sasl_ssl_port, GSSAPI :$gssapi_port"
   echo "kafka $ver ready on 127.0.0.1:$port (controller :$cport$extra_msg, pid $(cat "$pidfile"), ${ms} ms, dir $dir)"
 }
 
 stop() {
+  if [[ -d "$dir/kdc" ]]; then "$here/kdc.sh" stop "$dir/kdc" >/dev/null || true; fi
   if ! running; then
     rm -f "$pidfile"
     echo "kafka not running (dir $dir)"

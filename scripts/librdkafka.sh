@@ -90,6 +90,9 @@ start=$SECONDS
   cd "$src"
   ./configure --prefix="$prefix" "${flags[@]}" >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log" >&2; exit 1; }
+  # mklove drops a feature whose library is missing; GSSAPI (Kerberos) must not go silently.
+  grep -q '^#define WITH_SASL_CYRUS 1' config.h ||
+    { log "configure found no Cyrus SASL: install libsasl2-dev (scripts/install-deps.sh)"; exit 1; }
   nice make -C src -j "$(nproc)" >"$work/make.log" 2>&1 || { tail -50 "$work/make.log" >&2; exit 1; }
   make -C src install DESTDIR="$work/stage" >>"$work/make.log" 2>&1 ||
     { tail -50 "$work/make.log" >&2; exit 1; }

@@ -359,4 +359,26 @@ inline std::vector<ColSpec> TypeColumns() {
   return c;
 }
 
+// CREATE TABLE `table` with an INT primary key `id` and one column per spec (InnoDB).
+inline std::string CreateTypesTable(const std::string& table, const std::vector<ColSpec>& cols) {
+  std::string ddl = "CREATE TABLE " + table + " (id INT PRIMARY KEY";
+  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
+  return ddl + ") ENGINE=InnoDB";
+}
+
+// INSERT of the four rows every-type tests start with: id 1 has each column's minimum, 2 its
+// maximum, 3 NULLs, 4 a typical value.
+inline std::string InsertTypesRows(const std::string& table, const std::vector<ColSpec>& cols) {
+  std::string names = "id", rows[4];
+  for (int id = 1; id <= 4; ++id) rows[id - 1] = std::to_string(id);
+  for (const auto& c : cols) {
+    names += ", `" + c.name + "`";
+    for (int i = 0; i < 4; ++i) {
+      rows[i] += ", " + (i == 0 ? c.lit_min : i == 1 ? c.lit_max : i == 2 ? "NULL" : c.lit_typ);
+    }
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}), ({}), ({}), ({})", table, names, rows[0],
+                     rows[1], rows[2], rows[3]);
+}
+
 }  // namespace sluice::testing

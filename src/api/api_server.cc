@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "api/auth.h"
+#include "api/http_reply.h"
 #include "api/json_mapping.h"
 #include "base/logging.h"
 
@@ -12,27 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kJson[] = "application/json";
-
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(Dump(body), kJson);
-}
-
-void ReplyError(httplib::Response& res, const base::Status& st,
-                const std::vector<std::string>& secrets = {}) {
-  base::Status scrubbed(st.code(), Scrub(st.message(), secrets));
-  Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
-}
+constexpr size_t kMaxBodyBytes = 1 << 20;  // docs/http-api.md: bodies are at most 1 MiB
 
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string PathId(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
 }
 
 }  // namespace
@@ -53,15 +39,16 @@ ApiServer::ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager)
       server_(std::make_unique<httplib::Server>()),
       port_(options_.port),
       history_(options_.history) {
+  InstallHandlers();
   InstallRoutes();
 }
 
 ApiServer::~ApiServer() { Stop(); }
 
-void ApiServer::InstallRoutes() {
+void ApiServer::InstallHandlers() {
   auto& s = *server_;
   s.set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle keep-alive clients
-  s.set_payload_max_length(1 << 20);
+  s.set_payload_max_length(kMaxBodyBytes);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
   // server bind the same port and silently take half of the connections.
   s.set_socket_options([](socket_t sock) {
@@ -80,13 +67,12 @@ void ApiServer::InstallRoutes() {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     res.set_header("WWW-Authenticate", "Bearer");
-    res.status = 401;
-    res.set_content(Dump(json{{"error",
-                               {{"code", "UNAUTHENTICATED"},
-                                {"message",
-                                 "missing or wrong API token; send 'Authorization: "
-                                 "Bearer <token>' (sluice cli --token)"}}}}),
-                    kJson);
+    Reply(res, 401,
+          json{{"error",
+                {{"code", "UNAUTHENTICATED"},
+                 {"message",
+                  "missing or wrong API token; send 'Authorization: "
+                  "Bearer <token>' (sluice cli --token)"}}}});
     return httplib::Server::HandlerResponse::Handled;
   });
 
@@ -99,6 +85,12 @@ void ApiServer::InstallRoutes() {
         std::string what = "unknown exception";
         try {
           if (ep) std::rethrow_exception(ep);
+        } catch (const nlohmann::json::exception& e) {
+          // Handlers read bodies with typed readers that name the field; this is a backstop.
+          Reply(res, 400,
+                ErrorJson(base::InvalidArgument("request body has a value of the wrong type: {}",
+                                                e.what())));
+          return;
         } catch (const std::exception& e) {
           what = e.what();
         } catch (...) {
@@ -106,21 +98,45 @@ void ApiServer::InstallRoutes() {
         Reply(res, 500, ErrorJson(base::Internal("request failed: {}", what)));
       });
   // Unrouted paths get the JSON error format too (handlers that set a body are left alone).
+  // So do the errors httplib answers by itself (413 body too large, 414 URI too long, 400 for
+  // a request it cannot parse, ...): every error answer is the documented JSON error.
   httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                      httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404) {
-      Reply(
-          res, 404,
-          ErrorJson(base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path)));
-    } else if (res.status == 405) {
-      Reply(res, 405,
-            ErrorJson(base::InvalidArgument("method {} not allowed on {}", req.method, req.path)));
+    int status = res.status;
+    base::Status st;
+    switch (status) {
+      case 404:
+        st = base::NotFound("no route {} {}; see docs/http-api.md", req.method, req.path);
+        break;
+      case 405:
+        st = base::InvalidArgument("method {} not allowed on {}", req.method, req.path);
+        break;
+      case 413:
+        st = base::InvalidArgument("request body is over the {} byte limit; send a smaller body",
+                                   kMaxBodyBytes);
+        break;
+      case 414:
+        st = base::InvalidArgument("request URI is too long; see docs/http-api.md for the routes");
+        break;
+      case 411:
+        st = base::InvalidArgument(
+            "request has a body without Content-Length; send Content-Length or no body");
+        break;
+      default:
+        st = status >= 500
+                 ? base::Internal("request failed (HTTP {})", status)
+                 : base::InvalidArgument("bad request (HTTP {}); see docs/http-api.md", status);
+        break;
     }
+    Reply(res, status, ErrorJson(st));
     return httplib::Server::HandlerResponse::Handled;
   };
   s.set_error_handler(on_error);
+}
 
+void ApiServer::InstallRoutes() {
+  auto& s = *server_;
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     Reply(res, 200, json{{"status", "ok"}});
   });
@@ -163,7 +179,7 @@ void ApiServer::InstallRoutes() {
 
   const std::string kOne = R"(/api/v1/changefeeds/([^/]+))";
   s.Get(kOne, [this](const httplib::Request& req, httplib::Response& res) {
-    auto info = manager_->Get(PathId(req));
+    auto info = manager_->Get(PathParam(req));
     if (!info.ok()) return ReplyError(res, info.status());
     json body = InfoToJson(*info);
     auto rates = rates_.Rates();
@@ -175,13 +191,13 @@ void ApiServer::InstallRoutes() {
   });
 
   s.Get(kOne + "/history", [this](const httplib::Request& req, httplib::Response& res) {
-    auto info = manager_->Get(PathId(req));
+    auto info = manager_->Get(PathParam(req));
     if (!info.ok()) return ReplyError(res, info.status());
     Reply(res, 200, HistoryToJson(history_.Get(info->id), history_.options()));
   });
 
   s.Put(kOne, [this](const httplib::Request& req, httplib::Response& res) {
-    auto parsed = ParseChangefeedRequest(req.body, RequestKind::kUpdate, PathId(req));
+    auto parsed = ParseChangefeedRequest(req.body, RequestKind::kUpdate, PathParam(req));
     if (!parsed.ok()) return ReplyError(res, parsed.status());
     auto secrets = SecretsOf(parsed->config);
     auto info = manager_->Update(parsed->config);
@@ -190,31 +206,33 @@ void ApiServer::InstallRoutes() {
   });
 
   s.Delete(kOne, [this](const httplib::Request& req, httplib::Response& res) {
-    std::string id = PathId(req);
+    std::string id = PathParam(req);
     auto st = manager_->Remove(id);
     if (!st.ok()) return ReplyError(res, st);
     Reply(res, 200, json{{"id", id}, {"removed", true}});
   });
 
-  s.Post(kOne + "/pause", [this](const httplib::Request& req, httplib::Response& res) {
-    std::string id = PathId(req);
-    auto st = manager_->Pause(id);
-    if (!st.ok()) return ReplyError(res, st);
-    history_.MarkDesired(id, pipeline::DesiredState::kPaused, UnixMs());
-    auto info = manager_->Get(id);
-    if (!info.ok()) return ReplyError(res, info.status());
-    Reply(res, 200, InfoToJson(*info));
-  });
-
-  s.Post(kOne + "/resume", [this](const httplib::Request& req, httplib::Response& res) {
-    std::string id = PathId(req);
-    auto st = manager_->Resume(id);
-    if (!st.ok()) return ReplyError(res, st);
-    history_.MarkDesired(id, pipeline::DesiredState::kRunning, UnixMs());
-    auto info = manager_->Get(id);
-    if (!info.ok()) return ReplyError(res, info.status());
-    Reply(res, 200, InfoToJson(*info));
-  });
+  // Pause and resume are marked on the history when their route is called.
+  using Action = base::Status (pipeline::ChangefeedManager::*)(const std::string&);
+  struct DesiredRoute {
+    const char* suffix;
+    Action action;
+    pipeline::DesiredState state;
+  };
+  for (auto route : {DesiredRoute{"/pause", &pipeline::ChangefeedManager::Pause,
+                                  pipeline::DesiredState::kPaused},
+                     DesiredRoute{"/resume", &pipeline::ChangefeedManager::Resume,
+                                  pipeline::DesiredState::kRunning}}) {
+    s.Post(kOne + route.suffix, [this, route](const httplib::Request& req, httplib::Response& res) {
+      std::string id = PathParam(req);
+      auto st = (manager_->*route.action)(id);
+      if (!st.ok()) return ReplyError(res, st);
+      history_.MarkDesired(id, route.state, UnixMs());
+      auto info = manager_->Get(id);
+      if (!info.ok()) return ReplyError(res, info.status());
+      Reply(res, 200, InfoToJson(*info));
+    });
+  }
 }
 
 void ApiServer::EnableConsole(ConsoleContext* context) {

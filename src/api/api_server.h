@@ -68,6 +68,8 @@ class ApiServer {
 
  private:
   ApiServer(ApiOptions options, pipeline::ChangefeedManager* manager);
+  // Server-wide handlers: socket options, authentication, access log, errors.
+  void InstallHandlers();
   void InstallRoutes();
   void SampleRates();
 

@@ -11,8 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kMask = "****";
-
 base::Status Str(const json& j, const char* field, std::string_view where, std::string* out) {
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) return base::Status::Ok();
@@ -283,9 +281,13 @@ void KeepStoredSecrets(const Connection& stored, Connection* incoming) {
     incoming->auth.password = stored.auth.password;
   }
   for (auto& [k, v] : incoming->options) {
+    auto it = stored.options.find(k);
     if (IsMasked(v)) {
-      auto it = stored.options.find(k);
       v = it == stored.options.end() ? "" : it->second;
+    } else if (it != stored.options.end() && v.find("://") != std::string::npos) {
+      // A URL answered with its secrets masked (schema-registry=http://u:****@h) and sent back.
+      auto merged = pipeline::MergeMaskedSecrets(v, it->second, "options." + k);
+      if (merged.ok()) v = std::move(merged).value();
     }
   }
 }
@@ -333,14 +335,8 @@ json ConnectionToPublicJson(const Connection& c) {
   j["password_set"] = !c.password.empty();
   j["auth"].erase("password");
   j["auth"]["password_set"] = !c.auth.password.empty();
-  for (auto& [k, v] : j["options"].items()) {
-    std::string lower = k;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos ||
-        lower.find("token") != std::string::npos) {
-      v = std::string(kMask);
-    }
-  }
+  // Options may hold secrets by name (sasl-password) or inside URLs (schema-registry).
+  for (auto& [k, v] : j["options"].items()) v = pipeline::MaskSecretValue(k, v.get<std::string>());
   j["uri"] = pipeline::MaskUriSecrets(ConnectionUri(c));
   j["created_at_ms"] = c.created_at_ms;
   j["updated_at_ms"] = c.updated_at_ms;
@@ -422,6 +418,9 @@ std::vector<std::string> ConnectionSecrets(const Connection& c) {
       out.push_back(*s);
       out.push_back(Enc(*s));
     }
+  }
+  for (const auto& [k, v] : c.options) {
+    for (auto& s : pipeline::SecretsIn(k, v)) out.push_back(std::move(s));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/connection_tester.h"
+#include "api/http_reply.h"
 #include "api/json_mapping.h"
 #include "dispatch/topic_expression.h"
 #include "pipeline/builder.h"
@@ -18,23 +19,6 @@ namespace sluice::api {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kJson[] = "application/json";
-
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(Dump(body), kJson);
-}
-
-void ReplyError(httplib::Response& res, const base::Status& st,
-                const std::vector<std::string>& secrets = {}) {
-  base::Status scrubbed(st.code(), Scrub(st.message(), secrets));
-  Reply(res, HttpStatusFor(st.code()), ErrorJson(scrubbed));
-}
-
-std::string PathName(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
-}
 
 base::Result<json> ParseBody(std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -82,7 +66,7 @@ void SaveConnection(ConsoleContext* ctx, const httplib::Request& req, httplib::R
                     bool create) {
   auto body = ParseBody(req.body);
   if (!body.ok()) return ReplyError(res, body.status());
-  std::string path_name = create ? "" : PathName(req);
+  std::string path_name = create ? "" : PathParam(req);
   auto conn = ParseConnectionJson(*body, path_name);
   if (!conn.ok()) return ReplyError(res, conn.status());
   auto existing = ctx->connections->Get(conn->name);
@@ -97,7 +81,8 @@ void SaveConnection(ConsoleContext* ctx, const httplib::Request& req, httplib::R
     return ReplyError(res, base::NotFound("no connection named '{}'", path_name));
   }
   if (*existing) KeepStoredSecrets(**existing, &*conn);
-  bool skip_test = body->value("skip_test", false);
+  bool skip_test = false;
+  if (auto st = ReadBool(*body, "skip_test", &skip_test); !st.ok()) return ReplyError(res, st);
   json test = nullptr;
   if (!skip_test) {
     auto checks = TestConnection(*conn);
@@ -235,36 +220,36 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
 
   const std::string kOne = R"(/api/v1/connections/([A-Za-z0-9._-]+))";
   s.Get(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     Reply(res, 200, ConnectionToPublicJson(**c));
   });
   s.Put(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
     SaveConnection(ctx, req, res, /*create=*/false);
   });
   s.Delete(kOne, [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto st = ctx->connections->Delete(PathName(req));
+    auto st = ctx->connections->Delete(PathParam(req));
     if (!st.ok()) return ReplyError(res, st);
-    ctx->schema->Forget(PathName(req));
-    Reply(res, 200, json{{"name", PathName(req)}, {"removed", true}});
+    ctx->schema->Forget(PathParam(req));
+    Reply(res, 200, json{{"name", PathParam(req)}, {"removed", true}});
   });
   s.Post(kOne + "/test", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     Reply(res, 200, CheckResultsToJson(TestConnection(**c)));
   });
   s.Get(kOne + "/tables", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto l = ctx->schema->Get(PathName(req));
+    auto l = ctx->schema->Get(PathParam(req));
     if (!l.ok()) return ReplyError(res, l.status());
     Reply(res, 200, TableListingToJson(*l, ctx->schema->ScheduleText(l->tables.size())));
   });
   s.Get(kOne + "/tables/([^/]+)/([^/]+)", [ctx](const httplib::Request& req,
                                                 httplib::Response& res) {
-    auto c = ctx->connections->Get(PathName(req));
+    auto c = ctx->connections->Get(PathParam(req));
     if (!c.ok()) return ReplyError(res, c.status());
-    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathName(req)));
+    if (!*c) return ReplyError(res, base::NotFound("no connection named '{}'", PathParam(req)));
     std::string schema = req.matches[2], table = req.matches[3];
     auto detail = DescribeTable(**c, schema, table);
     if (!detail.ok()) return ReplyError(res, detail.status(), ConnectionSecrets(**c));
@@ -274,7 +259,7 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
     Reply(res, 200, TableDetailToJson(*detail, CapturingChangefeeds(**c, schema, table, feeds)));
   });
   s.Post(kOne + "/tables/refresh", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto l = ctx->schema->Refresh(PathName(req));
+    auto l = ctx->schema->Refresh(PathParam(req));
     if (!l.ok()) return ReplyError(res, l.status());
     Reply(res, 200, TableListingToJson(*l, ctx->schema->ScheduleText(l->tables.size())));
   });
@@ -283,24 +268,65 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
     auto body = ParseBody(req.body);
     if (!body.ok()) return ReplyError(res, body.status());
     const json& j = *body;
-    auto str = [&j](const char* k) {
-      auto it = j.find(k);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    std::string mode = str("mode");
+    static const std::set<std::string> kFields = {"mode",       "prefix", "separator",
+                                                  "suffix",     "topic",  "expression",
+                                                  "connection", "tables", "limit"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!kFields.count(it.key())) {
+        return ReplyError(res, base::InvalidArgument(
+                                   "unknown field '{}'; fields are mode, prefix, separator, "
+                                   "suffix, topic, expression, connection, tables, limit",
+                                   it.key()));
+      }
+    }
+    std::string mode, prefix, separator, suffix, topic, expression, connection;
+    uint64_t limit = 50;
+    using Field = std::pair<const char*, std::string*>;
+    for (auto [key, out] : {Field{"mode", &mode}, Field{"prefix", &prefix},
+                            Field{"separator", &separator}, Field{"suffix", &suffix},
+                            Field{"topic", &topic}, Field{"expression", &expression},
+                            Field{"connection", &connection}}) {
+      if (auto st = ReadString(j, key, out); !st.ok()) return ReplyError(res, st);
+    }
+    if (auto st = ReadUInt(j, "limit", &limit); !st.ok()) return ReplyError(res, st);
+    std::vector<std::pair<std::string, std::string>> tables;
+    if (auto it = j.find("tables"); it != j.end() && !it->is_null()) {
+      if (!it->is_array()) {
+        return ReplyError(res, base::InvalidArgument(
+                                   "field 'tables' must be an array of {{\"schema\", \"table\"}} "
+                                   "objects, not {}",
+                                   it->dump()));
+      }
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& t = (*it)[i];
+        std::string where = fmt::format("tables[{}]", i);
+        if (!t.is_object()) {
+          return ReplyError(res, base::InvalidArgument("field '{}' must be an object with "
+                                                       "\"schema\" and \"table\", not {}",
+                                                       where, t.dump()));
+        }
+        std::string schema, table;
+        for (auto [key, out] : {Field{"schema", &schema}, Field{"table", &table}}) {
+          if (auto st = ReadString(t, key, out, where + "." + key); !st.ok()) {
+            return ReplyError(res, st);
+          }
+        }
+        tables.emplace_back(std::move(schema), std::move(table));
+      }
+    }
     if (mode.empty()) mode = "table";
     std::string expr;
     if (mode == "table") {
-      expr = dispatch::TopicExpression::ByTable(str("prefix"), str("separator"), str("suffix"));
+      expr = dispatch::TopicExpression::ByTable(prefix, separator, suffix);
     } else if (mode == "database") {
-      expr = dispatch::TopicExpression::ByDatabase(str("prefix"), str("suffix"));
+      expr = dispatch::TopicExpression::ByDatabase(prefix, suffix);
     } else if (mode == "single") {
-      expr = str("topic");
+      expr = topic;
       if (expr.empty()) {
         return ReplyError(res, base::InvalidArgument("field 'topic' is required for one topic"));
       }
     } else if (mode == "expression") {
-      expr = str("expression");
+      expr = expression;
     } else {
       return ReplyError(
           res, base::InvalidArgument("field 'mode' ('{}') must be table, database, single or "
@@ -314,25 +340,18 @@ void InstallConsoleRoutes(httplib::Server& s, ConsoleContext* ctx) {
                                                  : "prefix";
       return ReplyError(res, parsed.status().WithContext("field '" + field + "'"));
     }
-    std::vector<std::pair<std::string, std::string>> tables;
-    if (auto it = j.find("tables"); it != j.end() && it->is_array()) {
-      for (const auto& t : *it) {
-        if (t.is_object()) tables.emplace_back(t.value("schema", ""), t.value("table", ""));
-      }
-    }
-    if (auto c = str("connection"); !c.empty() && tables.empty()) {
-      auto l = ctx->schema->Get(c);
+    if (!connection.empty() && tables.empty()) {
+      auto l = ctx->schema->Get(connection);
       if (!l.ok()) return ReplyError(res, l.status());
       for (const auto& t : l->tables) tables.emplace_back(t.schema, t.table);
     }
-    size_t limit = j.value("limit", 50);
     json topics = json::array();
     std::set<std::string> distinct;
     for (const auto& [schema, table] : tables) {
-      std::string topic = parsed->Substitute(schema, table);
-      distinct.insert(topic);
+      std::string name = parsed->Substitute(schema, table);
+      distinct.insert(name);
       if (topics.size() < limit) {
-        topics.push_back({{"schema", schema}, {"table", table}, {"topic", topic}});
+        topics.push_back({{"schema", schema}, {"table", table}, {"topic", name}});
       }
     }
     Reply(res, 200,

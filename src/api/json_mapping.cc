@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "pipeline/uri_secrets.h"
+
 namespace sluice::api {
 
 using nlohmann::json;
@@ -35,23 +37,41 @@ std::string Dump(const json& j, bool pretty) {
   return j.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
-namespace {
-
-base::Status ReadString(const json& body, const char* field, std::string* out) {
-  auto it = body.find(field);
-  if (it == body.end()) return base::Status::Ok();
-  if (!it->is_string()) return base::InvalidArgument("field '{}' must be a string", field);
+base::Status ReadString(const json& obj, const char* key, std::string* out,
+                        std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_string()) {
+    return base::InvalidArgument("field '{}' must be a string, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
   *out = it->get<std::string>();
   return base::Status::Ok();
 }
 
-base::Status ReadBool(const json& body, const char* field, bool* out) {
-  auto it = body.find(field);
-  if (it == body.end()) return base::Status::Ok();
-  if (!it->is_boolean()) return base::InvalidArgument("field '{}' must be true or false", field);
+base::Status ReadBool(const json& obj, const char* key, bool* out, std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_boolean()) {
+    return base::InvalidArgument("field '{}' must be true or false, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
   *out = it->get<bool>();
   return base::Status::Ok();
 }
+
+base::Status ReadUInt(const json& obj, const char* key, uint64_t* out, std::string_view name) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return base::Status::Ok();
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
+    return base::InvalidArgument("field '{}' must be a non-negative integer, not {}",
+                                 name.empty() ? key : name, it->dump());
+  }
+  *out = it->get<uint64_t>();
+  return base::Status::Ok();
+}
+
+namespace {
 
 base::Status ReadStringList(const json& value, const std::string& field,
                             std::vector<std::string>* out) {
@@ -108,42 +128,6 @@ base::Status ReadDispatchers(const json& value, std::vector<dispatch::DispatchRu
   }
   *out = std::move(rules);
   return base::Status::Ok();
-}
-
-// Scheme-less view of "scheme://user:password@host/...?...".
-std::string UserinfoPassword(const std::string& uri) {
-  size_t scheme = uri.find("://");
-  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t end = uri.find_first_of("/?", start);
-  std::string authority =
-      uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  size_t at = authority.rfind('@');
-  if (at == std::string::npos) return "";
-  std::string userinfo = authority.substr(0, at);
-  size_t colon = userinfo.find(':');
-  return colon == std::string::npos ? "" : userinfo.substr(colon + 1);
-}
-
-void QuerySecrets(const std::string& uri, std::vector<std::string>* out) {
-  size_t q = uri.find('?');
-  if (q == std::string::npos) return;
-  std::string query = uri.substr(q + 1);
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    size_t eq = pair.find('=');
-    if (eq != std::string::npos) {
-      std::string key = pair.substr(0, eq);
-      for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
-          key.find("token") != std::string::npos) {
-        out->push_back(pair.substr(eq + 1));
-      }
-    }
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
 }
 
 }  // namespace
@@ -271,21 +255,14 @@ json TableCountsToJson(const std::vector<pipeline::TableCount>& tables) {
 std::vector<std::string> SecretsOf(const pipeline::ChangefeedConfig& config) {
   std::vector<std::string> out;
   for (const std::string* uri : {&config.source_uri, &config.sink_uri}) {
-    std::string pw = UserinfoPassword(*uri);
-    if (!pw.empty()) out.push_back(pw);
-    QuerySecrets(*uri, &out);
+    // The URI is a URL value like any other: its password, secret parameters, nested URLs.
+    for (auto& s : pipeline::SecretsIn("uri", *uri)) out.push_back(std::move(s));
   }
   return out;
 }
 
 std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& s : secrets) {
-    if (s.size() < 3 || s == "****") continue;
-    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 4)) {
-      text.replace(pos, s.size(), "****");
-    }
-  }
-  return text;
+  return pipeline::ScrubSecrets(std::move(text), secrets);
 }
 
 }  // namespace sluice::api

@@ -23,6 +23,16 @@ int HttpStatusFor(base::Code code);
 // {"error": {"code": "INVALID_ARGUMENT", "message": "..."}}
 nlohmann::json ErrorJson(const base::Status& status);
 
+// Typed readers of one field of a request object. An absent or null field leaves *out as it
+// is; a value of another type is InvalidArgument naming the field (`name`, default `key`, e.g.
+// "tables[2].schema") and the value, so a wrong type is a 400, never a 500.
+base::Status ReadString(const nlohmann::json& obj, const char* key, std::string* out,
+                        std::string_view name = {});
+base::Status ReadBool(const nlohmann::json& obj, const char* key, bool* out,
+                      std::string_view name = {});
+base::Status ReadUInt(const nlohmann::json& obj, const char* key, uint64_t* out,
+                      std::string_view name = {});
+
 // A create (POST) or update (PUT) body:
 //   {"id", "source_uri", "sink_uri", "filter_rules": [...], "case_sensitive": false,
 //    "dispatchers": [{"matcher": [...], "topic": "...", "partition": "index-value",

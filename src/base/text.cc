@@ -14,6 +14,12 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool ParseBool(std::string_view s, bool* out) {
   static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
   static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};

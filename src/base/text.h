@@ -9,8 +9,9 @@
 
 namespace sluice::base {
 
-// ASCII lower case.
+// ASCII lower / upper case.
 std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
 
 // Go's strconv.ParseBool spellings (TiCDC's URIs use them): 1 t T TRUE true True, and
 // 0 f F FALSE false False. Returns false (leaving *out alone) for anything else.

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/file.h"
 #include "base/status.h"
 #include "pipeline/changefeed_config.h"
 
@@ -65,11 +66,9 @@ base::Status Call(const ClientFlags& f, const std::string& method, const std::st
 base::Result<std::string> ReadConfigFile(const std::string& path) {
   // Validate locally first so errors name the file.
   pipeline::ChangefeedConfig scratch;
-  SLUICE_RETURN_IF_ERROR(pipeline::LoadChangefeedTomlFile(path, &scratch));
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  SLUICE_ASSIGN_OR_RETURN(std::string text, base::ReadFile(path, "config file"));
+  SLUICE_RETURN_IF_ERROR(pipeline::ApplyChangefeedToml(text, path, &scratch));
+  return text;
 }
 
 std::string PathOf(const std::string& id) { return "/api/v1/changefeeds/" + id; }

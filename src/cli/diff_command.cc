@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "sink/database/table_diff.h"
+#include "diff/table_diff.h"
 
 namespace sluice::cli {
 
@@ -29,14 +29,14 @@ CLI::App* AddDiffCommand(CLI::App* app, DiffFlags* flags) {
 }
 
 int RunDiff(const DiffFlags& flags) {
-  sink::database::DiffOptions o;
+  diff::DiffOptions o;
   o.left_uri = flags.left;
   o.right_uri = flags.right;
   o.table = flags.table;
   o.key = flags.key;
   o.ignore_columns = flags.ignore_columns;
   o.max_report = flags.max_report;
-  auto report = sink::database::DiffTables(o);
+  auto report = diff::DiffTables(o);
   if (!report.ok()) {
     std::fprintf(stderr, "sluice: error: %s\n", report.status().message().c_str());
     return 1;

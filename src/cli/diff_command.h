@@ -1,4 +1,4 @@
-// `sluice diff`: compares one table on two databases row for row (sink/database/table_diff.h)
+// `sluice diff`: compares one table on two databases row for row (diff/table_diff.h)
 // and exits 0 only when they are equal.
 //
 //   sluice diff --left mysql://u:p@h:3306/ --right postgres://u:p@h:5432/db --table shop.orders

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "model/change_event.h"
@@ -37,6 +38,20 @@ class Encoder {
   virtual bool EncodeRowFollowUp(const model::RowChange& row, Message* out) { return false; }
   // False if this protocol sends no DDL messages (Avro): the pipeline then skips EncodeDdl.
   virtual bool EncodesDdl() const { return true; }
+
+  // Large-message variants of a row (sink option large-message-handle-option, ticdc.md §6), for
+  // a row whose full message is over the target's size limit: the row with only its handle-key
+  // columns, marked as such; the claim-check variant also carries `location`, where the full
+  // message was stored. Protocols without them keep the defaults (false / Unimplemented).
+  virtual bool HasLargeRowVariants() const { return false; }
+  virtual base::Status EncodeRowHandleKeyOnly(const model::RowChange& row,
+                                              const model::TxnInfo& txn, Message* out) {
+    return base::Unimplemented("this protocol has no handle-key-only message variant");
+  }
+  virtual base::Status EncodeRowClaimCheck(const model::RowChange& row, const model::TxnInfo& txn,
+                                           std::string_view location, Message* out) {
+    return base::Unimplemented("this protocol has no claim-check message variant");
+  }
 };
 
 }  // namespace sluice::codec

@@ -122,6 +122,31 @@ void AppendHashText(const model::Column& column, const model::Value& v, std::str
   }
 }
 
+std::vector<size_t> EventRouter::HashedColumns(const model::TableSchema& table,
+                                               const CompiledRule* rule) {
+  PartitionRule kind = rule ? rule->partition : PartitionRule::kDefault;
+  if (kind != PartitionRule::kIndexValue && kind != PartitionRule::kColumns) return {};
+  if (kind == PartitionRule::kIndexValue && rule->columns.empty()) return table.primary_key;
+  std::vector<size_t> idx;
+  for (const auto& name : rule->columns) {
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      if (table.columns[i].name == name) idx.push_back(i);
+    }
+  }
+  return idx;
+}
+
+bool EventRouter::PartitionKeyChanged(const model::RowChange& row) {
+  if (row.op != model::RowOp::kUpdate) return false;
+  const auto& table = *row.table;
+  for (size_t i : HashedColumns(table, RuleFor(table.schema, table.table))) {
+    if (i < row.before.size() && i < row.after.size() && !(row.before[i] == row.after[i])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int32_t EventRouter::PartitionFor(const model::RowChange& row, const model::TxnInfo& txn,
                                   int32_t num_partitions) {
   if (num_partitions <= 1) return 0;
@@ -141,16 +166,7 @@ int32_t EventRouter::PartitionFor(const model::RowChange& row, const model::TxnI
     case PartitionRule::kIndexValue:
     case PartitionRule::kColumns: {
       const auto& values = row.op == model::RowOp::kDelete ? row.before : row.after;
-      std::vector<size_t> idx;
-      if (kind == PartitionRule::kColumns || (rule && !rule->columns.empty())) {
-        for (const auto& name : rule->columns) {
-          for (size_t i = 0; i < table.columns.size(); ++i) {
-            if (table.columns[i].name == name) idx.push_back(i);
-          }
-        }
-      } else {
-        idx = table.primary_key;
-      }
+      std::vector<size_t> idx = HashedColumns(table, rule);
       if (idx.empty()) return mod(table_hash);  // no key: keep table order
       uint32_t h = table_hash;
       std::string buf;

@@ -52,6 +52,9 @@ class EventRouter {
   // Partition in [0, num_partitions) for a row change.
   int32_t PartitionFor(const model::RowChange& row, const model::TxnInfo& txn,
                        int32_t num_partitions);
+  // True for an UPDATE that changes a column its partitioner hashes (index-value, columns):
+  // the before and after images may belong to different partitions.
+  bool PartitionKeyChanged(const model::RowChange& row);
 
  private:
   struct CompiledRule {
@@ -61,6 +64,9 @@ class EventRouter {
     std::vector<std::string> columns;
   };
   const CompiledRule* RuleFor(const std::string& schema, const std::string& table);
+  // Columns (indexes into the table) the rule's partitioner hashes; empty for table/ts/default.
+  static std::vector<size_t> HashedColumns(const model::TableSchema& table,
+                                           const CompiledRule* rule);
 
   std::string default_topic_;
   std::vector<CompiledRule> rules_;

@@ -39,4 +39,69 @@ std::string_view ColumnTypeName(ColumnType t) {
   return "unknown";
 }
 
+TypeFamily FamilyOf(ColumnType t) {
+  switch (t) {
+    case ColumnType::kNull:
+      return TypeFamily::kNull;
+    case ColumnType::kTinyInt:
+    case ColumnType::kSmallInt:
+    case ColumnType::kMediumInt:
+    case ColumnType::kInt:
+    case ColumnType::kBigInt:
+      return TypeFamily::kInteger;
+    case ColumnType::kFloat:
+    case ColumnType::kDouble:
+      return TypeFamily::kFloatingPoint;
+    case ColumnType::kDecimal:
+      return TypeFamily::kDecimal;
+    case ColumnType::kYear:
+      return TypeFamily::kYear;
+    case ColumnType::kDate:
+      return TypeFamily::kDate;
+    case ColumnType::kTime:
+      return TypeFamily::kTime;
+    case ColumnType::kDateTime:
+      return TypeFamily::kDateTime;
+    case ColumnType::kTimestamp:
+      return TypeFamily::kTimestamp;
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
+    case ColumnType::kTinyText:
+    case ColumnType::kText:
+    case ColumnType::kMediumText:
+    case ColumnType::kLongText:
+      return TypeFamily::kText;
+    case ColumnType::kBinary:
+    case ColumnType::kVarBinary:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+      return TypeFamily::kBytes;
+    case ColumnType::kJson:
+      return TypeFamily::kJson;
+    case ColumnType::kEnum:
+      return TypeFamily::kEnum;
+    case ColumnType::kSet:
+      return TypeFamily::kSet;
+    case ColumnType::kBit:
+      return TypeFamily::kBit;
+    case ColumnType::kGeometry:
+      return TypeFamily::kGeometry;
+  }
+  return TypeFamily::kNull;
+}
+
+bool IsBinaryColumn(const Column& column) {
+  switch (FamilyOf(column.type)) {
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:
+      return true;
+    case TypeFamily::kText:
+      return column.is_binary();
+    default:
+      return false;
+  }
+}
+
 }  // namespace sluice::model

@@ -49,6 +49,29 @@ enum class ColumnType : uint8_t {
 // MySQL base type name as TiCDC's canal-json mysqlType prints it ("int", "varchar", ...).
 std::string_view ColumnTypeName(ColumnType t);
 
+// What a type is regardless of its size: the codecs and sinks switch on this wherever, say,
+// TINYTEXT and LONGTEXT are written the same way. The one place that lists each family's members.
+enum class TypeFamily : uint8_t {
+  kNull,
+  kInteger,        // TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT
+  kFloatingPoint,  // FLOAT, DOUBLE
+  kDecimal,
+  kBit,
+  kYear,  // temporal families: one type each
+  kDate,
+  kTime,
+  kDateTime,
+  kTimestamp,
+  kText,   // CHAR, VARCHAR, TINYTEXT, TEXT, MEDIUMTEXT, LONGTEXT (bytes with the binary collation)
+  kBytes,  // BINARY, VARBINARY, TINYBLOB, BLOB, MEDIUMBLOB, LONGBLOB
+  kJson,
+  kEnum,
+  kSet,
+  kGeometry,
+};
+
+TypeFamily FamilyOf(ColumnType t);
+
 // The collation id MySQL/MariaDB uses for binary strings.
 inline constexpr uint32_t kBinaryCollation = 63;
 
@@ -69,5 +92,9 @@ struct Column {
 
   bool is_binary() const { return collation == kBinaryCollation; }
 };
+
+// True if the column holds raw bytes: the kBytes family, GEOMETRY, or a kText column with the
+// binary collation (such values are escaped as ISO-8859-1 or base64 by the codecs).
+bool IsBinaryColumn(const Column& column);
 
 }  // namespace sluice::model

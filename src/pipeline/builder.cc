@@ -2,13 +2,16 @@
 
 #include <optional>
 
+#include "base/logging.h"
 #include "codec/avro/avro_encoder.h"
 #include "codec/avro/http_schema_registry_client.h"
 #include "codec/canal_json/canal_json_encoder.h"
-#include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_json_encoder.h"
-#include "base/logging.h"
+#include "model/time_zone.h"
+#include "pipeline/format_warnings.h"
 #include "pipeline/large_message.h"
+#include "pipeline/message_emitter.h"
+#include "pipeline/row_emitter.h"
 #include "sink/database/database_sink_options.h"
 #include "sink/database/row_sink_factory.h"
 #include "sink/kafka/connection_test.h"
@@ -96,8 +99,8 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
   } else if (p.sink.protocol != sink::kafka::Protocol::kCanalJson &&
              p.sink.protocol != sink::kafka::Protocol::kAvro) {
     return base::Unimplemented(
-        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json "
-        "or avro",
+        "sink URI: protocol '{}' is not available in this build yet; use protocol=canal-json, "
+        "avro or debezium",
         sink::kafka::ProtocolName(p.sink.protocol));
   }
   if (p.sink.protocol == sink::kafka::Protocol::kAvro) {  // registry URL and CA file, up front
@@ -106,7 +109,7 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
             {.url = p.sink.schema_registry, .ca_file = p.sink.schema_registry_ca})
             .status());
   }
-  auto tz = codec::TimeZone::Parse(p.sink.time_zone);
+  auto tz = model::TimeZone::Parse(p.sink.time_zone);
   if (!tz.ok()) return tz.status().WithContext("sink URI time-zone");
   p.canal.enable_tidb_extension = p.sink.enable_tidb_extension;
   p.canal.only_output_updated_columns = p.sink.only_output_updated_columns;
@@ -144,6 +147,30 @@ base::Result<std::unique_ptr<codec::Encoder>> MakeAvroEncoder(
   return encoder;
 }
 
+// The message emitter of a kafka:// sink: the protocol's encoder, the router, the producer and
+// the large-message handler.
+base::Result<std::unique_ptr<Emitter>> MakeKafkaEmitter(
+    const Parsed& p, const std::vector<dispatch::DispatchRule>& dispatchers,
+    sink::DeliveryCallback cb) {
+  std::unique_ptr<codec::Encoder> encoder;
+  if (p.sink.protocol == sink::kafka::Protocol::kDebezium) {
+    encoder = std::make_unique<codec::debezium::DebeziumJsonEncoder>(p.debezium);
+  } else if (p.sink.protocol == sink::kafka::Protocol::kAvro) {
+    SLUICE_ASSIGN_OR_RETURN(encoder, MakeAvroEncoder(p, dispatchers));
+  } else {
+    encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(p.canal);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto router, dispatch::EventRouter::Create(p.sink.topic, dispatchers));
+  SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(p.sink, std::move(cb)));
+  SLUICE_ASSIGN_OR_RETURN(auto large, LargeMessageHandler::Create(p.sink));
+  MessageEmitterOptions o;
+  o.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
+  o.split_primary_key_updates = true;  // every protocol (ticdc.md §2.5, §7.3)
+  return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
+      o, std::move(encoder), std::make_unique<dispatch::EventRouter>(std::move(router)),
+      std::move(sink), std::move(large)));
+}
+
 }  // namespace
 
 base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
@@ -151,53 +178,27 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   BuiltChangefeed built;
   built.options.id = config.id;
   built.options.filter = parsed.filter;
-  built.options.broadcast_ddl = false;  // canal-json: DDL to partition 0, as Canal does
-  built.options.split_primary_key_updates =
-      parsed.sink.protocol == sink::kafka::Protocol::kAvro;  // ticdc.md §4.6
   auto shared = std::make_shared<Parsed>(std::move(parsed));
   auto dispatchers = config.dispatchers;
-  built.factory = [shared, dispatchers](sink::DeliveryCallback cb)
-      -> base::Result<ChangefeedParts> {
-    ChangefeedParts parts;
+  built.factory.source = [shared]() -> base::Result<std::unique_ptr<source::Source>> {
+    std::unique_ptr<source::Source> source;
     if (shared->pg) {
-      parts.source = std::make_unique<source::postgres::PgSource>(*shared->pg);
+      source = std::make_unique<source::postgres::PgSource>(*shared->pg);
     } else if (shared->kafka_source) {
-      parts.source = std::make_unique<source::kafka::KafkaSource>(*shared->kafka_source);
+      source = std::make_unique<source::kafka::KafkaSource>(*shared->kafka_source);
     } else {
-      parts.source = std::make_unique<source::mysql::BinlogSource>(shared->source);
+      source = std::make_unique<source::mysql::BinlogSource>(shared->source);
     }
+    return source;
+  };
+  built.factory.emitter = [shared, dispatchers](sink::DeliveryCallback cb)
+      -> base::Result<std::unique_ptr<Emitter>> {
     if (shared->db_sink) {
-      SLUICE_ASSIGN_OR_RETURN(parts.row_sink,
+      SLUICE_ASSIGN_OR_RETURN(auto row_sink,
                               sink::database::CreateDatabaseRowSink(*shared->db_sink, cb));
-      return parts;
+      return std::unique_ptr<Emitter>(std::make_unique<RowEmitter>(std::move(row_sink)));
     }
-    codec::canal_json::CanalJsonEncoder* enc = nullptr;  // canal-json only (large messages)
-    if (shared->sink.protocol == sink::kafka::Protocol::kDebezium) {
-      // No large-message variants for Debezium (the URI parser rejects the option); the sink
-      // still refuses an oversized message with ResourceExhausted.
-      parts.encoder = std::make_unique<codec::debezium::DebeziumJsonEncoder>(shared->debezium);
-    } else if (shared->sink.protocol == sink::kafka::Protocol::kAvro) {
-      SLUICE_ASSIGN_OR_RETURN(parts.encoder, MakeAvroEncoder(*shared, dispatchers));
-    } else {
-      auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(shared->canal);
-      enc = encoder.get();
-      parts.encoder = std::move(encoder);
-    }
-    SLUICE_ASSIGN_OR_RETURN(auto router,
-                            dispatch::EventRouter::Create(shared->sink.topic, dispatchers));
-    parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
-    SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(shared->sink, cb));
-    sink::kafka::KafkaSink* raw = sink.get();
-    parts.prepare_topic = [raw](const std::string& topic) { return raw->PrepareTopic(topic); };
-    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
-                            LargeMessageHandler::Create(shared->sink));
-    if (enc) parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
-                                               const model::TxnInfo& txn, const std::string& topic,
-                                               codec::Message* msg) {
-      return large->Handle(*enc, row, txn, topic, raw->effective_max_message_bytes(topic), msg);
-    };
-    parts.sink = std::move(sink);
-    return parts;
+    return MakeKafkaEmitter(*shared, dispatchers, std::move(cb));
   };
   return built;
 }
@@ -241,6 +242,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
     source::mysql::BinlogSource source(parsed.source);
     SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
     source.Close();
+    if (!parsed.db_sink) WarnUnsignedWrap(parsed.source, parsed.sink, parsed.filter);
   }
   if (parsed.db_sink) {
     // Connecting (and setting up the session) is the database sink's pre-flight.
@@ -275,7 +277,7 @@ base::Status CheckChangefeed(const ChangefeedConfig& config) {
   }
   SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(
                                          parsed.sink, [](uint64_t, const base::Status&) {}));
-  return sink->PrepareTopic(parsed.sink.topic).status();
+  return sink->CheckTopic(parsed.sink.topic);  // a check creates nothing
 }
 
 }  // namespace sluice::pipeline

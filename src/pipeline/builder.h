@@ -1,5 +1,6 @@
-// Builder: the composition root that turns a ChangefeedConfig into concrete parts
-// (binlog source, canal-json encoder, event router, Kafka sink).
+// Builder: the composition root that turns a ChangefeedConfig into concrete parts: a source
+// (MariaDB binlog, PostgreSQL pgoutput, Kafka consumer) and an emitter (MessageEmitter over the
+// protocol's encoder, the event router and the Kafka sink; RowEmitter over a database row sink).
 #pragma once
 
 #include "base/status.h"

@@ -14,14 +14,9 @@ auto Log() {
 }
 using Clock = std::chrono::steady_clock;
 
-bool PrimaryKeyChanged(const model::RowChange& row) {
-  for (size_t i : row.table->primary_key) {
-    if (i < row.before.size() && i < row.after.size() && !(row.before[i] == row.after[i])) {
-      return true;
-    }
-  }
-  return false;
-}
+// Token of the transaction being streamed, kNoTxn between transactions. (A sentinel rather
+// than std::optional: GCC 12 reports a false -Wmaybe-uninitialized on the optional.)
+constexpr uint64_t kNoTxn = ~uint64_t{0};
 }  // namespace
 
 std::string_view ChangefeedStateName(ChangefeedState s) {
@@ -94,14 +89,106 @@ base::Status Changefeed::SaveCheckpoint(ProgressTracker& tracker, source::Source
   return base::Status::Ok();
 }
 
+// One attempt's transaction framing: every non-heartbeat event opens a transaction (a tracker
+// token) if none is open; a commit or a DDL seals it at its position. It is also the ledger the
+// emitter counts its deliveries in.
+class Changefeed::Attempt : public EmitLedger {
+ public:
+  Attempt(Changefeed& cf, ProgressTracker& tracker, source::Source& source, Emitter& emitter,
+          const model::SourcePosition& start)
+      : cf_(cf), tracker_(tracker), source_(source), emitter_(emitter),
+        last_sealed_position_(start) {}
+
+  // Reads and hands on events until *stop, or an error of the source, emitter or store.
+  base::Status Stream(const std::atomic<bool>* stop) {
+    std::vector<model::ChangeEvent> events;
+    events.reserve(cf_.options_.read_batch);
+    while (!stop->load()) {
+      events.clear();
+      SLUICE_RETURN_IF_ERROR(
+          source_.Read(&events, cf_.options_.read_batch, std::chrono::milliseconds(100)));
+      for (const auto& ev : events) SLUICE_RETURN_IF_ERROR(Handle(ev));
+      SLUICE_RETURN_IF_ERROR(emitter_.Poll(open_txn_ == kNoTxn));
+      SLUICE_RETURN_IF_ERROR(tracker_.error());
+      SLUICE_RETURN_IF_ERROR(cf_.SaveCheckpoint(tracker_, source_, false));
+    }
+    return base::Status::Ok();
+  }
+
+  void Expect(uint64_t token) override { tracker_.AddMessages(token); }
+  void CountMessage(size_t bytes) override {
+    cf_.stats_.messages++;
+    cf_.stats_.bytes += bytes;
+  }
+  // Sealed at the last sealed position: once acknowledged, the checkpoint may move there.
+  base::Status Standalone(const std::function<base::Status(uint64_t)>& emit) override {
+    uint64_t token = tracker_.Begin();
+    base::Status st = emit(token);
+    tracker_.Seal(token, last_sealed_position_, last_sealed_commit_ts_);
+    return st;
+  }
+
+ private:
+  base::Status Handle(const model::ChangeEvent& ev) {
+    using Kind = model::ChangeEvent::Kind;
+    if (open_txn_ == kNoTxn && ev.kind != Kind::kHeartbeat) open_txn_ = tracker_.Begin();
+    cf_.stats_.last_event_commit_ms = ev.txn.commit_time_ms;
+    const dispatch::TableFilter& filter = cf_.options_.filter;
+    switch (ev.kind) {
+      case Kind::kRow: {
+        if (!filter.Match(ev.row.table->schema, ev.row.table->table)) return base::Status::Ok();
+        cf_.stats_.tables.Count(ev.row);
+        base::Status st = emitter_.Row(ev.row, ev.txn, open_txn_);
+        cf_.stats_.rows++;
+        return st;
+      }
+      case Kind::kDdl: {
+        bool wanted = ev.ddl.table.empty() ? filter.MatchSchema(ev.ddl.schema)
+                                           : filter.Match(ev.ddl.schema, ev.ddl.table);
+        if (wanted) {
+          SLUICE_ASSIGN_OR_RETURN(bool sent, emitter_.Ddl(ev.ddl, ev.txn, open_txn_));
+          if (sent) cf_.stats_.ddls++;
+        }
+        return Seal(ev.position, ev.txn.commit_ts);
+      }
+      case Kind::kCommit:
+        return Seal(ev.position, ev.txn.commit_ts);
+      case Kind::kHeartbeat:
+        // Advances an idle stream's position; only meaningful outside a transaction.
+        if (open_txn_ == kNoTxn && !ev.position.empty()) {
+          tracker_.Seal(tracker_.Begin(), ev.position, last_sealed_commit_ts_);
+          last_sealed_position_ = ev.position;
+        }
+        return base::Status::Ok();
+    }
+    return base::Status::Ok();
+  }
+
+  base::Status Seal(const model::SourcePosition& position, uint64_t commit_ts) {
+    tracker_.Seal(open_txn_, position, commit_ts);
+    last_sealed_commit_ts_ = commit_ts;
+    last_sealed_position_ = position;
+    open_txn_ = kNoTxn;
+    return emitter_.TransactionSealed(commit_ts);
+  }
+
+  Changefeed& cf_;
+  ProgressTracker& tracker_;
+  source::Source& source_;
+  Emitter& emitter_;
+  uint64_t open_txn_ = kNoTxn;
+  uint64_t last_sealed_commit_ts_ = 0;
+  model::SourcePosition last_sealed_position_;
+};
+
 base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
-  // The tracker outlives the parts: the sink's delivery callback points into it.
+  // The tracker outlives the parts: the emitter's delivery callback points into it.
   auto tracker = std::make_shared<ProgressTracker>();
-  auto parts_or = factory_([tracker](uint64_t token, const base::Status& st) {
-    tracker->Ack(token, st);
-  });
-  if (!parts_or.ok()) return parts_or.status();
-  ChangefeedParts parts = std::move(parts_or).value();
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<source::Source> source, factory_.source());
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Emitter> emitter,
+                          factory_.emitter([tracker](uint64_t token, const base::Status& st) {
+                            tracker->Ack(token, st);
+                          }));
 
   SLUICE_ASSIGN_OR_RETURN(auto saved, store_->Load(options_.id));
   model::SourcePosition start = saved ? *saved : options_.start;
@@ -109,214 +196,23 @@ base::Status Changefeed::RunAttempt(const std::atomic<bool>* stop) {
     std::lock_guard lock(mu_);
     if (saved) checkpoint_ = saved;
   }
-  SLUICE_RETURN_IF_ERROR(parts.source->Open(start));
+  SLUICE_RETURN_IF_ERROR(source->Open(start));
   Log()->info("changefeed {} started at {}", options_.id,
               start.empty() ? std::string("the current end of the log") : start.Serialize());
   state_ = ChangefeedState::kNormal;
 
-  std::map<std::string, int32_t> partitions;  // topic -> partition count
-  auto partition_count = [&](const std::string& topic) -> base::Result<int32_t> {
-    auto it = partitions.find(topic);
-    if (it != partitions.end()) return it->second;
-    SLUICE_ASSIGN_OR_RETURN(int32_t n, parts.prepare_topic(topic));
-    partitions[topic] = n;
-    return n;
-  };
-  sink::RowSink* row_sink = parts.row_sink.get();
-  if (!row_sink) {
-    SLUICE_RETURN_IF_ERROR(partition_count(parts.router->default_topic()).status());
-  }
-
-  auto produce = [&](const std::string& topic, int32_t partition, codec::Message msg,
-                     uint64_t txn) -> base::Status {
-    if (parts.max_message_bytes) {
-      size_t limit = parts.max_message_bytes(topic);
-      size_t size = msg.value.size() + (msg.key ? msg.key->size() : 0);
-      if (limit > 0 && size > limit) {
-        return base::ResourceExhausted(
-            "a message for topic {} is {} bytes, over max-message-bytes {}; raise "
-            "max-message-bytes in the sink URI (and the topic's max.message.bytes)",
-            topic, size, limit);
-      }
-    }
-    stats_.messages++;
-    stats_.bytes += msg.value.size();
-    tracker->AddMessages(txn);
-    return parts.sink->Produce(topic, partition, std::move(msg), txn);
-  };
-
-  codec::Message msg;
-  // Token of the transaction being streamed, kNoTxn between transactions. (A sentinel rather
-  // than std::optional: GCC 12 reports a false -Wmaybe-uninitialized on the optional.)
-  constexpr uint64_t kNoTxn = ~uint64_t{0};
-  uint64_t open_txn = kNoTxn;
-  // Encodes one row change and queues it on its topic and partition, followed there by the
-  // protocol's follow-up messages for it, if any (Debezium: the tombstone after a delete).
-  auto emit_row = [&](const model::RowChange& row, const model::TxnInfo& txn) -> base::Status {
-    const auto& table = *row.table;
-    msg = codec::Message();
-    SLUICE_RETURN_IF_ERROR(parts.encoder->EncodeRow(row, txn, &msg));
-    const std::string& topic = parts.router->TopicFor(table.schema, table.table);
-    SLUICE_ASSIGN_OR_RETURN(int32_t n, partition_count(topic));
-    // Large-message hook: after partition_count() the sink knows the topic's limit.
-    if (parts.handle_large_row) {
-      SLUICE_RETURN_IF_ERROR(parts.handle_large_row(row, txn, topic, &msg));
-    }
-    int32_t p = parts.router->PartitionFor(row, txn, n);
-    SLUICE_RETURN_IF_ERROR(produce(topic, p, std::move(msg), open_txn));
-    msg = codec::Message();
-    while (parts.encoder->EncodeRowFollowUp(row, &msg)) {
-      SLUICE_RETURN_IF_ERROR(produce(topic, p, std::move(msg), open_txn));
-      msg = codec::Message();
-    }
-    return base::Status::Ok();
-  };
-
-  std::vector<model::ChangeEvent> events;
-  events.reserve(options_.read_batch);
-  uint64_t last_sealed_commit_ts = 0;
-  model::SourcePosition last_sealed_position = start;
-  auto last_watermark = Clock::now();
-  uint64_t last_watermark_ts = 0;
-
-  base::Status result;
-  while (!stop->load()) {
-    events.clear();
-    base::Status st = parts.source->Read(&events, options_.read_batch,
-                                         std::chrono::milliseconds(100));
-    if (!st.ok()) {
-      result = st;
-      break;
-    }
-    for (auto& ev : events) {
-      if (open_txn == kNoTxn && ev.kind != model::ChangeEvent::Kind::kHeartbeat) {
-        open_txn = tracker->Begin();
-      }
-      stats_.last_event_commit_ms = ev.txn.commit_time_ms;
-      switch (ev.kind) {
-        case model::ChangeEvent::Kind::kRow: {
-          const auto& table = *ev.row.table;
-          if (!options_.filter.Match(table.schema, table.table)) break;
-          stats_.tables.Count(ev.row);
-          if (row_sink) {
-            tracker->AddMessages(open_txn);
-            result = row_sink->Apply(ev.row, ev.txn, open_txn);
-            stats_.rows++;
-            break;
-          }
-          if (options_.split_primary_key_updates && ev.row.op == model::RowOp::kUpdate &&
-              PrimaryKeyChanged(ev.row)) {
-            // DELETE of the old key, then INSERT of the new row (ticdc.md §4.6).
-            model::RowChange del{model::RowOp::kDelete, ev.row.table, ev.row.before, {}};
-            model::RowChange ins{model::RowOp::kInsert, ev.row.table, {}, ev.row.after};
-            result = emit_row(del, ev.txn);
-            if (result.ok()) result = emit_row(ins, ev.txn);
-          } else {
-            result = emit_row(ev.row, ev.txn);
-          }
-          stats_.rows++;
-          break;
-        }
-        case model::ChangeEvent::Kind::kDdl: {
-          bool wanted = ev.ddl.table.empty() ? options_.filter.MatchSchema(ev.ddl.schema)
-                                             : options_.filter.Match(ev.ddl.schema, ev.ddl.table);
-          if (wanted && row_sink) {
-            tracker->AddMessages(open_txn);
-            result = row_sink->ApplyDdl(ev.ddl, ev.txn, open_txn);
-            stats_.ddls++;
-          } else if (wanted && parts.encoder->EncodesDdl()) {
-            msg = codec::Message();
-            result = parts.encoder->EncodeDdl(ev.ddl, ev.txn, &msg);
-            if (!result.ok()) break;
-            const std::string& topic = ev.ddl.table.empty()
-                                           ? parts.router->default_topic()
-                                           : parts.router->TopicFor(ev.ddl.schema, ev.ddl.table);
-            auto n = partition_count(topic);
-            if (!n.ok()) {
-              result = n.status();
-              break;
-            }
-            int32_t count = options_.broadcast_ddl ? *n : 1;
-            for (int32_t p = 0; p < count && result.ok(); ++p) {
-              codec::Message copy = msg;
-              result = produce(topic, p, std::move(copy), open_txn);
-            }
-            stats_.ddls++;
-          }
-          if (result.ok()) {
-            tracker->Seal(open_txn, ev.position, ev.txn.commit_ts);
-            last_sealed_commit_ts = ev.txn.commit_ts;
-            last_sealed_position = ev.position;
-            open_txn = kNoTxn;
-          }
-          break;
-        }
-        case model::ChangeEvent::Kind::kCommit:
-          tracker->Seal(open_txn, ev.position, ev.txn.commit_ts);
-          last_sealed_commit_ts = ev.txn.commit_ts;
-          last_sealed_position = ev.position;
-          open_txn = kNoTxn;
-          break;
-        case model::ChangeEvent::Kind::kHeartbeat:
-          // Advances an idle stream's position; only meaningful outside a transaction.
-          if (open_txn == kNoTxn && !ev.position.empty()) {
-            tracker->Seal(tracker->Begin(), ev.position, last_sealed_commit_ts);
-            last_sealed_position = ev.position;
-          }
-          break;
-      }
-      if (!result.ok()) break;
-    }
-    if (!result.ok()) break;
-    if (row_sink) {
-      row_sink->Poll(0);
-    } else {
-      parts.sink->Poll(0);
-    }
-    if (auto err = tracker->error(); !err.ok()) {
-      result = err;
-      break;
-    }
-    // Watermarks: after every message of the sealed transactions was queued, tell each
-    // partition of every active topic that all commits up to last_sealed_commit_ts are out.
-    if (!row_sink && open_txn == kNoTxn && last_sealed_commit_ts > last_watermark_ts &&
-        Clock::now() - last_watermark >= options_.watermark_interval) {
-      last_watermark = Clock::now();
-      last_watermark_ts = last_sealed_commit_ts;
-      codec::Message wm;
-      if (parts.encoder->EncodeWatermark(last_sealed_commit_ts, &wm)) {
-        for (const auto& [topic, n] : partitions) {
-          for (int32_t p = 0; p < n && result.ok(); ++p) {
-            codec::Message copy = wm;
-            uint64_t txn = tracker->Begin();
-            result = produce(topic, p, std::move(copy), txn);
-            // A watermark follows every sealed transaction, so once it and all before it are
-            // acknowledged the checkpoint may move to the last sealed position.
-            tracker->Seal(txn, last_sealed_position, last_sealed_commit_ts);
-          }
-        }
-        if (!result.ok()) break;
-      }
-    }
-    if (auto s = SaveCheckpoint(*tracker, *parts.source, false); !s.ok()) {
-      result = s;
-      break;
-    }
-  }
+  Attempt attempt(*this, *tracker, *source, *emitter, start);
+  SLUICE_RETURN_IF_ERROR(emitter->Start(&attempt));
+  base::Status result = attempt.Stream(stop);
 
   // Drain: deliver what is queued so the final checkpoint covers it.
-  base::Status flush = row_sink ? row_sink->Flush(10000) : parts.sink->Flush(10000);
-  if (row_sink) {
-    row_sink->Poll(0);
-  } else {
-    parts.sink->Poll(0);
-  }
+  base::Status flush = emitter->Flush(10000);
   if (result.ok() && !flush.ok()) result = flush;
   if (result.ok()) {
     if (auto err = tracker->error(); !err.ok()) result = err;
   }
-  if (auto s = SaveCheckpoint(*tracker, *parts.source, true); result.ok() && !s.ok()) result = s;
-  parts.source->Close();
+  if (auto s = SaveCheckpoint(*tracker, *source, true); result.ok() && !s.ok()) result = s;
+  source->Close();
   return result;
 }
 

@@ -1,13 +1,15 @@
-// Changefeed: one running replication job, source -> filter -> encoder -> router -> sink.
+// Changefeed: one running replication job: a source, and an emitter for the target.
 //
 // Run() drives the loop on the calling thread until `stop` becomes true or a non-retriable
-// error occurs. Each attempt builds fresh parts through the PartsFactory, resumes the source
-// at the last durable checkpoint, and streams: rows are encoded and produced as they arrive
-// (transactions are never buffered whole, so memory is bounded by the sink's queue), while the
-// ProgressTracker advances the checkpoint only past fully acknowledged transactions.
-// Retriable errors (broker or database unavailable, timeouts) restart the attempt with
-// exponential backoff; the replay from the checkpoint may re-send messages (at-least-once),
-// but never skips one.
+// error occurs. Each attempt builds a source and an emitter through the PartsFactory, resumes the
+// source at the last durable checkpoint, and streams: the loop frames the events into
+// transactions (a token each from the ProgressTracker) and hands rows and DDL to the emitter as
+// they arrive (transactions are never buffered whole, so memory is bounded by the target's
+// queue), while the ProgressTracker advances the checkpoint only past fully acknowledged
+// transactions. What a row becomes at the target (messages, watermarks, database rows) is the
+// emitter's business (pipeline/emitter.h). Retriable errors (broker or database unavailable,
+// timeouts) restart the attempt with exponential backoff; the replay from the checkpoint may
+// re-send messages (at-least-once), but never skips one.
 #pragma once
 
 #include <atomic>
@@ -19,49 +21,30 @@
 #include <string>
 
 #include "base/status.h"
-#include "codec/encoder.h"
-#include "dispatch/event_router.h"
 #include "dispatch/table_filter.h"
 #include "pipeline/checkpoint_store.h"
+#include "pipeline/emitter.h"
 #include "pipeline/progress_tracker.h"
 #include "pipeline/table_counters.h"
-#include "sink/row_sink.h"
 #include "sink/sink.h"
 #include "source/source.h"
 
 namespace sluice::pipeline {
 
-// The I/O parts of one attempt, built by a PartsFactory. Either a message sink (encoder,
-// router, sink, prepare_topic: Kafka) or a row sink (row_sink: databases) is set.
-struct ChangefeedParts {
-  std::unique_ptr<source::Source> source;
-  std::unique_ptr<sink::RowSink> row_sink;
-  std::unique_ptr<codec::Encoder> encoder;
-  std::unique_ptr<dispatch::EventRouter> router;
-  std::unique_ptr<sink::Sink> sink;
-  // Ensures the topic exists and returns its partition count.
-  std::function<base::Result<int32_t>(const std::string& topic)> prepare_topic;
-  // Largest message value the sink accepts for `topic` (0 = unlimited).
-  std::function<size_t(const std::string& topic)> max_message_bytes;
-  // Optional: shrinks an encoded row message over the sink's limit for `topic` in place
-  // (large-message-handle-option; see pipeline/large_message.h) or returns why it cannot.
-  std::function<base::Status(const model::RowChange& row, const model::TxnInfo& txn,
-                             const std::string& topic, codec::Message* msg)>
-      handle_large_row;
+// Builds the I/O parts of an attempt: the source, and the emitter for the target. The emitter
+// must report every delivery it announced (EmitLedger::Expect) through `on_delivery`, from any
+// thread.
+struct PartsFactory {
+  std::function<base::Result<std::unique_ptr<source::Source>>()> source;
+  std::function<base::Result<std::unique_ptr<Emitter>>(sink::DeliveryCallback on_delivery)>
+      emitter;
 };
-using PartsFactory = std::function<base::Result<ChangefeedParts>(sink::DeliveryCallback)>;
 
 struct ChangefeedOptions {
   std::string id = "default";
   dispatch::TableFilter filter = dispatch::TableFilter::All();
   model::SourcePosition start;  // used only when the store has no checkpoint
-  // DDL to every partition of the topic (false: partition 0 only, the Canal convention).
-  bool broadcast_ddl = false;
-  // An UPDATE that changes the primary key becomes a DELETE of the old key and an INSERT
-  // (Avro: consumers of keyed/compacted topics must see the old key go away).
-  bool split_primary_key_updates = false;
   std::chrono::milliseconds checkpoint_interval{500};
-  std::chrono::milliseconds watermark_interval{1000};
   std::chrono::milliseconds max_backoff{30000};
   size_t read_batch = 2048;
 };
@@ -96,6 +79,7 @@ class Changefeed {
   std::optional<model::SourcePosition> checkpoint() const;
 
  private:
+  class Attempt;  // one attempt's transaction framing; the ledger its emitter reports to
   base::Status RunAttempt(const std::atomic<bool>* stop);
   base::Status SaveCheckpoint(ProgressTracker& tracker, source::Source& source, bool force);
   void SetError(const base::Status& st);

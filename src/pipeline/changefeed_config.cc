@@ -1,10 +1,11 @@
 #include "pipeline/changefeed_config.h"
 
-#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include <toml++/toml.h>
+
+#include "base/file.h"
 
 namespace sluice::pipeline {
 
@@ -178,11 +179,8 @@ std::string ChangefeedToml(const ChangefeedConfig& config) {
 }
 
 base::Status LoadChangefeedTomlFile(const std::string& path, ChangefeedConfig* config) {
-  std::ifstream in(path);
-  if (!in) return base::InvalidArgument("cannot read config file {}; check the path", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ApplyChangefeedToml(ss.str(), path, config);
+  SLUICE_ASSIGN_OR_RETURN(std::string text, base::ReadFile(path, "config file"));
+  return ApplyChangefeedToml(text, path, config);
 }
 
 }  // namespace sluice::pipeline

@@ -26,14 +26,16 @@ int64_t NowMs() {
       .count();
 }
 
+// The parser's normalized form where it parses, then the one masking every answer goes
+// through (it also catches what a parser's Redacted() does not know as secret).
 std::string RedactSource(const std::string& uri) {
   auto parsed = source::mysql::ParseMySqlSourceUri(uri);
-  return parsed.ok() ? parsed->Redacted() : MaskUriSecrets(uri);
+  return MaskUriSecrets(parsed.ok() ? parsed->Redacted() : uri);
 }
 
 std::string RedactSink(const std::string& uri) {
   auto parsed = sink::kafka::ParseKafkaSinkUri(uri);
-  return parsed.ok() ? parsed->Redacted() : MaskUriSecrets(uri);
+  return MaskUriSecrets(parsed.ok() ? parsed->Redacted() : uri);
 }
 
 base::Status NotFoundError(const std::string& id) {
@@ -188,6 +190,10 @@ struct ChangefeedManager::Impl {
       }
     }
     if (checkpoint) info.checkpoint = checkpoint->Serialize();
+    // An error may echo a URI or option value: no secret of this changefeed leaves here.
+    std::vector<std::string> secrets = SecretsIn("uri", c.source_uri);
+    for (auto& s : SecretsIn("uri", c.sink_uri)) secrets.push_back(std::move(s));
+    info.error = ScrubSecrets(std::move(info.error), secrets);
     return info;
   }
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/file.h"
+
 namespace sluice::pipeline {
 
 namespace {
@@ -34,11 +36,9 @@ std::string FileCheckpointStore::PathFor(const std::string& id) const {
 
 base::Result<std::optional<model::SourcePosition>> FileCheckpointStore::Load(
     const std::string& id) {
-  std::ifstream in(PathFor(id));
-  if (!in) return std::optional<model::SourcePosition>();
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::error_code ec;
+  if (!std::filesystem::exists(PathFor(id), ec)) return std::optional<model::SourcePosition>();
+  SLUICE_ASSIGN_OR_RETURN(std::string text, base::ReadFile(PathFor(id), "checkpoint file"));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   auto pos = model::SourcePosition::Deserialize(text);
   if (!pos.ok()) {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 #include "sink/kafka/kafka_sink.h"
 
 namespace sluice::pipeline {
@@ -37,7 +37,7 @@ std::string NewUuid() {
 
 std::string Base64Encode(std::string_view in) {
   std::string out;
-  codec::AppendBase64(in, &out);
+  model::AppendBase64(in, &out);
   return out;
 }
 
@@ -95,12 +95,18 @@ base::Result<std::string> LargeMessageHandler::WriteClaimCheck(const codec::Mess
   return "file://" + path;
 }
 
-base::Status LargeMessageHandler::Handle(codec::canal_json::CanalJsonEncoder& encoder,
+base::Status LargeMessageHandler::Handle(codec::Encoder& encoder,
                                          const model::RowChange& row, const model::TxnInfo& txn,
                                          const std::string& topic, int64_t limit,
                                          codec::Message* msg) {
   int64_t size = SizeOf(*msg);
   if (limit <= 0 || size <= limit) return base::Status::Ok();
+  if (mode_ == LargeMessageHandle::kNone && !encoder.HasLargeRowVariants()) {
+    return base::ResourceExhausted(
+        "a row message for topic '{}' is {} bytes, over the max message size {}; raise "
+        "max-message-bytes in the sink URI and the topic's max.message.bytes",
+        topic, size, limit);
+  }
   if (mode_ == LargeMessageHandle::kNone) {
     return base::ResourceExhausted(
         "a row message for topic '{}' is {} bytes, over the max message size {}; set "

@@ -1,7 +1,12 @@
 // LargeMessageHandler: what the produce path does with a row message over the sink's effective
 // max message size (sink URI large-message-handle-option, ticdc.md §6).
 //
-//   none             ResourceExhausted naming the options to set.
+// It works through the codec::Encoder interface, so it applies to every protocol; protocols
+// without large-message variants (Avro, Debezium: their URI parser rejects the option) only
+// get the clear error of `none`.
+//
+//   none             ResourceExhausted naming the options to set (the limits only, for a
+//                    protocol without variants).
 //   handle-key-only  re-encode with only the handle-key columns (`_tidb.onlyHandleKey=true`).
 //   claim-check      write the full message to <claim-check dir>/<uuid>.json as
 //                    {"key":"<base64>","value":"<base64>"} (fsync'd, key null -> JSON null), then
@@ -15,7 +20,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "codec/canal_json/canal_json_encoder.h"
+#include "codec/encoder.h"
 #include "sink/kafka/kafka_sink_options.h"
 
 namespace sluice::pipeline {
@@ -28,7 +33,7 @@ class LargeMessageHandler {
 
   // If key + value + 36 bytes of *msg exceed `limit`, replaces *msg per the option (see above).
   // Leaves *msg untouched when it fits.
-  base::Status Handle(codec::canal_json::CanalJsonEncoder& encoder, const model::RowChange& row,
+  base::Status Handle(codec::Encoder& encoder, const model::RowChange& row,
                       const model::TxnInfo& txn, const std::string& topic, int64_t limit,
                       codec::Message* msg);
 

@@ -1,5 +1,6 @@
 #include "pipeline/uri_secrets.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <vector>
@@ -24,14 +25,6 @@ std::string Decode(std::string_view in) {
 
 std::string Encode(std::string_view in) { return base::PercentEncode(in, "/:*,"); }
 
-bool IsSecretName(std::string_view raw_name) {
-  std::string n = Decode(raw_name);
-  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view word : {"password", "passwd", "secret", "token"}) {
-    if (n.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
 
 // scheme://[user[:password]@]host.../path[?query]
 struct Uri {
@@ -118,13 +111,62 @@ std::optional<std::string_view> FindParam(const Uri& u, std::string_view name) {
   return std::nullopt;
 }
 
-// True when the decoded `value` is a URL with a userinfo password.
-bool HasUrlPassword(const std::string& value) {
-  if (value.find("://") == std::string::npos) return false;
-  return Uri::Split(value).password.has_value();
+}  // namespace
+
+bool IsSecretName(std::string_view raw_name) {
+  std::string n = Decode(raw_name);
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word :
+       {"password", "passwd", "secret", "token", "credential", "api-key", "apikey", "access-key",
+        "private-key"}) {
+    if (n.find(word) != std::string::npos) return true;
+  }
+  return false;
 }
 
-}  // namespace
+std::string MaskSecretValue(std::string_view name, std::string_view value) {
+  if (value.empty() || IsSecretMask(value)) return std::string(value);
+  if (IsSecretName(name)) return std::string(kMask);
+  if (value.find("://") != std::string_view::npos) return MaskUriSecrets(value);
+  return std::string(value);
+}
+
+std::vector<std::string> SecretsIn(std::string_view name, std::string_view value) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string_view s) {
+    if (s.empty() || IsSecretMask(s)) return;
+    for (std::string form : {std::string(s), Decode(s), base::PercentEncode(s)}) {
+      if (std::find(out.begin(), out.end(), form) == out.end()) out.push_back(std::move(form));
+    }
+  };
+  if (IsSecretName(name)) {
+    add(value);
+    return out;
+  }
+  if (value.find("://") == std::string_view::npos) return out;
+  Uri u = Uri::Split(value);
+  if (u.password) {
+    add(*u.password);
+    add(Decode(*u.password));
+  }
+  for (auto item : u.params) {
+    auto v = ParamValue(item);
+    if (!v) continue;
+    for (auto& s : SecretsIn(Decode(ParamName(item)), Decode(*v))) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string ScrubSecrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) {
+    if (s.size() < 3 || IsSecretMask(s)) continue;
+    for (size_t pos = text.find(s); pos != std::string::npos;
+         pos = text.find(s, pos + kMask.size())) {
+      text.replace(pos, s.size(), kMask);
+    }
+  }
+  return text;
+}
 
 bool IsSecretMask(std::string_view value) {
   std::string v = Decode(value);
@@ -163,19 +205,23 @@ base::Result<std::string> MergeMaskedSecrets(std::string_view uri, std::string_v
       }
       owned.push_back(fmt::format("{}={}", name, *old_value));
       item = owned.back();
-    } else if (HasUrlPassword(decoded)) {
-      Uri inner = Uri::Split(decoded);
-      if (!IsSecretMask(*inner.password)) continue;
+    } else if (decoded.find("://") != std::string::npos) {
+      // A URL value, maybe with masked secrets in it: merge it with the stored URL.
       auto old_value = FindParam(old, name);
       std::string old_decoded = old_value ? Decode(*old_value) : std::string();
+      Uri inner = Uri::Split(decoded);
       Uri old_inner = Uri::Split(old_decoded);
-      if (!old_value || !old_inner.password || IsSecretMask(*old_inner.password)) {
+      if (inner.password && IsSecretMask(*inner.password) &&
+          (!old_value || !old_inner.password || IsSecretMask(*old_inner.password))) {
         return base::InvalidArgument(
             "{}: the credentials in {} are masked but none are stored; give the real password",
             what, Decode(name));
       }
-      inner.password = old_inner.password;
-      owned.push_back(fmt::format("{}={}", name, Encode(inner.Join())));
+      SLUICE_ASSIGN_OR_RETURN(
+          std::string merged,
+          MergeMaskedSecrets(decoded, old_decoded, fmt::format("{} {}", what, Decode(name))));
+      if (merged == decoded) continue;
+      owned.push_back(fmt::format("{}={}", name, Encode(merged)));
       item = owned.back();
     }
   }
@@ -184,7 +230,7 @@ base::Result<std::string> MergeMaskedSecrets(std::string_view uri, std::string_v
 
 std::string MaskUriSecrets(std::string_view uri) {
   Uri u = Uri::Split(uri);
-  if (u.password && !u.password->empty()) u.password = kMask;
+  if (u.password && !u.password->empty() && !IsSecretMask(*u.password)) u.password = kMask;
   std::vector<std::string> owned;
   owned.reserve(u.params.size());
   for (auto& item : u.params) {
@@ -192,15 +238,10 @@ std::string MaskUriSecrets(std::string_view uri) {
     if (!value) continue;
     std::string_view name = ParamName(item);
     std::string decoded = Decode(*value);
-    if (IsSecretName(name)) {
-      owned.push_back(fmt::format("{}={}", name, kMask));
-      item = owned.back();
-    } else if (HasUrlPassword(decoded)) {
-      Uri inner = Uri::Split(decoded);
-      inner.password = kMask;
-      owned.push_back(fmt::format("{}={}", name, Encode(inner.Join())));
-      item = owned.back();
-    }
+    std::string masked = MaskSecretValue(Decode(name), decoded);
+    if (masked == decoded) continue;
+    owned.push_back(fmt::format("{}={}", name, IsSecretMask(masked) ? masked : Encode(masked)));
+    item = owned.back();
   }
   return u.Join();
 }

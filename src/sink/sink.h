@@ -1,7 +1,9 @@
-// Sink: where encoded messages go (Kafka now; databases for Kafka-as-source later).
+// Sink: where encoded messages go (a message broker: Kafka). Database targets take decoded rows
+// instead (row_sink.h).
 //
-// Produce() is asynchronous; completion is reported through the DeliveryCallback given at
-// construction, from the sink's own thread, once per message, with the caller's token.
+// PrepareTopic() is called for a topic before its first Produce(). Produce() is asynchronous;
+// completion is reported through the DeliveryCallback given at construction, from the sink's
+// own thread, once per message, with the caller's token.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,13 @@ using DeliveryCallback = std::function<void(uint64_t token, const base::Status& 
 class Sink {
  public:
   virtual ~Sink() = default;
+
+  // Makes `topic` ready (checks or creates it) and returns the number of partitions to spread
+  // its messages over.
+  virtual base::Result<int32_t> PrepareTopic(const std::string& topic) = 0;
+
+  // The largest message (key + value + record overhead) `topic` takes; 0 = no limit.
+  virtual int64_t MaxMessageBytes(const std::string& topic) const { return 0; }
 
   // Sends `msg` to `topic`/`partition`. May block while the producer queue is full
   // (back-pressure). A non-OK return means the message was not queued.

@@ -25,14 +25,15 @@
 
 #include "codec/canal_json/canal_json_decoder.h"
 #include "sink/kafka/topic_reader.h"
-#include "source/mysql/mysql_connection.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
 
 using nlohmann::json;
 using testing::Env;
+using testing::Exec;
 using Clock = std::chrono::steady_clock;
 
 std::string Unique() {
@@ -43,20 +44,6 @@ std::string Unique() {
 uint32_t UniqueServerId() {
   static std::atomic<uint32_t> n{0};
   return 3000000u + static_cast<uint32_t>(::getpid() % 100000) * 16u + n++;
-}
-
-std::unique_ptr<source::mysql::MySqlConnection> RootConnection() {
-  source::mysql::ConnectOptions opts;
-  opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
-  opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
 }
 
 // A database with tables t and skip, and a replication user whose password is a unique secret.
@@ -70,7 +57,7 @@ struct Fixture {
     topic = "api_" + name + "_" + u;
     user = "api_" + u;
     password = "Pw-" + u + "-not-to-be-shown";
-    root = RootConnection();
+    root = testing::ConnectMariaDbRoot();
     Exec(*root, "CREATE DATABASE " + db);
     Exec(*root, "CREATE TABLE " + db + ".t (id INT PRIMARY KEY, v VARCHAR(32))");
     Exec(*root, "CREATE TABLE " + db + ".skip (id INT PRIMARY KEY)");

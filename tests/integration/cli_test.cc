@@ -9,8 +9,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "source/mysql/mysql_connection.h"
+#include "sink/kafka/topic_reader.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
@@ -23,8 +24,11 @@ struct Outcome {
   std::vector<std::string> error_lines;  // lines starting with "sluice: error:"
 };
 
+// Bounded: a command that should fail at once but runs (e.g. `run` with an ignored config) is
+// killed after 120 s and fails the test instead of hanging it.
 Outcome RunSluice(const std::string& args) {
-  std::string cmd = std::string(SLUICE_BIN) + " " + args + " 2>&1 >/dev/null";
+  std::string cmd =
+      "timeout -s KILL 120 " + std::string(SLUICE_BIN) + " " + args + " 2>&1 >/dev/null";
   Outcome out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
@@ -101,17 +105,13 @@ TEST(Cli, WrongPasswordNamesTheUserNotThePassword) {
 }
 
 TEST(Cli, MissingReplicationPrivilegeGivesTheGrant) {
-  source::mysql::ConnectOptions opts;  // root over the socket: it may create users
-  opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
-  opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE((*c)->Exec("CREATE USER IF NOT EXISTS 'cli_noprivs'@'%' IDENTIFIED BY 'pw'").ok());
-  ASSERT_TRUE((*c)->Exec("GRANT SELECT ON *.* TO 'cli_noprivs'@'%'").ok());
+  auto c = testing::ConnectMariaDbRoot();  // root: it may create users
+  ASSERT_TRUE(c->Exec("CREATE USER IF NOT EXISTS 'cli_noprivs'@'%' IDENTIFIED BY 'pw'").ok());
+  ASSERT_TRUE(c->Exec("GRANT SELECT ON *.* TO 'cli_noprivs'@'%'").ok());
   Outcome o = RunSluice("check --source " + SourceUri("cli_noprivs", "pw", Env("SLUICE_MARIADB_PORT")) +
                         " --sink " + GoodSink());
   ExpectOneError(o, "GRANT REPLICATION SLAVE");
-  ASSERT_TRUE((*c)->Exec("DROP USER 'cli_noprivs'@'%'").ok());
+  ASSERT_TRUE(c->Exec("DROP USER 'cli_noprivs'@'%'").ok());
 }
 
 TEST(Cli, MissingRequiredFlagIsAUsageError) {
@@ -148,13 +148,9 @@ TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
   std::string tag = "cli_pin_" + std::to_string(::getpid());
   std::string dir = ::testing::TempDir() + "/" + tag;
   std::filesystem::remove_all(dir);
-  source::mysql::ConnectOptions opts;
-  opts.unix_socket = Env("SLUICE_MARIADB_SOCKET");
-  opts.user = "root";
-  auto c = source::mysql::MySqlConnection::Connect(opts);
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE((*c)->Exec("CREATE DATABASE IF NOT EXISTS " + tag).ok());
-  ASSERT_TRUE((*c)->Exec("CREATE TABLE IF NOT EXISTS " + tag + ".t (id INT PRIMARY KEY)").ok());
+  auto c = testing::ConnectMariaDbRoot();
+  ASSERT_TRUE(c->Exec("CREATE DATABASE IF NOT EXISTS " + tag).ok());
+  ASSERT_TRUE(c->Exec("CREATE TABLE IF NOT EXISTS " + tag + ".t (id INT PRIMARY KEY)").ok());
 
   std::string common = std::string(SLUICE_BIN) + " --log-level off run --id pin --state-dir " +
                        dir + " --filter '" + tag + ".*' --source " + GoodSource();
@@ -162,7 +158,7 @@ TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
   Capture("timeout -s KILL 4 " + common + " --sink 'kafka://127.0.0.1:1/" + tag +
           "?protocol=canal-json&dial-timeout=1s' 2>&1");
   // Written while no sluice runs, after run 1 started.
-  ASSERT_TRUE((*c)->Exec("INSERT INTO " + tag + ".t VALUES (7)").ok());
+  ASSERT_TRUE(c->Exec("INSERT INTO " + tag + ".t VALUES (7)").ok());
   // Run 2 with a reachable Kafka resumes from run 1's pinned start, so the row arrives.
   Capture("timeout -s INT 10 " + common + " --sink 'kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") +
           "/" + tag + "?protocol=canal-json' 2>&1");
@@ -170,7 +166,62 @@ TEST(Cli, RunKilledBeforeItsFirstCheckpointLosesNoRows) {
                               Env("SLUICE_KAFKA_BOOTSTRAP") + " --topic " + tag +
                               " --timeout 5 2>&1");
   EXPECT_NE(topic.find(R"("data":[{"id":"7"}])"), std::string::npos) << topic;
-  ASSERT_TRUE((*c)->Exec("DROP DATABASE " + tag).ok());
+  ASSERT_TRUE(c->Exec("DROP DATABASE " + tag).ok());
+}
+
+// A config that cannot be read is an error, not "no config" (which meant the default filter *.*
+// and a changefeed capturing everything).
+TEST(Cli, ConfigThatIsADirectoryIsAnError) {
+  std::string dir = ::testing::TempDir() + "/cli-config-dir-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  for (const char* cmd : {"check", "run"}) {
+    Outcome o = RunSluice(std::string(cmd) + " --source " + GoodSource() + " --sink " +
+                          GoodSink() + " --config " + dir);
+    ExpectOneError(o, "config file " + dir + ": it is a directory");
+  }
+  Outcome missing = RunSluice("check --source " + GoodSource() + " --sink " + GoodSink() +
+                              " --config " + dir + "/nope.toml");
+  ExpectOneError(missing, "does not exist");
+}
+
+// `sluice check` changes nothing: a missing topic is validated, not created.
+TEST(Cli, CheckCreatesNoTopic) {
+  std::string topic = "cli_nocreate_" + std::to_string(::getpid());
+  Outcome o = RunSluice("check --source " + GoodSource() + " --sink 'kafka://" +
+                        Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic + "?protocol=canal-json'");
+  EXPECT_EQ(o.exit_code, 0) << o.stderr_text;
+  EXPECT_EQ(o.stderr_text.find("created topic"), std::string::npos) << o.stderr_text;
+  auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto msgs = (*reader)->ReadAll(topic, {.timeout = std::chrono::seconds(10)});
+  ASSERT_FALSE(msgs.ok()) << "check created topic " << topic;
+  EXPECT_EQ(msgs.status().code(), base::Code::kNotFound) << msgs.status().message();
+}
+
+// Debezium's default bigint-unsigned-handling-mode=long wraps BIGINT UNSIGNED values above
+// 2^63-1: `sluice check` names the captured columns it affects and the option that avoids it.
+TEST(Cli, CheckWarnsWhenTheFormatWrapsBigintUnsigned) {
+  std::string db = "cli_ubig_" + std::to_string(::getpid());
+  auto c = testing::ConnectMariaDbRoot();
+  ASSERT_TRUE(c->Exec("CREATE DATABASE IF NOT EXISTS " + db).ok());
+  ASSERT_TRUE(
+      c->Exec("CREATE TABLE IF NOT EXISTS " + db + ".u (id BIGINT UNSIGNED PRIMARY KEY, n BIGINT)")
+          .ok());
+  std::string sink = "'kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/cli_check?protocol=debezium";
+  Outcome o = RunSluice("check --filter '" + db + ".*' --source " + GoodSource() + " --sink " +
+                        sink + "'");
+  EXPECT_EQ(o.exit_code, 0) << o.stderr_text;
+  EXPECT_NE(o.stderr_text.find("BIGINT UNSIGNED columns " + db + ".u.id:"), std::string::npos)
+      << o.stderr_text;
+  EXPECT_NE(o.stderr_text.find("debezium-bigint-unsigned-handling-mode=precise"),
+            std::string::npos)
+      << o.stderr_text;
+  Outcome precise = RunSluice("check --filter '" + db + ".*' --source " + GoodSource() +
+                              " --sink " + sink + "&debezium-bigint-unsigned-handling-mode=precise'");
+  EXPECT_EQ(precise.exit_code, 0) << precise.stderr_text;
+  EXPECT_EQ(precise.stderr_text.find("BIGINT UNSIGNED columns"), std::string::npos)
+      << precise.stderr_text;
+  ASSERT_TRUE(c->Exec("DROP DATABASE " + db).ok());
 }
 
 }  // namespace

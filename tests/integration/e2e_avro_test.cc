@@ -1,9 +1,11 @@
 // End-to-end Avro: MariaDB binlog -> sluice (protocol=avro) -> real Kafka + a schema registry
-// (tools/python/schema_registry.py, the Confluent REST subset), then an independent decode:
+// (tools/python/schema_registry.py, the Confluent REST subset with Confluent's default BACKWARD
+// compatibility checked by Apache Avro's checker), then an independent decode:
 // tools/python/avro_decode.py fetches each message's schema from the registry by the id in the
 // Confluent header and decodes it with fastavro. Every MariaDB column type is compared with what
 // SELECT returns; deletes must be tombstones; an ALTER TABLE must register a new value schema
-// version while old and new messages both decode.
+// version while old and new messages both decode; ADD COLUMN passes BACKWARD and an incompatible
+// type change stops the changefeed with the subject, version and fix.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -19,45 +21,25 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "column_types.h"
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "running_changefeed.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
-#include "running_changefeed.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
 
 using Json = nlohmann::json;
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
+using testing::RecreateDatabase;
 using DbRow = std::vector<std::optional<std::string>>;
-
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  auto conn = std::move(c).value();
-  auto st = conn->Exec(
-      "SET SESSION binlog_format='ROW', time_zone='+00:00', sql_mode='STRICT_ALL_TABLES'");
-  if (!st.ok()) throw std::runtime_error(st.message());
-  return conn;
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
 
 std::string Hex(std::string_view s) {
   static const char* d = "0123456789abcdef";
@@ -136,10 +118,8 @@ pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
   static std::atomic<int> counter{0};  // unique replica server-ids per process
   pipeline::ChangefeedConfig config;
   config.id = id;
-  config.source_uri =
-      "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-      Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-      "/?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++);
+  config.source_uri = testing::MariaDbUri(
+      "?start=now&server-id=" + std::to_string(7'000'000 + (::getpid() % 100'000) * 8 + counter++));
   config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
                     "?protocol=avro&partition-num=1&time-zone=UTC&" + params;
   config.filter_rules = {db + ".*"};
@@ -147,8 +127,10 @@ pipeline::ChangefeedConfig Config(const std::string& id, const std::string& db,
 }
 
 // Reads the topic and decodes every message with tools/python/avro_decode.py (fastavro).
+// With `reader_id` >= 0, each value is also decoded with that schema as the reader ("value_read").
 std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
-                              const std::string& registry_url, const std::string& ca) {
+                              const std::string& registry_url, const std::string& ca,
+                              int reader_id = -1) {
   auto reader = sink::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));
   if (!reader.ok()) throw std::runtime_error(reader.status().message());
   auto msgs = (*reader)->ReadAll(topic);
@@ -165,9 +147,10 @@ std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
   }
   std::string cmd = fmt::format(
       "'{}' '{}/tools/python/avro_decode.py' --registry '{}' --in '{}' "
-      "--out '{}'{}",
+      "--out '{}'{}{}",
       Env("SLUICE_PYTHON"), SLUICE_SOURCE_DIR, registry_url, in, out,
-      ca.empty() ? "" : " --ca '" + ca + "'");
+      ca.empty() ? "" : " --ca '" + ca + "'",
+      reader_id < 0 ? "" : fmt::format(" --value-reader-id {}", reader_id));
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("decode failed: " + cmd);
   std::vector<Json> decoded;
   std::ifstream f(out);
@@ -178,89 +161,35 @@ std::vector<Json> DecodeTopic(const std::string& topic, const std::string& dir,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every MariaDB column type (the DDL and literals of
+// Every MariaDB column type (tests/column_types.h, as
 // BinlogSourceIt.EveryColumnTypeDecodesLikeSelect).
 
-enum class R { kInt, kUBigInt, kFloat, kDouble, kDecimal, kStr, kBin, kBit };
+using testing::ColSpec;
+using testing::TypeColumns;
 
-struct ColSpec {
-  std::string name, sql_type;
-  R r;
-  std::string lit_min, lit_max, lit_typ;
-};
+// How the fastavro decoder's output of a column is compared with SELECT (Compare below).
+enum class AvroKind { kInt, kUBigInt, kFloat, kDouble, kDecimal, kStr, kBin, kBit };
 
-std::string Frac(int n, char digit) { return n == 0 ? "" : "." + std::string(n, digit); }
-std::string FracOf(int n, const std::string& digits) {
-  return n == 0 ? "" : "." + digits.substr(0, n);
-}
-
-std::vector<ColSpec> TypeColumns() {
-  std::vector<ColSpec> c = {
-      {"c_tinyint", "TINYINT", R::kInt, "-128", "127", "-1"},
-      {"c_utinyint", "TINYINT UNSIGNED", R::kInt, "0", "255", "1"},
-      {"c_smallint", "SMALLINT", R::kInt, "-32768", "32767", "-2"},
-      {"c_usmallint", "SMALLINT UNSIGNED", R::kInt, "0", "65535", "2"},
-      {"c_mediumint", "MEDIUMINT", R::kInt, "-8388608", "8388607", "-3"},
-      {"c_umediumint", "MEDIUMINT UNSIGNED", R::kInt, "0", "16777215", "3"},
-      {"c_int", "INT", R::kInt, "-2147483648", "2147483647", "-4"},
-      {"c_uint", "INT UNSIGNED", R::kInt, "0", "4294967295", "4"},
-      {"c_bigint", "BIGINT", R::kInt, "-9223372036854775808", "9223372036854775807", "-5"},
-      {"c_ubigint", "BIGINT UNSIGNED", R::kUBigInt, "0", "18446744073709551615", "5"},
-      {"c_dec65", "DECIMAL(65,30)", R::kDecimal,
-       "-99999999999999999999999999999999999.999999999999999999999999999999",
-       "99999999999999999999999999999999999.999999999999999999999999999999",
-       "-0.000000000000000000000000000001"},
-      {"c_dec14", "DECIMAL(14,4)", R::kDecimal, "-9999999999.9999", "9999999999.9999", "-0.5"},
-      {"c_dec10", "DECIMAL(10,0) UNSIGNED", R::kDecimal, "0", "9999999999", "1234567890"},
-      {"c_float", "FLOAT", R::kFloat, "-3.40282e38", "3.40282e38", "-1.5"},
-      {"c_double", "DOUBLE", R::kDouble, "-1.7976931348623157e308", "1.7976931348623157e308",
-       "3.141592653589793"},
-      {"c_date", "DATE", R::kStr, "'1000-01-01'", "'9999-12-31'", "'2024-02-29'"},
-      {"c_year", "YEAR", R::kInt, "1901", "2155", "2024"},
-      {"c_char_utf8", "CHAR(10) CHARACTER SET utf8mb4", R::kStr, "''", "'😀é中文'", "'a b'"},
-      {"c_varchar_utf8", "VARCHAR(100) CHARACTER SET utf8mb4", R::kStr, "''",
-       "'emoji 😀 and ünïcödé'", "'x'"},
-      {"c_char_latin1", "CHAR(10) CHARACTER SET latin1", R::kStr, "''", "'é'", "'Ünïcode'"},
-      {"c_varchar_latin1", "VARCHAR(300) CHARACTER SET latin1", R::kStr, "''", "'café crème'",
-       "REPEAT('é', 300)"},
-      {"c_binary", "BINARY(8)", R::kBin, "0x00", "0xFFFFFFFFFFFFFFFF", "0x00FF0001"},
-      {"c_varbinary", "VARBINARY(300)", R::kBin, "0x00", "0x000102FF00", "REPEAT(0x00, 300)"},
-      {"c_tinyblob", "TINYBLOB", R::kBin, "''", "REPEAT(0xFF00, 127)", "0x00"},
-      {"c_blob", "BLOB", R::kBin, "''", "REPEAT(0x00FF, 1000)", "0x00"},
-      {"c_mediumblob", "MEDIUMBLOB", R::kBin, "''", "REPEAT(0x01, 70000)", "0x00"},
-      {"c_longblob", "LONGBLOB", R::kBin, "''", "REPEAT(0x0200, 100000)", "0x00"},
-      {"c_tinytext", "TINYTEXT", R::kStr, "''", "'ü'", "'t'"},
-      {"c_text", "TEXT", R::kStr, "''", "'text 😀'", "'t'"},
-      {"c_mediumtext", "MEDIUMTEXT", R::kStr, "''", "REPEAT('m😀', 30000)", "'t'"},
-      {"c_longtext", "LONGTEXT CHARACTER SET latin1", R::kStr, "''", "REPEAT('lé', 50000)", "'t'"},
-      {"c_json", "JSON", R::kStr, "'[]'", "'{\"k\": [1, 2.5, \"s\", null, true], \"e\": \"😀\"}'",
-       "'{}'"},
-      {"c_enum", "ENUM('a','b','c')", R::kStr, "'a'", "'c'", "'b'"},
-      {"c_set", "SET('x','y','z')", R::kStr, "''", "'x,y,z'", "'y'"},
-      {"c_bit1", "BIT(1)", R::kBit, "b'0'", "b'1'", "b'1'"},
-      {"c_bit10", "BIT(10)", R::kBit, "b'0'", "b'1111111111'", "b'1000000001'"},
-      {"c_bit64", "BIT(64)", R::kBit, "b'0'", "0xFFFFFFFFFFFFFFFF", "b'1010'"},
-      {"c_geom", "GEOMETRY", R::kBin, "ST_GeomFromText('POINT(0 0)')",
-       "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))')",
-       "ST_GeomFromText('LINESTRING(1 2,3 4)')"},
-  };
-  const char* typ_time[7] = {"-00:00:01",       "-00:00:00.1",    "-01:02:03.45",
-                             "-00:00:00.001",   "-12:00:00.0001", "-23:59:59.00001",
-                             "-00:00:00.000001"};
-  for (int n = 0; n <= 6; ++n) {
-    c.push_back({fmt::format("c_dt{}", n), fmt::format("DATETIME({})", n), R::kStr,
-                 fmt::format("'1000-01-01 00:00:00{}'", Frac(n, '0')),
-                 fmt::format("'9999-12-31 23:59:59{}'", Frac(n, '9')),
-                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "123456"))});
-    c.push_back({fmt::format("c_ts{}", n), fmt::format("TIMESTAMP({}) NULL", n), R::kStr,
-                 fmt::format("'1970-01-01 00:00:01{}'", Frac(n, '0')),
-                 fmt::format("'2038-01-19 03:14:07{}'", Frac(n, '9')),
-                 fmt::format("'2024-02-29 12:34:56{}'", FracOf(n, "654321"))});
-    c.push_back({fmt::format("c_t{}", n), fmt::format("TIME({})", n), R::kStr,
-                 fmt::format("'-838:59:59{}'", Frac(n, '9')),
-                 fmt::format("'838:59:59{}'", Frac(n, '9')), fmt::format("'{}'", typ_time[n])});
+AvroKind KindOf(const ColSpec& c) {
+  using model::ColumnType;
+  using model::TypeFamily;
+  switch (model::FamilyOf(c.type)) {
+    case TypeFamily::kInteger:
+      return c.type == ColumnType::kBigInt && c.is_unsigned ? AvroKind::kUBigInt : AvroKind::kInt;
+    case TypeFamily::kYear:
+      return AvroKind::kInt;
+    case TypeFamily::kFloatingPoint:
+      return c.type == ColumnType::kFloat ? AvroKind::kFloat : AvroKind::kDouble;
+    case TypeFamily::kDecimal:
+      return AvroKind::kDecimal;
+    case TypeFamily::kBit:
+      return AvroKind::kBit;
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:
+      return AvroKind::kBin;
+    default:  // text, temporal, JSON, ENUM and SET as their text
+      return AvroKind::kStr;
   }
-  return c;
 }
 
 struct Modes {
@@ -278,32 +207,32 @@ std::string Compare(const ColSpec& c, const Json& got, const std::optional<std::
                        want.size() > 100 ? want.substr(0, 100) + "..." : want);
   };
   if (!db) return got.is_null() ? "" : bad("NULL");
-  switch (c.r) {
-    case R::kInt:
+  switch (KindOf(c)) {
+    case AvroKind::kInt:
       return got.is_number_integer() && std::to_string(got.get<int64_t>()) == *db ? "" : bad(*db);
-    case R::kUBigInt:
+    case AvroKind::kUBigInt:
       if (m.ubigint_string) return got == Json(*db) ? "" : bad(*db);
       // long mode: two's-complement wrap above 2^63-1, as TiCDC.
       return got.is_number_integer() &&
                      std::to_string(static_cast<uint64_t>(got.get<int64_t>())) == *db
                  ? ""
                  : bad(*db);
-    case R::kFloat: {
+    case AvroKind::kFloat: {
       double want = std::strtod(db->c_str(), nullptr);
       return got.is_number() && std::fabs(got.get<double>() - want) <= 1e-5 * std::fabs(want)
                  ? ""
                  : bad(*db);
     }
-    case R::kDouble:
+    case AvroKind::kDouble:
       return got.is_number() && got.get<double>() == std::strtod(db->c_str(), nullptr) ? ""
                                                                                        : bad(*db);
-    case R::kDecimal:
+    case AvroKind::kDecimal:
       return got == Json(m.decimal_string ? *db : "dec:" + *db) ? "" : bad(*db);
-    case R::kStr:
+    case AvroKind::kStr:
       return got == Json(*db) ? "" : bad(*db);
-    case R::kBin:
+    case AvroKind::kBin:
       return got == Json("hex:" + Hex(*db)) ? "" : bad("hex:" + Hex(*db));
-    case R::kBit: {
+    case AvroKind::kBit: {
       if (!got.is_string() || got.get<std::string>().rfind("hex:", 0) != 0) return bad(*db);
       std::string h = got.get<std::string>().substr(4);
       if (h.empty() || h.size() > 16) return bad(*db);
@@ -317,8 +246,8 @@ std::map<std::string, DbRow> Select(source::mysql::MySqlConnection& c, const std
                                     const std::vector<ColSpec>& cols) {
   std::string list = "id";
   for (const auto& col : cols) {
-    list += col.r == R::kBit ? fmt::format(", CAST(`{}` AS UNSIGNED)", col.name)
-                             : fmt::format(", `{}`", col.name);
+    list += col.type == model::ColumnType::kBit ? fmt::format(", CAST(`{}` AS UNSIGNED)", col.name)
+                                                : fmt::format(", `{}`", col.name);
   }
   auto r = c.Query(fmt::format("SELECT {} FROM {} ORDER BY id", list, table));
   if (!r.ok()) throw std::runtime_error(r.status().message());
@@ -343,32 +272,18 @@ TEST(EndToEndAvro, EveryColumnTypeDecodesWithFastavroToTheDatabaseValue) {
   const std::string topic = "e2e_avro_" + suffix;
   const std::string dir = ::testing::TempDir() + "/e2e-avro-" + suffix;
   Registry registry(dir + "/registry", "", "", false);
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDbWriter();
+  RecreateDatabase(*conn, db);
   const auto cols = TypeColumns();
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
-  Exec(*conn, ddl + ")");
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   auto config = Config("avro-types-" + suffix, db, topic,
                        "enable-tidb-extension=true&schema-registry=" + registry.Url());
   RunningChangefeed running(config, dir + "/state");
   ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
 
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  Exec(*conn, fmt::format("INSERT INTO {} ({}) VALUES {}, {}, {}, {}", table, cols_list,
-                          values(1, 0), values(2, 1), values(3, 2), values(4, 3)));
+  Exec(*conn, testing::InsertTypesRows(table, cols));
   auto s1 = Select(*conn, table, cols);
   Exec(*conn, "BEGIN");
   Exec(*conn, fmt::format("UPDATE {} SET c_int=42, c_varchar_utf8='updated ✓', "
@@ -428,9 +343,8 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
   const std::string subject = "e2e_avroevo_" + suffix;
   const std::string dir = ::testing::TempDir() + "/e2e-avroevo-" + suffix;
   Registry registry(dir + "/registry", "alice", "s3cret", true);
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDbWriter();
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, a VARCHAR(20), u BIGINT UNSIGNED, d DECIMAL(10,2))");
 
@@ -503,6 +417,69 @@ TEST(EndToEndAvro, AlterTableRegistersANewVersionOverTlsWithBasicAuth) {
             Json::array({1, 2}));
   EXPECT_EQ(registry.Get("/subjects/" + subject + "-key/versions", "alice", "s3cret"),
             Json::array({1}));
+  Exec(*conn, "DROP DATABASE " + db);
+}
+
+// BACKWARD compatibility (the registry's default, as Confluent's): ADD COLUMN with and without
+// NOT NULL registers new versions and the changefeed goes on; a type change the registry rejects
+// stops it with one error naming subject, version, level and fix, and nothing after it is written.
+TEST(EndToEndAvro, BackwardCompatibilityAcceptsAddColumnAndStopsOnARejectedTypeChange) {
+  const std::string suffix = std::to_string(::getpid());
+  const std::string db = "e2e_avrocompat_" + suffix;
+  const std::string topic = "e2e_avrocompat_" + suffix;
+  const std::string subject = topic + "-value";
+  const std::string dir = ::testing::TempDir() + "/e2e-avrocompat-" + suffix;
+  Registry registry(dir + "/registry", "", "", false);
+  EXPECT_EQ(registry.Get("/config", "", ""), Json({{"compatibilityLevel", "BACKWARD"}}));
+  auto conn = Connect();
+  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
+  Exec(*conn, "CREATE DATABASE " + db);
+  Exec(*conn, "CREATE TABLE " + db + ".t (id INT PRIMARY KEY, a INT NOT NULL)");
+
+  auto config = Config("avro-compat-" + suffix, db, topic, "schema-registry=" + registry.Url());
+  RunningChangefeed running(config, dir + "/state");
+  ASSERT_TRUE(running.WaitStarted(std::chrono::seconds(60))) << running.feed().last_error();
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (1, 10)");
+  Exec(*conn, "ALTER TABLE " + db + ".t ADD COLUMN n INT NOT NULL");  // needs the Avro default
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (2, 20, 5)");
+  Exec(*conn, "ALTER TABLE " + db + ".t ADD COLUMN s VARCHAR(10) NULL, ADD COLUMN e "
+              "ENUM('x','y') NOT NULL");
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (3, 30, 6, 'z', 'y')");
+  ASSERT_TRUE(running.WaitCheckpoint(GtidPos(*conn), std::chrono::seconds(60)))
+      << running.feed().last_error();
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "/versions", "", ""), Json::array({1, 2, 3}));
+
+  // INT -> VARCHAR: a reader with string cannot read int data; the registry answers 409.
+  Exec(*conn, "ALTER TABLE " + db + ".t MODIFY a VARCHAR(20) NOT NULL");
+  Exec(*conn, "INSERT INTO " + db + ".t VALUES (4, 'forty', 7, NULL, 'x')");
+  for (int i = 0; i < 600 && running.feed().state() != pipeline::ChangefeedState::kFailed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(running.feed().state(), pipeline::ChangefeedState::kFailed);
+  base::Status st = running.Stop();
+  EXPECT_EQ(st.code(), base::Code::kFailedPrecondition) << st.message();
+  const std::string& m = st.message();
+  EXPECT_NE(m.find("subject '" + subject +
+                   "' rejected the new schema as incompatible with version 3 (the new schema "
+                   "would be version 4) under BACKWARD compatibility"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("TYPE_MISMATCH"), std::string::npos) << m;
+  EXPECT_NE(m.find("PUT /config/" + subject + R"( {"compatibility":"NONE"})"), std::string::npos)
+      << m;
+  EXPECT_EQ(registry.Get("/subjects/" + subject + "/versions", "", ""), Json::array({1, 2, 3}));
+
+  // A consumer on version 3 reads every message: the defaults fill what older ones lack.
+  int v3 = registry.Get("/subjects/" + subject + "/versions/3", "", "")["id"].get<int>();
+  auto msgs = DecodeTopic(topic, dir, registry.Url(), "", v3);
+  ASSERT_EQ(msgs.size(), 3u) << "the row after the rejected change is not written";
+  EXPECT_EQ(msgs[0]["value_read"],
+            Json({{"id", 1}, {"a", 10}, {"n", 0}, {"s", nullptr}, {"e", "x"}}));
+  EXPECT_EQ(msgs[1]["value_read"],
+            Json({{"id", 2}, {"a", 20}, {"n", 5}, {"s", nullptr}, {"e", "x"}}));
+  EXPECT_EQ(msgs[0]["value"], Json({{"id", 1}, {"a", 10}}));
+  EXPECT_EQ(msgs[1]["value"], Json({{"id", 2}, {"a", 20}, {"n", 5}}));
+  EXPECT_EQ(msgs[2]["value"], Json({{"id", 3}, {"a", 30}, {"n", 6}, {"s", "z"}, {"e", "y"}}));
   Exec(*conn, "DROP DATABASE " + db);
 }
 

@@ -14,37 +14,20 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "running_changefeed.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
-#include "running_changefeed.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
 
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
+using testing::RecreateDatabase;
 using Row = std::map<std::string, std::optional<std::string>>;
-
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
 
 using testing::RunningChangefeed;
 
@@ -58,9 +41,8 @@ TEST(EndToEnd, TenThousandMixedChangesMatchTheDatabase) {
   const std::string suffix = std::to_string(::getpid());
   const std::string db = "e2e_" + suffix;
   const std::string topic = "e2e_canal_" + suffix;
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDb();
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, k INT NOT NULL, s VARCHAR(64) CHARACTER SET utf8mb4, "
                   "d DECIMAL(12,3), dt DATETIME(6), b VARBINARY(32), f DOUBLE, "
@@ -68,10 +50,8 @@ TEST(EndToEnd, TenThousandMixedChangesMatchTheDatabase) {
 
   pipeline::ChangefeedConfig config;
   config.id = "e2e-" + suffix;
-  config.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" +
-                      Env("SLUICE_MARIADB_PASSWORD") + "@" + Env("SLUICE_MARIADB_HOST") + ":" +
-                      Env("SLUICE_MARIADB_PORT") +
-                      "/?start=now&server-id=" + std::to_string(4000 + ::getpid() % 1000);
+  config.source_uri =
+      testing::MariaDbUri("?start=now&server-id=" + std::to_string(4000 + ::getpid() % 1000));
   config.sink_uri =
       "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
       "?protocol=canal-json&partition-num=4&compression=lz4&enable-tidb-extension=true";

@@ -23,10 +23,11 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "running_changefeed.h"
 #include "sink/kafka/topic_reader.h"
 #include "source/mysql/mysql_connection.h"
-#include "running_changefeed.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice {
 namespace {
@@ -34,29 +35,11 @@ namespace {
 using nlohmann::json;
 using testing::ColSpec;
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
 using testing::R;
+using testing::RecreateDatabase;
 using DbRow = std::vector<std::optional<std::string>>;  // expressions of DbExpr, in column order
-
-std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql + ": " + st.message());
-}
-
-std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  return r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0] : "";
-}
 
 using testing::RunningChangefeed;
 
@@ -263,21 +246,16 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   const std::string db = "e2e_dbz_" + suffix;
   const std::string topic = "e2e_dbz_" + suffix;
   const auto cols = testing::TypeColumns();
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += ", `" + c.name + "` " + c.sql_type;
-  Exec(*conn, ddl + ") ENGINE=InnoDB");
+  RecreateDatabase(*conn, db);
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   pipeline::ChangefeedConfig config;
   config.id = "e2e-dbz-" + suffix;
-  config.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" +
-                      Env("SLUICE_MARIADB_PASSWORD") + "@" + Env("SLUICE_MARIADB_HOST") + ":" +
-                      Env("SLUICE_MARIADB_PORT") +
-                      "/?start=now&server-id=" + std::to_string(5000 + ::getpid() % 1000);
+  config.source_uri =
+      testing::MariaDbUri("?start=now&server-id=" + std::to_string(5000 + ::getpid() % 1000));
   config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + topic +
                     "?protocol=debezium&partition-num=1&max-message-bytes=16777216";
   config.filter_rules = {db + ".*"};
@@ -297,18 +275,7 @@ TEST(EndToEndDebezium, EveryColumnTypeMatchesTheDatabase) {
   };
 
   // The workload of BinlogSourceIt.EveryColumnTypeDecodesLikeSelect.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Exec(*conn, "INSERT INTO " + table + " (" + cols_list + ") VALUES " + values(1, 0) + ", " +
-                  values(2, 1) + ", " + values(3, 2) + ", " + values(4, 3));
+  Exec(*conn, testing::InsertTypesRows(table, cols));
   auto s1 = snapshot();
   ASSERT_EQ(s1.size(), 4u);
   Exec(*conn, "BEGIN");
@@ -543,14 +510,11 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   const std::string suffix = std::to_string(::getpid());
   const std::string db = "e2e_flink_" + suffix;
   const auto cols = testing::TypeColumns();
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDb();
   Exec(*conn, "SET time_zone = '+00:00'");
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
-  std::string ddl = "CREATE TABLE " + db + ".t (id INT PRIMARY KEY";
-  for (const auto& c : cols) ddl += ", `" + c.name + "` " + c.sql_type;
-  Exec(*conn, ddl + ") ENGINE=InnoDB");
+  RecreateDatabase(*conn, db);
   const std::string table = db + ".t";
+  Exec(*conn, testing::CreateTypesTable(table, cols));
 
   struct Feed {
     std::string format, topic, sink_params;
@@ -564,10 +528,9 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   for (size_t i = 0; i < feeds.size(); ++i) {
     pipeline::ChangefeedConfig config;
     config.id = "e2e-flink-" + std::to_string(i) + "-" + suffix;
-    config.source_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" +
-                        Env("SLUICE_MARIADB_PASSWORD") + "@" + Env("SLUICE_MARIADB_HOST") + ":" +
-                        Env("SLUICE_MARIADB_PORT") + "/?start=now&server-id=" +
-                        std::to_string(6000 + 2 * (::getpid() % 1000) + static_cast<int>(i));
+    config.source_uri =
+        testing::MariaDbUri("?start=now&server-id=" +
+                            std::to_string(6000 + 2 * (::getpid() % 1000) + static_cast<int>(i)));
     config.sink_uri = "kafka://" + Env("SLUICE_KAFKA_BOOTSTRAP") + "/" + feeds[i].topic + "?" +
                       feeds[i].sink_params + "&partition-num=1&max-message-bytes=16777216";
     config.filter_rules = {db + ".*"};
@@ -579,18 +542,7 @@ TEST(EndToEndFlinkFormats, FlinkReadsDebeziumAndCanalJsonLikeTheDatabase) {
   }
 
   // Workload: 4 inserts, a transaction of 2 updates, 2 deletes.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Exec(*conn, "INSERT INTO " + table + " (" + cols_list + ") VALUES " + values(1, 0) + ", " +
-                  values(2, 1) + ", " + values(3, 2) + ", " + values(4, 3));
+  Exec(*conn, testing::InsertTypesRows(table, cols));
   auto snapshot = [&](bool debezium) {
     std::string select = "SELECT id";
     for (const auto& c : cols) select += ", " + FlinkColumn(c, debezium).db;

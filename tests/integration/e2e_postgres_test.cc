@@ -163,7 +163,7 @@ TEST(PostgresToKafka, AllCommonTypes) {
     EXPECT_EQ(running.feed().stats().rows.load(), 10u);
   }
   auto msgs = ReadTopic(name);
-  ASSERT_EQ(msgs.size(), 11u);
+  ASSERT_EQ(msgs.size(), 12u);
   for (const auto& m : msgs) {
     EXPECT_EQ(m.database, schema);
     ASSERT_TRUE(m.tidb && m.tidb->commit_ts);
@@ -233,32 +233,35 @@ TEST(PostgresToKafka, AllCommonTypes) {
   ASSERT_TRUE(msgs[2].old);
   EXPECT_EQ(ToRow(*msgs[2].old), (Row{{"id", "1"}}));
 
-  // 4: key change: old = the old key only; 5: DELETE = key only.
-  EXPECT_EQ(ToRow(*msgs[3].old), (Row{{"id", "2"}}));
-  EXPECT_EQ(ToRow(*msgs[3].data)["id"], "20");
-  EXPECT_EQ(msgs[4].type, "DELETE");
-  EXPECT_EQ(ToRow(*msgs[4].data), (Row{{"id", "20"}}));
+  // 4-5: key change: a DELETE of the old key (only the key: DEFAULT identity), then an INSERT
+  // of the new row; 6: DELETE = key only.
+  EXPECT_EQ(msgs[3].type, "DELETE");
+  EXPECT_EQ(ToRow(*msgs[3].data), (Row{{"id", "2"}}));
+  EXPECT_EQ(msgs[4].type, "INSERT");
+  EXPECT_EQ(ToRow(*msgs[4].data)["id"], "20");
+  EXPECT_EQ(msgs[5].type, "DELETE");
+  EXPECT_EQ(ToRow(*msgs[5].data), (Row{{"id", "20"}}));
 
-  // 6-8: REPLICA IDENTITY FULL: whole old rows.
+  // 7-9: REPLICA IDENTITY FULL: whole old rows.
   const std::string big_b(10000, 'b');
-  EXPECT_EQ(msgs[6].table, "full_t");
-  EXPECT_EQ(*msgs[6].pk_names, std::vector<std::string>{"id"});
-  EXPECT_EQ(ToRow(*msgs[6].old), (Row{{"id", "1"}, {"v", "x"}, {"big", big_b}}));
-  EXPECT_EQ(ToRow(*msgs[6].data), (Row{{"id", "1"}, {"v", "y"}, {"big", big_b}}));
-  EXPECT_EQ(msgs[7].type, "DELETE");
+  EXPECT_EQ(msgs[7].table, "full_t");
+  EXPECT_EQ(*msgs[7].pk_names, std::vector<std::string>{"id"});
+  EXPECT_EQ(ToRow(*msgs[7].old), (Row{{"id", "1"}, {"v", "x"}, {"big", big_b}}));
   EXPECT_EQ(ToRow(*msgs[7].data), (Row{{"id", "1"}, {"v", "y"}, {"big", big_b}}));
+  EXPECT_EQ(msgs[8].type, "DELETE");
+  EXPECT_EQ(ToRow(*msgs[8].data), (Row{{"id", "1"}, {"v", "y"}, {"big", big_b}}));
 
-  // 9-10: the unchanged TOASTed value is left out of `data` (not sent as NULL).
-  EXPECT_EQ(ToRow(*msgs[8].data)["big"], std::string(10000, 'z'));
-  EXPECT_EQ(msgs[9].type, "UPDATE");
-  EXPECT_EQ(ToRow(*msgs[9].data), (Row{{"id", "1"}, {"v", "b"}}));
-  EXPECT_EQ(msgs[9].MySqlTypeOf("big"), nullptr);
+  // 10-11: the unchanged TOASTed value is left out of `data` (not sent as NULL).
+  EXPECT_EQ(ToRow(*msgs[9].data)["big"], std::string(10000, 'z'));
+  EXPECT_EQ(msgs[10].type, "UPDATE");
+  EXPECT_EQ(ToRow(*msgs[10].data), (Row{{"id", "1"}, {"v", "b"}}));
+  EXPECT_EQ(msgs[10].MySqlTypeOf("big"), nullptr);
 
-  // 11: TRUNCATE is a DDL message.
-  EXPECT_TRUE(msgs[10].is_ddl);
-  EXPECT_EQ(msgs[10].type, "TRUNCATE");
-  EXPECT_EQ(msgs[10].table, "toast_t");
-  EXPECT_EQ(msgs[10].sql, "TRUNCATE TABLE \"" + schema + "\".\"toast_t\"");
+  // 12: TRUNCATE is a DDL message.
+  EXPECT_TRUE(msgs[11].is_ddl);
+  EXPECT_EQ(msgs[11].type, "TRUNCATE");
+  EXPECT_EQ(msgs[11].table, "toast_t");
+  EXPECT_EQ(msgs[11].sql, "TRUNCATE TABLE \"" + schema + "\".\"toast_t\"");
 
   Cleanup(*conn, name, schema);
 }

@@ -62,7 +62,7 @@ struct Workload {
 
 void RunWorkload(const std::string& db, Workload* w, std::atomic<int>* done_statements) {
   try {
-    auto conn = Connect();
+    auto conn = testing::ConnectMariaDb();
     std::mt19937_64 rng(20260307);
     auto rand_int = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     std::vector<int64_t> live;
@@ -270,18 +270,12 @@ void VerifyTopic(source::mysql::MySqlConnection& conn, const std::string& db,
 
 TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
   const auto t0 = Clock::now();
-  const std::string suffix = std::to_string(::getpid());
-  const std::string db = "rb_crash_" + suffix;
-  const std::string topic = "rb_crash_" + suffix;
-  const std::string id = "crash-" + suffix;
-  const std::string state_dir = ::testing::TempDir() + "/rb-crash-" + suffix;
-  const std::string log_path = state_dir + "/sluice.log";
-  std::filesystem::remove_all(state_dir);
-  std::filesystem::create_directories(state_dir);
+  const RunNames run("crash", "sluice.log");
+  const std::string &db = run.db, &topic = run.topic, &id = run.id;
+  const std::string &state_dir = run.state_dir, &log_path = run.log_path;
 
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDb();
+  RecreateDatabase(*conn, db);
   Exec(*conn,
        "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
   Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
@@ -295,13 +289,13 @@ TEST(CrashRecovery, KillNineAtRandomMomentsLosesNoRowChange) {
                            "?protocol=canal-json&partition-num=3&compression=lz4"
                            "&enable-tidb-extension=true";
   auto args = [&](bool first) {
-    std::string source = SourceUri(server_id);
-    // Later starts carry no start position: they must resume from the checkpoint file.
-    if (!first)
-      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
-    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
-                                    id,         "--source",    source,        "--sink", sink,
-                                    "--config", config_path,   "--state-dir", state_dir};
+    return std::vector<std::string>{SLUICE_BIN,    "--log-level",
+                                    "info",        "run",
+                                    "--id",        id,
+                                    "--source",    SourceUri(server_id, first),
+                                    "--sink",      sink,
+                                    "--config",    config_path,
+                                    "--state-dir", state_dir};
   };
 
   auto child = std::make_unique<Child>(args(true), log_path);
@@ -420,18 +414,12 @@ std::string CheckpointOf(const nlohmann::json& info) {
 // from the checkpoint in <state-dir>/sluice.db.
 TEST(CrashRecovery, KillNineServerLosesNoRowChange) {
   const auto t0 = Clock::now();
-  const std::string suffix = std::to_string(::getpid());
-  const std::string db = "rb_srvcrash_" + suffix;
-  const std::string topic = "rb_srvcrash_" + suffix;
-  const std::string id = "srvcrash-" + suffix;
-  const std::string state_dir = ::testing::TempDir() + "/rb-srvcrash-" + suffix;
-  const std::string log_path = state_dir + "/server.log";
-  std::filesystem::remove_all(state_dir);
-  std::filesystem::create_directories(state_dir);
+  const RunNames run("srvcrash", "server.log");
+  const std::string &db = run.db, &topic = run.topic, &id = run.id;
+  const std::string &state_dir = run.state_dir, &log_path = run.log_path;
 
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDb();
+  RecreateDatabase(*conn, db);
   Exec(*conn,
        "CREATE TABLE " + db + ".t (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, s VARCHAR(64))");
   Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");

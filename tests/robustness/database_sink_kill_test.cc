@@ -9,21 +9,10 @@
 #include <random>
 
 #include "robustness_util.h"
-#include "sink/database/pg_connection.h"
+#include "test_postgres.h"
 
 namespace sluice::robustness {
 namespace {
-
-std::string PgUri(const std::string& query = "") {
-  return "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" + Env("SLUICE_POSTGRES_PASSWORD") + "@" +
-         Env("SLUICE_POSTGRES_HOST") + ":" + Env("SLUICE_POSTGRES_PORT") + "/" +
-         Env("SLUICE_POSTGRES_DATABASE") + query;
-}
-
-std::string MySqlUri() {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-         Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") + "/";
-}
 
 // Runs argv to completion; returns its exit code and puts its output in *out.
 int RunToEnd(const std::vector<std::string>& argv, const std::string& log_path, std::string* out) {
@@ -44,31 +33,26 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   const std::string state_dir = ::testing::TempDir() + "/dbsink-kill-" + suffix;
   const std::string log_path = state_dir + "/sluice.log";
   ::mkdir(state_dir.c_str(), 0755);
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDb();
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(40), b BLOB, "
                   "at DATETIME(6))");
   Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
-  auto pg = sink::database::PgConnection::Connect(
-      {.host = Env("SLUICE_POSTGRES_HOST"),
-       .port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT"))),
-       .user = Env("SLUICE_POSTGRES_USER"),
-       .password = Env("SLUICE_POSTGRES_PASSWORD"),
-       .database = Env("SLUICE_POSTGRES_DATABASE")});
-  ASSERT_TRUE(pg.ok()) << pg.status().message();
-  ASSERT_TRUE((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
+  auto pg = testing::ConnectPostgres();
+  ASSERT_TRUE(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE").ok());
 
   const int server_id = 23000 + ::getpid() % 1000;  // a range no other test uses
-  const std::string sink = PgUri("?create-tables=true&batch-rows=50&batch-interval=50ms");
+  const std::string sink =
+      testing::PostgresUri("?create-tables=true&batch-rows=50&batch-interval=50ms");
   auto args = [&](bool first) {
-    std::string source = SourceUri(server_id);
-    if (!first)
-      source = source.substr(0, source.find("?")) + "?server-id=" + std::to_string(server_id);
-    return std::vector<std::string>{SLUICE_BIN, "--log-level", "info",        "run",    "--id",
-                                    id,         "--source",    source,        "--sink", sink,
-                                    "--filter", db + ".*",     "--state-dir", state_dir};
+    return std::vector<std::string>{SLUICE_BIN,    "--log-level",
+                                    "info",        "run",
+                                    "--id",        id,
+                                    "--source",    SourceUri(server_id, first),
+                                    "--sink",      sink,
+                                    "--filter",    db + ".*",
+                                    "--state-dir", state_dir};
   };
   auto child = std::make_unique<Child>(args(true), log_path);
   {
@@ -84,7 +68,7 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   std::atomic<int> kills{0};
   std::atomic<bool> abort_workload{false};
   std::thread workload([&] {
-    auto c = Connect();
+    auto c = testing::ConnectMariaDb();
     std::mt19937_64 rng(4242);
     auto rnd = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     std::vector<int> live;
@@ -164,24 +148,24 @@ TEST(DatabaseSinkCrash, KillNineDuringWorkloadStillConverges) {
   EXPECT_EQ(child->exit_code(), 0) << Tail(log_path);
 
   std::string out;
-  std::vector<std::string> diff = {SLUICE_BIN, "diff",  "--left",  MySqlUri(),
-                                   "--right",  PgUri(), "--table", db + ".t"};
+  std::vector<std::string> diff = {
+      SLUICE_BIN, "diff",   "--left", testing::MariaDbUri(), "--right", testing::PostgresUri(),
+      "--table",  db + ".t"};
   EXPECT_EQ(RunToEnd(diff, state_dir + "/diff.log", &out), 0) << out;
   EXPECT_NE(out.find("EQUAL"), std::string::npos) << out;
-  auto rows = (*pg)->Query("SELECT count(*) FROM " + db + ".t");
+  auto rows = pg->Query("SELECT count(*) FROM " + db + ".t");
   ASSERT_TRUE(rows.ok());
   EXPECT_GT(std::stoi(*rows->rows[0][0]), 100);
 
   ASSERT_TRUE(
-      (*pg)
-          ->Exec("UPDATE " + db + ".t SET v = v + 1 WHERE id = (SELECT max(id) FROM " + db + ".t)")
+      pg->Exec("UPDATE " + db + ".t SET v = v + 1 WHERE id = (SELECT max(id) FROM " + db + ".t)")
           .ok());
   EXPECT_EQ(RunToEnd(diff, state_dir + "/diff.log", &out), 3) << out;
   EXPECT_NE(out.find("1 different"), std::string::npos) << out;
   EXPECT_NE(out.find("column v"), std::string::npos) << out;
 
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  static_cast<void>((*pg)->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
+  static_cast<void>(pg->Exec("DROP SCHEMA IF EXISTS " + db + " CASCADE"));
 }
 
 }  // namespace

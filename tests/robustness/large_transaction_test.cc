@@ -29,18 +29,12 @@ constexpr int kPartitions = 8;
 
 TEST(LargeTransaction, MillionRowTransactionStreamsInBoundedMemory) {
   const auto t0 = Clock::now();
-  const std::string suffix = std::to_string(::getpid());
-  const std::string db = "rb_large_" + suffix;
-  const std::string topic = "rb_large_" + suffix;
-  const std::string id = "large-" + suffix;
-  const std::string state_dir = ::testing::TempDir() + "/rb-large-" + suffix;
-  const std::string log_path = state_dir + "/sluice.log";
-  std::filesystem::remove_all(state_dir);
-  std::filesystem::create_directories(state_dir);
+  const RunNames run("large", "sluice.log");
+  const std::string &db = run.db, &topic = run.topic, &id = run.id;
+  const std::string &state_dir = run.state_dir, &log_path = run.log_path;
 
-  auto conn = Connect();
-  Exec(*conn, "DROP DATABASE IF EXISTS " + db);
-  Exec(*conn, "CREATE DATABASE " + db);
+  auto conn = testing::ConnectMariaDb();
+  RecreateDatabase(*conn, db);
   Exec(*conn, "CREATE TABLE " + db +
                   ".t (id BIGINT PRIMARY KEY, a INT, b VARCHAR(64), c DOUBLE, d DATETIME)");
   Exec(*conn, "CREATE TABLE " + db + ".probe (id INT AUTO_INCREMENT PRIMARY KEY)");
@@ -77,7 +71,7 @@ TEST(LargeTransaction, MillionRowTransactionStreamsInBoundedMemory) {
   Clock::time_point commit_at;
   std::thread writer([&] {
     try {
-      auto w = Connect();
+      auto w = testing::ConnectMariaDb();
       Exec(*w, "SET SESSION max_recursive_iterations = " + std::to_string(kRows + 10));
       Exec(*w, "BEGIN");
       Exec(*w, "INSERT INTO " + db +

@@ -1,4 +1,4 @@
-// Helpers shared by the robustness tests: a MariaDB connection from the test environment, the
+// Helpers shared by the robustness tests (MariaDB connections come from tests/test_mariadb.h): the
 // real `sluice run` binary as a child process (own process group, killable with SIGKILL), the
 // checkpoint file it writes, and /proc memory sampling.
 //
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -19,43 +20,40 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "model/position.h"
-#include "source/mysql/mysql_connection.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice::robustness {
 
 using testing::Env;
+using testing::Exec;
+using testing::GtidPos;
+using testing::RecreateDatabase;
 using Clock = std::chrono::steady_clock;
 
-inline std::unique_ptr<source::mysql::MySqlConnection> Connect() {
-  source::mysql::ConnectOptions o;
-  o.host = Env("SLUICE_MARIADB_HOST");
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-inline void Exec(source::mysql::MySqlConnection& c, const std::string& sql) {
-  auto st = c.Exec(sql);
-  if (!st.ok()) throw std::runtime_error(sql.substr(0, 200) + ": " + st.message());
-}
-
-inline std::string GtidPos(source::mysql::MySqlConnection& c) {
-  auto r = c.Query("SELECT @@gtid_binlog_pos");
-  if (!r.ok() || r->rows.empty() || !r->rows[0][0]) {
-    throw std::runtime_error("cannot read @@gtid_binlog_pos");
+// The names one robustness run uses, unique per process: database and topic rb_<kind>_<pid>,
+// changefeed id <kind>-<pid>, and a fresh state directory (emptied here) holding the log.
+struct RunNames {
+  RunNames(const std::string& kind, const std::string& log_file) {
+    const std::string pid = std::to_string(::getpid());
+    db = topic = "rb_" + kind + "_" + pid;
+    id = kind + "-" + pid;
+    state_dir = ::testing::TempDir() + "/rb-" + kind + "-" + pid;
+    log_path = state_dir + "/" + log_file;
+    std::filesystem::remove_all(state_dir);
+    std::filesystem::create_directories(state_dir);
   }
-  return *r->rows[0][0];
-}
+  std::string db, topic, id, state_dir, log_path;
+};
 
-inline std::string SourceUri(int server_id) {
-  return "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") + "@" +
-         Env("SLUICE_MARIADB_HOST") + ":" + Env("SLUICE_MARIADB_PORT") +
-         "/?start=now&server-id=" + std::to_string(server_id);
+// The first start pins start=now; later starts carry no start position, so they must resume
+// from the checkpoint.
+inline std::string SourceUri(int server_id, bool first = true) {
+  return testing::MariaDbUri((first ? "?start=now&" : "?") +
+                             ("server-id=" + std::to_string(server_id)));
 }
 
 inline std::string ReadFile(const std::string& path) {

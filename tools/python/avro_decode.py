@@ -7,6 +7,8 @@ registry (GET /schemas/ids/{id}, basic auth from the URL's user:password, TLS ve
 --ca) and decodes the Avro binary with fastavro's schemaless_reader (which must consume every
 byte). Output: JSON lines {"key_id", "key", "value_id", "value"} in input order, with bytes as
 "hex:<hex>", decimals as "dec:<plain text>", floats as JSON numbers; a null value stays null.
+With --value-reader-id N each value is also decoded with schema N as the reader schema (Avro
+schema resolution, as a consumer on a newer schema version reads older messages): "value_read".
 """
 import argparse
 import base64
@@ -55,13 +57,14 @@ class SchemaCache:
         return self.cache[sid]
 
 
-def decode(cache, hexdata):
+def decode(cache, hexdata, reader_id=None):
     data = bytes.fromhex(hexdata)
     if len(data) < 5 or data[0] != 0:
         raise ValueError("not Confluent-framed Avro: %s" % hexdata[:20])
     sid = int.from_bytes(data[1:5], "big")
     buf = io.BytesIO(data[5:])
-    record = fastavro.schemaless_reader(buf, cache.get(sid))
+    reader = cache.get(reader_id) if reader_id is not None else None
+    record = fastavro.schemaless_reader(buf, cache.get(sid), reader)
     if buf.tell() != len(data) - 5:
         raise ValueError("schema %d left %d trailing bytes" % (sid, len(data) - 5 - buf.tell()))
     return sid, plain(record)
@@ -73,6 +76,7 @@ def main():
     ap.add_argument("--ca")
     ap.add_argument("--in", dest="inp", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--value-reader-id", type=int)
     args = ap.parse_args()
     cache = SchemaCache(args.registry, args.ca)
     with open(args.inp) as fin, open(args.out, "w") as fout:
@@ -83,6 +87,8 @@ def main():
                 out["key_id"], out["key"] = decode(cache, msg["key"])
             if msg.get("value") is not None:
                 out["value_id"], out["value"] = decode(cache, msg["value"])
+                if args.value_reader_id is not None:
+                    out["value_read"] = decode(cache, msg["value"], args.value_reader_id)[1]
             fout.write(json.dumps(out, ensure_ascii=False) + "\n")
     return 0
 

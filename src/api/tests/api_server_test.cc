@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pipeline/message_emitter.h"
+
 namespace sluice::api {
 namespace {
 
@@ -71,6 +73,7 @@ class FakeEncoder : public codec::Encoder {
 class AckingSink : public sink::Sink {
  public:
   explicit AckingSink(sink::DeliveryCallback cb) : cb_(std::move(cb)) {}
+  base::Result<int32_t> PrepareTopic(const std::string&) override { return 1; }
   base::Status Produce(const std::string&, int32_t, codec::Message, uint64_t token) override {
     pending_.push_back(token);
     return base::Status::Ok();
@@ -149,14 +152,15 @@ base::Result<pipeline::BuiltChangefeed> FakeFactory(const pipeline::ChangefeedCo
   pipeline::BuiltChangefeed built;
   built.options.id = config.id;
   built.options.checkpoint_interval = std::chrono::milliseconds(20);
-  built.factory = [](sink::DeliveryCallback cb) -> base::Result<pipeline::ChangefeedParts> {
-    pipeline::ChangefeedParts p;
-    p.source = std::make_unique<TickingSource>();
-    p.encoder = std::make_unique<FakeEncoder>();
-    p.router = std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {}));
-    p.sink = std::make_unique<AckingSink>(std::move(cb));
-    p.prepare_topic = [](const std::string&) -> base::Result<int32_t> { return 1; };
-    return p;
+  built.factory.source = []() -> base::Result<std::unique_ptr<source::Source>> {
+    return std::unique_ptr<source::Source>(std::make_unique<TickingSource>());
+  };
+  built.factory.emitter =
+      [](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<pipeline::Emitter>> {
+    return std::unique_ptr<pipeline::Emitter>(std::make_unique<pipeline::MessageEmitter>(
+        pipeline::MessageEmitterOptions{}, std::make_unique<FakeEncoder>(),
+        std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {})),
+        std::make_unique<AckingSink>(std::move(cb)), nullptr));
   };
   return built;
 }

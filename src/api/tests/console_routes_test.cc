@@ -427,5 +427,117 @@ TEST_F(ConsoleRoutesTest, PostgresAndKafkaTestsReportTheirChecks) {
   EXPECT_FALSE((*reach)["fix"].get<std::string>().empty());
 }
 
+// Every field that can hold a secret, each with its own: no answer shows any of them (Call
+// checks every body for "sluice-pw-"), and an edit that sends the masked answer back keeps them.
+TEST_F(ConsoleRoutesTest, NoAnswerShowsASecretWhereverItSits) {
+  json k = Kafka("vault");
+  k["auth"] = {{"mechanism", "scram-sha-256"}, {"username", "alice"},
+               {"password", "sluice-pw-sasl"}};
+  k["options"] = {{"protocol", "avro"},
+                  {"schema-registry", "http://reg:sluice-pw-registry@127.0.0.1:8081"},
+                  {"sasl-gssapi-password", "sluice-pw-kerberos"},
+                  {"claim-check-storage-uri", "s3://bucket/x?secret-access-key=sluice-pw-s3&r=1"},
+                  {"oauth-token", "sluice-pw-token"},
+                  {"sasl-oauthbearer-client-secret", "sluice-pw-oauth"}};
+  k["skip_test"] = true;
+  json saved = Call("POST", "/api/v1/connections", 201, k);
+  EXPECT_EQ(saved["options"]["schema-registry"], "http://reg:****@127.0.0.1:8081") << saved.dump();
+  EXPECT_EQ(saved["options"]["sasl-gssapi-password"], "****");
+  EXPECT_EQ(saved["options"]["oauth-token"], "****");
+  EXPECT_NE(saved["options"]["claim-check-storage-uri"].get<std::string>().find(
+                "secret-access-key=****"),
+            std::string::npos)
+      << saved.dump();
+  EXPECT_EQ(saved["options"]["protocol"], "avro");
+  EXPECT_TRUE(saved["auth"]["password_set"].get<bool>());
+  json db = Maria("db", "sluice-pw-db");
+  db["skip_test"] = true;
+  Call("POST", "/api/v1/connections", 201, db);
+  Call("POST", "/api/v1/connections", 201, Maria("maria"));
+  Call("GET", "/api/v1/connections", 200);
+  json one = Call("GET", "/api/v1/connections/vault", 200);
+
+  // The console edits by sending the answer back: every stored secret is kept.
+  one["skip_test"] = true;
+  Call("PUT", "/api/v1/connections/vault", 200, one);
+  auto stored = connections_->Get("vault");
+  ASSERT_TRUE(stored.ok() && *stored);
+  EXPECT_EQ((*stored)->auth.password, "sluice-pw-sasl");
+  EXPECT_EQ((*stored)->options.at("schema-registry"),
+            "http://reg:sluice-pw-registry@127.0.0.1:8081");
+  EXPECT_EQ((*stored)->options.at("sasl-gssapi-password"), "sluice-pw-kerberos");
+  EXPECT_EQ((*stored)->options.at("claim-check-storage-uri"),
+            "s3://bucket/x?secret-access-key=sluice-pw-s3&r=1");
+
+  // A changefeed from saved connections: validate, create and list mask the nested secrets.
+  json reg = Kafka("reg");
+  reg["auth"] = k["auth"];
+  reg["options"] = {{"protocol", "avro"},
+                    {"schema-registry", "http://reg:sluice-pw-registry@127.0.0.1:8081"}};
+  reg["skip_test"] = true;
+  Call("POST", "/api/v1/connections", 201, reg);
+  json body = {{"id", "cf_sec_" + u_},
+               {"source_connection", "maria"},
+               {"source_options", {{"server-id", std::to_string(4100000 + getpid() % 100000)}}},
+               {"sink_connection", "reg"},
+               {"sink_topic", "console_sec_" + u_},
+               {"sink_options", {{"partition-num", "1"}}},
+               {"paused", true}};
+  json valid = Call("POST", "/api/v1/changefeeds/validate", 200, body);
+  EXPECT_NE(valid["sink_uri"].get<std::string>().find("sasl-password="), std::string::npos)
+      << valid.dump();
+  Call("POST", "/api/v1/changefeeds", 201, body);
+  json list = Call("GET", "/api/v1/changefeeds", 200);
+  ASSERT_EQ(list["items"].size(), 1u);
+  Call("GET", "/api/v1/changefeeds/cf_sec_" + u_, 200);
+  Call("DELETE", "/api/v1/changefeeds/cf_sec_" + u_, 200);
+}
+
+// A wrong JSON type in any body is a 400 naming the field; bodies and URIs over the limits and
+// requests httplib refuses by itself answer with the documented JSON error too.
+TEST_F(ConsoleRoutesTest, WrongTypesAndRefusedRequestsAreJsonErrors) {
+  auto error_of = [&](const std::string& path, const json& body) {
+    json e = Call("POST", path, 400, body);
+    EXPECT_EQ(e["error"]["code"], "INVALID_ARGUMENT") << e.dump();
+    return e["error"]["message"].get<std::string>();
+  };
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"limit", "x"}}).find("field 'limit'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"limit", -3}}).find("field 'limit'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"mode", 7}}).find("field 'mode'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"tables", {{{"schema", 5}, {"table", "t"}}}}})
+                .find("field 'tables[0].schema'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"tables", "shop.orders"}}).find("field 'tables'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"tables", {"shop.orders"}}})
+                .find("field 'tables[0]'"),
+            std::string::npos);
+  EXPECT_NE(error_of("/api/v1/topics/preview", {{"prefix", "p"}, {"limt", 3}}).find("'limt'"),
+            std::string::npos);
+  json conn = Maria("m");
+  conn["skip_test"] = "yes";
+  EXPECT_NE(error_of("/api/v1/connections", conn).find("field 'skip_test'"), std::string::npos);
+  json ok = Call("POST", "/api/v1/topics/preview", 200,
+                 {{"tables", {{{"schema", "shop"}, {"table", "orders"}}}}, {"limit", 1}});
+  EXPECT_EQ(ok["topics"].size(), 1u) << ok.dump();
+
+  auto expect_json_error = [](const httplib::Result& r, int status) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    json j = json::parse(r->body, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: '" << r->body << "'";
+    EXPECT_TRUE(j["error"]["message"].is_string()) << r->body;
+    EXPECT_TRUE(j["error"]["code"].is_string()) << r->body;
+  };
+  expect_json_error(client_->Post("/api/v1/connections", "", "application/json"), 400);
+  expect_json_error(client_->Post("/api/v1/changefeeds", "", "application/json"), 400);
+  expect_json_error(
+      client_->Post("/api/v1/connections", std::string(2 << 20, ' '), "application/json"), 413);
+  expect_json_error(client_->Get(("/api/v1/connections/" + std::string(20000, 'a')).c_str()), 414);
+}
+
 }  // namespace
 }  // namespace sluice::api

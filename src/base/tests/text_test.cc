@@ -8,6 +8,7 @@ namespace {
 using std::chrono::milliseconds;
 
 TEST(Text, ToLowerIsAscii) { EXPECT_EQ(ToLower("Shop.ORDERS_1"), "shop.orders_1"); }
+TEST(Text, ToUpperIsAscii) { EXPECT_EQ(ToUpper("datetime_é"), "DATETIME_é"); }
 
 TEST(Text, ParseBoolTakesGoSpellingsOnly) {
   for (const char* t : {"1", "t", "T", "TRUE", "true", "True"}) {

@@ -1,12 +1,13 @@
 #include "codec/avro/avro_encoder.h"
 
 #include "codec/avro/avro_record.h"
-#include "codec/avro/decimal_bytes.h"
+#include "codec/common/decimal_bytes.h"
 
 namespace sluice::codec::avro {
 namespace {
 
 using model::ColumnType;
+using model::TypeFamily;
 using model::Value;
 
 int64_t AsInt64(const Value& v) {
@@ -22,6 +23,78 @@ int SetString(avro_value_t* f, const std::string& s) {
 }
 int SetBytes(avro_value_t* f, const std::string& s) {
   return avro_value_set_bytes(f, const_cast<char*>(s.data()), s.size());
+}
+
+// One non-NULL value into its Avro field (types as avro_schema.h maps them); *rc is avro-c's
+// result.
+base::Status SetValue(const model::Column& c, const Value& v, const AvroEncoderOptions& options,
+                      std::string* scratch, avro_value_t* target, int* rc) {
+  switch (model::FamilyOf(c.type)) {
+    case TypeFamily::kInteger:
+      if (c.type == ColumnType::kBigInt && c.is_unsigned &&
+          options.schema.bigint_unsigned_as_string) {
+        scratch->clear();
+        model::AppendUInt(AsUInt64(v), scratch);
+        *rc = SetString(target, *scratch);
+      } else if (c.type == ColumnType::kBigInt || (c.type == ColumnType::kInt && c.is_unsigned)) {
+        *rc = avro_value_set_long(target, AsInt64(v));  // unsigned > 2^63-1 wraps, as TiCDC
+      } else {
+        *rc = avro_value_set_int(target, static_cast<int32_t>(AsInt64(v)));
+      }
+      break;
+    case TypeFamily::kYear:
+      *rc = avro_value_set_int(target, static_cast<int32_t>(AsInt64(v)));
+      break;
+    case TypeFamily::kFloatingPoint:
+      *rc = c.type == ColumnType::kFloat
+                ? avro_value_set_float(target, static_cast<float>(v.as_double()))
+                : avro_value_set_double(target, v.as_double());
+      break;
+    case TypeFamily::kDecimal:
+      if (options.schema.decimal_as_string) {
+        *rc = SetString(target, v.as_string());
+        break;
+      }
+      scratch->clear();
+      if (auto st = AppendDecimalBytes(v.as_string(), c.scale, scratch); !st.ok()) {
+        return st.WithContext(fmt::format("column `{}`", c.name));
+      }
+      *rc = SetBytes(target, *scratch);
+      break;
+    case TypeFamily::kBit: {
+      uint64_t bits = AsUInt64(v);
+      scratch->clear();
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        if (!scratch->empty() || (bits >> shift) != 0 || shift == 0) {
+          scratch->push_back(static_cast<char>(bits >> shift));
+        }
+      }
+      *rc = SetBytes(target, *scratch);
+      break;
+    }
+    case TypeFamily::kEnum:
+      scratch->assign(model::EnumName(c, AsUInt64(v)));
+      *rc = SetString(target, *scratch);
+      break;
+    case TypeFamily::kSet:
+      scratch->clear();
+      model::AppendSetNames(c, AsUInt64(v), scratch);
+      *rc = SetString(target, *scratch);
+      break;
+    case TypeFamily::kText:
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:
+    case TypeFamily::kJson:
+      *rc = model::IsBinaryColumn(c) ? SetBytes(target, v.as_string())
+                                     : SetString(target, v.as_string());
+      break;
+    default:  // DATE, TIME, DATETIME, TIMESTAMP (and NULL) as their text
+      scratch->clear();
+      model::AppendValueText(c, v, options.format, scratch);
+      *rc = SetString(target, *scratch);
+      break;
+  }
+  return base::Status::Ok();
 }
 
 }  // namespace
@@ -91,8 +164,9 @@ base::Status AvroEncoder::Fill(AvroRecord& record, const model::TableSchema& tab
     }
     if (v.is_absent()) {
       return base::InvalidArgument(
-          "avro: column `{}` of `{}`.`{}` is missing from the row image; Avro needs full row "
-          "images: SET GLOBAL binlog_row_image=FULL",
+          "avro: column `{}` of `{}`.`{}` is missing from the row image; Avro needs whole rows "
+          "(MariaDB/MySQL source: SET GLOBAL binlog_row_image=FULL; PostgreSQL source: ALTER "
+          "TABLE ... REPLICA IDENTITY FULL; Kafka source: a producer that sends whole rows)",
           c.name, table.schema, table.table);
     }
     bool nullable = c.nullable && !only;  // key fields are never unions
@@ -114,100 +188,7 @@ base::Status AvroEncoder::Fill(AvroRecord& record, const model::TableSchema& tab
       target = field;
     }
     int rc = 0;
-    switch (c.type) {
-      case ColumnType::kTinyInt:
-      case ColumnType::kSmallInt:
-      case ColumnType::kMediumInt:
-      case ColumnType::kYear:
-        rc = avro_value_set_int(&target, static_cast<int32_t>(AsInt64(v)));
-        break;
-      case ColumnType::kInt:
-        rc = c.is_unsigned ? avro_value_set_long(&target, AsInt64(v))
-                           : avro_value_set_int(&target, static_cast<int32_t>(AsInt64(v)));
-        break;
-      case ColumnType::kBigInt:
-        if (c.is_unsigned && options_.schema.bigint_unsigned_as_string) {
-          scratch_.clear();
-          AppendUInt(AsUInt64(v), &scratch_);
-          rc = SetString(&target, scratch_);
-        } else {
-          rc = avro_value_set_long(&target, AsInt64(v));  // unsigned > 2^63-1 wraps, as TiCDC
-        }
-        break;
-      case ColumnType::kFloat:
-        rc = avro_value_set_float(&target, static_cast<float>(v.as_double()));
-        break;
-      case ColumnType::kDouble:
-        rc = avro_value_set_double(&target, v.as_double());
-        break;
-      case ColumnType::kDecimal:
-        if (options_.schema.decimal_as_string) {
-          rc = SetString(&target, v.as_string());
-        } else {
-          scratch_.clear();
-          if (auto st = AppendDecimalBytes(v.as_string(), c.scale, &scratch_); !st.ok()) {
-            return st.WithContext(fmt::format("column `{}`", c.name));
-          }
-          rc = SetBytes(&target, scratch_);
-        }
-        break;
-      case ColumnType::kBit: {
-        uint64_t bits = AsUInt64(v);
-        scratch_.clear();
-        for (int shift = 56; shift >= 0; shift -= 8) {
-          if (!scratch_.empty() || (bits >> shift) != 0 || shift == 0) {
-            scratch_.push_back(static_cast<char>(bits >> shift));
-          }
-        }
-        rc = SetBytes(&target, scratch_);
-        break;
-      }
-      case ColumnType::kEnum: {
-        uint64_t idx = AsUInt64(v);
-        scratch_.clear();
-        if (idx >= 1 && idx <= c.elements.size()) scratch_ = c.elements[idx - 1];
-        rc = SetString(&target, scratch_);
-        break;
-      }
-      case ColumnType::kSet: {
-        uint64_t mask = AsUInt64(v);
-        scratch_.clear();
-        for (size_t b = 0; b < c.elements.size() && b < 64; ++b) {
-          if (mask & (uint64_t{1} << b)) {
-            if (!scratch_.empty()) scratch_ += ',';
-            scratch_ += c.elements[b];
-          }
-        }
-        rc = SetString(&target, scratch_);
-        break;
-      }
-      case ColumnType::kChar:
-      case ColumnType::kVarChar:
-      case ColumnType::kTinyText:
-      case ColumnType::kText:
-      case ColumnType::kMediumText:
-      case ColumnType::kLongText:
-      case ColumnType::kBinary:
-      case ColumnType::kVarBinary:
-      case ColumnType::kTinyBlob:
-      case ColumnType::kBlob:
-      case ColumnType::kMediumBlob:
-      case ColumnType::kLongBlob:
-      case ColumnType::kGeometry:
-      case ColumnType::kJson:
-        rc = IsBinaryColumn(c) ? SetBytes(&target, v.as_string())
-                               : SetString(&target, v.as_string());
-        break;
-      case ColumnType::kDate:
-      case ColumnType::kTime:
-      case ColumnType::kDateTime:
-      case ColumnType::kTimestamp:
-      case ColumnType::kNull:
-        scratch_.clear();
-        AppendValueText(c, v, options_.format, &scratch_);
-        rc = SetString(&target, scratch_);
-        break;
-    }
+    SLUICE_RETURN_IF_ERROR(SetValue(c, v, options_, &scratch_, &target, &rc));
     if (rc != 0) {
       return base::Internal("avro: cannot set column `{}` of `{}`.`{}`: {}", c.name, table.schema,
                             table.table, avro_strerror());

@@ -26,8 +26,8 @@
 
 #include "codec/avro/avro_schema.h"
 #include "codec/avro/schema_registry_client.h"
-#include "codec/common/value_format.h"
 #include "codec/encoder.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::avro {
 
@@ -35,7 +35,7 @@ class AvroRecord;
 
 struct AvroEncoderOptions {
   AvroSchemaOptions schema;
-  FormatOptions format;  // TIMESTAMP rendering zone
+  model::FormatOptions format;  // TIMESTAMP rendering zone
 };
 
 // The Kafka topic a table's rows go to (the subjects are derived from it).

@@ -4,7 +4,15 @@ namespace sluice::codec::avro {
 
 base::Result<std::unique_ptr<AvroRecord>> AvroRecord::Parse(std::string_view schema_json) {
   std::unique_ptr<AvroRecord> r(new AvroRecord());
-  if (avro_schema_from_json_length(schema_json.data(), schema_json.size(), &r->schema_) != 0) {
+  // avro-c's JSON parser (jansson, without JSON_ALLOW_NUL) refuses "\u0000", the default of a
+  // NOT NULL DECIMAL field (one zero byte). Defaults only matter to readers, never to writing,
+  // so avro-c gets them as empty bytes; the registered schema keeps the real default.
+  std::string text(schema_json);
+  static constexpr std::string_view kNulDefault = R"("default":"\u0000")";
+  for (auto at = text.find(kNulDefault); at != std::string::npos; at = text.find(kNulDefault, at)) {
+    text.replace(at, kNulDefault.size(), R"("default":"")");
+  }
+  if (avro_schema_from_json_length(text.data(), text.size(), &r->schema_) != 0) {
     return base::InvalidArgument("avro: invalid schema ({}): {}", avro_strerror(),
                                  schema_json.substr(0, 300));
   }

@@ -2,65 +2,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+
 namespace sluice::codec::avro {
 namespace {
 
 using model::ColumnType;
+using model::TypeFamily;
 using Json = nlohmann::json;
 
 std::string TidbType(const model::Column& c) {
-  switch (c.type) {
-    case ColumnType::kTinyInt:
-    case ColumnType::kSmallInt:
-    case ColumnType::kMediumInt:
-    case ColumnType::kInt:
+  switch (model::FamilyOf(c.type)) {
+    case TypeFamily::kInteger:
+      if (c.type == ColumnType::kBigInt) return c.is_unsigned ? "BIGINT UNSIGNED" : "BIGINT";
       return c.is_unsigned ? "INT UNSIGNED" : "INT";
-    case ColumnType::kBigInt:
-      return c.is_unsigned ? "BIGINT UNSIGNED" : "BIGINT";
-    case ColumnType::kFloat:
-      return "FLOAT";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kDecimal:
-      return "DECIMAL";
-    case ColumnType::kYear:
-      return "YEAR";
-    case ColumnType::kDate:
-      return "DATE";
-    case ColumnType::kTime:
-      return "TIME";
-    case ColumnType::kDateTime:
-      return "DATETIME";
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kChar:
-    case ColumnType::kVarChar:
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
+    case TypeFamily::kText:
       return c.is_binary() ? "BLOB" : "TEXT";
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
+    case TypeFamily::kBytes:
       return "BLOB";
-    case ColumnType::kJson:
-      return "JSON";
-    case ColumnType::kEnum:
-      return "ENUM";
-    case ColumnType::kSet:
-      return "SET";
-    case ColumnType::kBit:
-      return "BIT";
-    case ColumnType::kGeometry:
-      return "GEOMETRY";
-    case ColumnType::kNull:
-      return "NULL";
+    default:  // the upper-case MySQL name: FLOAT, DOUBLE, DECIMAL, YEAR, DATE, ..., NULL
+      return base::ToUpper(model::ColumnTypeName(c.type));
   }
-  return "UNKNOWN";
 }
 
 // Debezium/TiCDC escaping of ENUM/SET members in "allowed": ',' -> "\,".
@@ -81,21 +43,17 @@ Json AvroType(const model::Column& c, const AvroSchemaOptions& o) {
   auto simple = [&](const char* type) {
     return Json{{"type", type}, {"connect.parameters", params}};
   };
-  switch (c.type) {
-    case ColumnType::kTinyInt:
-    case ColumnType::kSmallInt:
-    case ColumnType::kMediumInt:
-    case ColumnType::kYear:
+  switch (model::FamilyOf(c.type)) {
+    case TypeFamily::kInteger:
+      if (c.type == ColumnType::kBigInt) {
+        return simple(c.is_unsigned && o.bigint_unsigned_as_string ? "string" : "long");
+      }
+      return simple(c.type == ColumnType::kInt && c.is_unsigned ? "long" : "int");
+    case TypeFamily::kYear:
       return simple("int");
-    case ColumnType::kInt:
-      return simple(c.is_unsigned ? "long" : "int");
-    case ColumnType::kBigInt:
-      return simple(c.is_unsigned && o.bigint_unsigned_as_string ? "string" : "long");
-    case ColumnType::kFloat:
-      return simple("float");
-    case ColumnType::kDouble:
-      return simple("double");
-    case ColumnType::kDecimal: {
+    case TypeFamily::kFloatingPoint:
+      return simple(c.type == ColumnType::kFloat ? "float" : "double");
+    case TypeFamily::kDecimal: {
       if (o.decimal_as_string) return simple("string");
       Json t = simple("bytes");
       t["logicalType"] = "decimal";
@@ -104,47 +62,65 @@ Json AvroType(const model::Column& c, const AvroSchemaOptions& o) {
       t["scale"] = c.scale;
       return t;
     }
-    case ColumnType::kBit:
+    case TypeFamily::kBit:
       params["length"] = std::to_string(c.length);
       return simple("bytes");
-    case ColumnType::kEnum:
-    case ColumnType::kSet:
+    case TypeFamily::kEnum:
+    case TypeFamily::kSet:
       params["allowed"] = Allowed(c.elements);
       return simple("string");
-    case ColumnType::kChar:
-    case ColumnType::kVarChar:
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
+    case TypeFamily::kText:
       return simple(c.is_binary() ? "bytes" : "string");
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
-    case ColumnType::kGeometry:  // raw SRID + WKB bytes (TiCDC has no GEOMETRY)
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:  // raw SRID + WKB bytes (TiCDC has no GEOMETRY)
       return simple("bytes");
-    case ColumnType::kJson:
-    case ColumnType::kDate:
-    case ColumnType::kTime:
-    case ColumnType::kDateTime:
-    case ColumnType::kTimestamp:
-    case ColumnType::kNull:
+    default:  // JSON, temporal types and NULL as their text
       return simple("string");
   }
-  return simple("string");
 }
 
-Json Field(const model::Column& c, const AvroSchemaOptions& o, bool nullable) {
+// The default of a NOT NULL value field: the value MySQL gives existing rows when the column is
+// added without a DEFAULT clause (its implicit default), in the field's Avro encoding. A reader
+// on the new schema fills it into messages written before the column existed, which is what
+// makes ADD COLUMN a BACKWARD-compatible change.
+Json ImplicitDefault(const model::Column& c, const Json& avro_type) {
+  const std::string type = avro_type["type"].get<std::string>();
+  switch (c.type) {
+    case ColumnType::kDate:
+      return "0000-00-00";
+    case ColumnType::kDateTime:
+    case ColumnType::kTimestamp:
+      return "0000-00-00 00:00:00";
+    case ColumnType::kTime:
+      return "00:00:00";
+    case ColumnType::kEnum:
+      return c.elements.empty() ? "" : c.elements.front();
+    case ColumnType::kDecimal:
+      // bytes/decimal: one zero byte (0 at any scale); string mode: "0".
+      return type == "bytes" ? Json(std::string(1, '\0')) : Json("0");
+    case ColumnType::kJson:
+      return "null";
+    default:
+      break;
+  }
+  if (type == "int" || type == "long") return 0;
+  if (type == "float" || type == "double") return 0.0;
+  if (type == "string" && c.type == ColumnType::kBigInt) return "0";  // unsigned as string
+  return "";  // string, bytes
+}
+
+// `value_field`: a field of the value schema, which carries a default (null for a nullable
+// column, else ImplicitDefault); key fields carry none.
+Json Field(const model::Column& c, const AvroSchemaOptions& o, bool value_field) {
   Json f;
   f["name"] = SanitizeName(c.name);
-  if (nullable) {
-    f["type"] = Json::array({"null", AvroType(c, o)});
+  Json type = AvroType(c, o);
+  if (value_field && c.nullable) {
+    f["type"] = Json::array({"null", std::move(type)});
     f["default"] = nullptr;
   } else {
-    f["type"] = AvroType(c, o);
+    if (value_field) f["default"] = ImplicitDefault(c, type);
+    f["type"] = std::move(type);
   }
   return f;
 }
@@ -215,7 +191,7 @@ base::Result<std::string> KeySchemaJson(const model::TableSchema& table,
 
 std::string ValueSchemaJson(const model::TableSchema& table, const AvroSchemaOptions& options) {
   Json fields = Json::array();
-  for (const auto& c : table.columns) fields.push_back(Field(c, options, c.nullable));
+  for (const auto& c : table.columns) fields.push_back(Field(c, options, true));
   if (options.enable_tidb_extension) {
     fields.push_back({{"name", "_tidb_op"}, {"type", "string"}, {"default", ""}});
     fields.push_back({{"name", "_tidb_commit_ts"}, {"type", "long"}, {"default", 0}});

@@ -4,7 +4,11 @@
 // TiDB extension) `_tidb_op`, `_tidb_commit_ts`, `_tidb_commit_physical_time`. Record name =
 // sanitized table name, namespace = "<namespace>.<sanitized schema>" ("default.<db>" as in
 // TiCDC). Each column type is {"type": <avro>, "connect.parameters": {"tidb_type": ...}};
-// nullable columns are ["null", <type>] with default null. The JSON has sorted object keys
+// nullable columns are ["null", <type>] with default null, NOT NULL value fields carry MySQL's
+// implicit default for their type (0, "", empty bytes, decimal 0, "0000-00-00", the first ENUM
+// member), so a new version after ADD COLUMN is BACKWARD compatible; key fields carry no
+// default. (The column's own DEFAULT clause is not in the source's metadata, so a column added
+// with DEFAULT 5 still gets 0 here: docs/avro.md.) The JSON has sorted object keys
 // (like Go's encoding of TiCDC's maps), so the text is stable and registry lookups dedupe.
 //
 // Pure functions; thread-safe.

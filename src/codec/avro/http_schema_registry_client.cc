@@ -133,7 +133,9 @@ base::Result<HttpSchemaRegistryClient::Response> HttpSchemaRegistryClient::Send(
                               ? http_->Post(base_path_ + path, headers, body, kContentType)
                               : http_->Get(base_path_ + path, headers);
     r = Response();
+    last_status_ = 0;
     if (res) {
+      last_status_ = res->status;
       r.status = res->status;
       r.body = res->body;
     } else {
@@ -171,10 +173,8 @@ base::Result<HttpSchemaRegistryClient::Response> HttpSchemaRegistryClient::Send(
   }
   if (r.status == 409) {
     return base::FailedPrecondition(
-        "schema registry {}: {} was rejected as incompatible (HTTP 409): {}; relax the "
-        "subject's compatibility level (e.g. PUT /config/<subject> {{\"compatibility\":"
-        "\"NONE\"}}) or make the DDL compatible",
-        display_url_, what, ErrorText(r.body));
+        "schema registry {}: {} was rejected as incompatible (HTTP 409): {}", display_url_, what,
+        ErrorText(r.body));
   }
   if (r.status < 200 || r.status >= 300) {
     return base::InvalidArgument("schema registry {}: {} failed with HTTP {}: {}", display_url_,
@@ -190,9 +190,9 @@ base::Result<int32_t> HttpSchemaRegistryClient::Register(const std::string& subj
   if (auto it = ids_.find(key); it != ids_.end()) return it->second;
   std::string body = nlohmann::json{{"schema", schema}}.dump();
   std::string what = fmt::format("registering a schema for subject '{}'", subject);
-  SLUICE_ASSIGN_OR_RETURN(
-      Response r,
-      Send("POST", "/subjects/" + base::PercentEncode(subject) + "/versions", body, what));
+  auto sent = Send("POST", "/subjects/" + base::PercentEncode(subject) + "/versions", body, what);
+  if (!sent.ok() && last_status_ == 409) return Incompatible(subject, sent.status());
+  SLUICE_ASSIGN_OR_RETURN(Response r, std::move(sent));
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer()) {
     return base::Unavailable("schema registry {}: {}: the answer has no schema id: {}",
@@ -203,6 +203,39 @@ base::Result<int32_t> HttpSchemaRegistryClient::Register(const std::string& subj
   ids_[key] = id;
   schemas_[id] = schema;
   return id;
+}
+
+base::Status HttpSchemaRegistryClient::Incompatible(const std::string& subject,
+                                                   const base::Status& rejected) {
+  // Which version the registry compared against, and under which level: asked afterwards (a
+  // Confluent registry names the version in its message, Apicurio does not), best effort.
+  std::string path = "/subjects/" + base::PercentEncode(subject);
+  std::string latest = "the latest version", level = "its compatibility level";
+  if (auto v = Send("GET", path + "/versions/latest", "", "reading the latest version"); v.ok()) {
+    auto j = nlohmann::json::parse(v->body, nullptr, false);
+    if (j.is_object() && j.contains("version") && j["version"].is_number_integer()) {
+      int version = j["version"].get<int>();
+      latest = fmt::format("version {} (the new schema would be version {})", version, version + 1);
+    }
+  }
+  if (auto c = Send("GET", "/config/" + base::PercentEncode(subject) + "?defaultToGlobal=true", "",
+                    "reading the compatibility level");
+      c.ok()) {
+    auto j = nlohmann::json::parse(c->body, nullptr, false);
+    if (j.is_object() && j.contains("compatibilityLevel") && j["compatibilityLevel"].is_string()) {
+      level = j["compatibilityLevel"].get<std::string>() + " compatibility";
+    }
+  }
+  std::string detail = rejected.message();
+  if (auto at = detail.find("(HTTP 409): "); at != std::string::npos) detail = detail.substr(at + 12);
+  return base::FailedPrecondition(
+      "schema registry {}: subject '{}' rejected the new schema as incompatible with {} under "
+      "{}: {}. Nothing was written with it. Fix: make the DDL a compatible change (add a column "
+      "as NULL or NOT NULL, drop a column; do not change a column to an unrelated type), or, "
+      "if every consumer can read both schemas, set the subject's level with PUT "
+      "/config/{} {{\"compatibility\":\"NONE\"}} (or write to a new topic); then resume the "
+      "changefeed",
+      display_url_, subject, latest, level, detail, subject);
 }
 
 base::Result<std::string> HttpSchemaRegistryClient::SchemaById(int32_t id) {

@@ -5,8 +5,9 @@
 // id -> schema, so a schema is registered once per process. Retries connection errors, 408,
 // 429 and 5xx with exponential backoff (`retries` extra attempts), then returns Unavailable so
 // the changefeed restarts; other 4xx are not retried: 401/403 -> FailedPrecondition (check the
-// credentials), 409 -> FailedPrecondition (incompatible schema: the subject's compatibility
-// level), 404/422 -> InvalidArgument. Errors name the URL with the password masked.
+// credentials), 409 -> FailedPrecondition naming the subject, the version it was compared with
+// and the level (read back with GET /subjects/{s}/versions/latest and GET /config/{s}), and the
+// fix; 404/422 -> InvalidArgument. Errors name the URL with the password masked.
 //
 // URL: http[s]://[user:password@]host[:port][/prefix]; userinfo (URL-encoded) is sent as basic
 // auth. https verifies the server with `ca_file`, else the system trust store.
@@ -67,6 +68,9 @@ class HttpSchemaRegistryClient : public SchemaRegistryClient {
   base::Result<Response> Send(const char* method, const std::string& path, const std::string& body,
                               const std::string& what);
 
+  // The error for a registration the registry refused with HTTP 409 (`rejected`).
+  base::Status Incompatible(const std::string& subject, const base::Status& rejected);
+
   SchemaRegistryOptions options_;
   std::string display_url_;
   std::string base_path_;  // URL path prefix without a trailing '/'
@@ -75,6 +79,7 @@ class HttpSchemaRegistryClient : public SchemaRegistryClient {
   std::map<std::pair<std::string, std::string>, int32_t> ids_;  // (subject, schema) -> id
   std::map<int32_t, std::string> schemas_;
   uint64_t requests_ = 0;
+  int last_status_ = 0;  // HTTP status of the last attempt (0 = no response)
 };
 
 }  // namespace sluice::codec::avro

@@ -1,9 +1,10 @@
 // Canal-JSON decoding: parses one TiCDC canal-json message value into a neutral struct.
 //
-// Used by round-trip tests, the end-to-end tests that compare Kafka content with the database,
-// and (later) the Kafka source. Values stay text, as on the wire; values of binary columns
-// (mysqlType containing "binary", "blob" or "geometry") are decoded back from ISO-8859-1 to the
-// original bytes. Column order is preserved as written. Stateless and thread-safe.
+// Used by the Kafka source's canal-json row decoder (canal_json_row_decoder.h), round-trip
+// tests and the end-to-end tests that compare Kafka content with the database. Values stay
+// text, as on the wire; values of binary columns (mysqlType containing "binary", "blob" or
+// "geometry") are decoded back from ISO-8859-1 to the original bytes. Column order is preserved as
+// written. Stateless and thread-safe.
 #pragma once
 
 #include <cstdint>

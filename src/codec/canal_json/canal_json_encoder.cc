@@ -12,6 +12,7 @@ namespace {
 using model::Column;
 using model::ColumnType;
 using model::RowOp;
+using model::TypeFamily;
 using model::Value;
 
 // java.sql.Types codes.
@@ -65,13 +66,13 @@ void AppendQuotedElements(const std::vector<std::string>& elements, std::string*
 
 void AppendParen(uint64_t n, std::string* out) {
   out->push_back('(');
-  AppendUInt(n, out);
+  model::AppendUInt(n, out);
   out->push_back(')');
 }
 
 // Writes one column value: null, ISO-8859-1 bytes for binary columns, else UTF-8 text.
-void WriteValue(const Column& col, const Value& v, const FormatOptions& fmt, std::string* scratch,
-                JsonWriter* w) {
+void WriteValue(const Column& col, const Value& v, const model::FormatOptions& fmt,
+                std::string* scratch, JsonWriter* w) {
   if (v.is_null()) {
     w->Null();
     return;
@@ -81,10 +82,10 @@ void WriteValue(const Column& col, const Value& v, const FormatOptions& fmt, std
     text = &v.as_string();
   } else {
     scratch->clear();
-    AppendValueText(col, v, fmt, scratch);
+    model::AppendValueText(col, v, fmt, scratch);
     text = scratch;
   }
-  if (IsBinaryColumn(col)) {
+  if (model::IsBinaryColumn(col)) {
     w->Latin1String(*text);
   } else {
     w->String(*text);
@@ -153,84 +154,68 @@ int CharsetMaxBytes(uint32_t id) {
   return 0;
 }
 
-int32_t JavaSqlType(const Column& col, const Value& v) {
-  bool bin = IsBinaryColumn(col);
+// An unsigned integer column's java.sql.Types widen with the value, as TiCDC does.
+int32_t JavaIntegerType(const Column& col, const Value& v) {
+  int32_t base = col.type == ColumnType::kTinyInt    ? kJavaTinyInt
+                 : col.type == ColumnType::kSmallInt ? kJavaSmallInt
+                 : col.type == ColumnType::kBigInt   ? kJavaBigInt
+                                                     : kJavaInteger;
+  if (!col.is_unsigned) return base;
+  uint64_t n;
+  if (v.kind() == Value::Kind::kUInt) {
+    n = v.as_uint();
+  } else if (v.kind() == Value::Kind::kInt) {
+    n = static_cast<uint64_t>(v.as_int());
+  } else {
+    return base;  // NULL / absent
+  }
   switch (col.type) {
-    case ColumnType::kNull:
-      return kJavaNull;
     case ColumnType::kTinyInt:
+      return n > 127 ? kJavaSmallInt : base;
     case ColumnType::kSmallInt:
-    case ColumnType::kMediumInt:
+      return n > 32767 ? kJavaInteger : base;
     case ColumnType::kInt:
-    case ColumnType::kBigInt: {
-      int32_t base = col.type == ColumnType::kTinyInt    ? kJavaTinyInt
-                     : col.type == ColumnType::kSmallInt ? kJavaSmallInt
-                     : col.type == ColumnType::kBigInt   ? kJavaBigInt
-                                                         : kJavaInteger;
-      if (!col.is_unsigned) return base;
-      uint64_t n;
-      if (v.kind() == Value::Kind::kUInt) {
-        n = v.as_uint();
-      } else if (v.kind() == Value::Kind::kInt) {
-        n = static_cast<uint64_t>(v.as_int());
-      } else {
-        return base;  // NULL / absent
-      }
-      switch (col.type) {
-        case ColumnType::kTinyInt:
-          return n > 127 ? kJavaSmallInt : base;
-        case ColumnType::kSmallInt:
-          return n > 32767 ? kJavaInteger : base;
-        case ColumnType::kInt:
-          return n > 2147483647 ? kJavaBigInt : base;
-        case ColumnType::kBigInt:
-          return n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? kJavaDecimal
-                                                                                : base;
-        default:
-          return base;
-      }
-    }
-    case ColumnType::kFloat:
-      return kJavaReal;
-    case ColumnType::kDouble:
-      return kJavaDouble;
-    case ColumnType::kDecimal:
+      return n > 2147483647 ? kJavaBigInt : base;
+    case ColumnType::kBigInt:
+      return n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? kJavaDecimal : base;
+    default:
+      return base;
+  }
+}
+
+int32_t JavaSqlType(const Column& col, const Value& v) {
+  switch (model::FamilyOf(col.type)) {
+    case TypeFamily::kNull:
+      return kJavaNull;
+    case TypeFamily::kInteger:
+      return JavaIntegerType(col, v);
+    case TypeFamily::kFloatingPoint:
+      return col.type == ColumnType::kFloat ? kJavaReal : kJavaDouble;
+    case TypeFamily::kDecimal:
       return kJavaDecimal;
-    case ColumnType::kYear:
+    case TypeFamily::kYear:
+    case TypeFamily::kJson:
       return kJavaVarChar;
-    case ColumnType::kDate:
+    case TypeFamily::kDate:
       return kJavaDate;
-    case ColumnType::kTime:
+    case TypeFamily::kTime:
       return kJavaTime;
-    case ColumnType::kDateTime:
-    case ColumnType::kTimestamp:
+    case TypeFamily::kDateTime:
+    case TypeFamily::kTimestamp:
       return kJavaTimestamp;
-    case ColumnType::kChar:
-      return bin ? kJavaBlob : kJavaChar;
-    case ColumnType::kVarChar:
-      return bin ? kJavaBlob : kJavaVarChar;
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
+    case TypeFamily::kText:
+      if (col.is_binary()) return kJavaBlob;
+      return col.type == ColumnType::kChar      ? kJavaChar
+             : col.type == ColumnType::kVarChar ? kJavaVarChar
+                                                : kJavaClob;
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:
       return kJavaBlob;
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
-      return bin ? kJavaBlob : kJavaClob;
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
-      return kJavaBlob;
-    case ColumnType::kJson:
-      return kJavaVarChar;
-    case ColumnType::kEnum:
+    case TypeFamily::kEnum:
       return kJavaInteger;
-    case ColumnType::kSet:
-    case ColumnType::kBit:
+    case TypeFamily::kSet:
+    case TypeFamily::kBit:
       return kJavaBit;
-    case ColumnType::kGeometry:
-      return kJavaBlob;
   }
   return kJavaNull;
 }
@@ -289,9 +274,9 @@ void AppendMySqlType(const Column& col, bool full, std::string* out) {
         break;
       case ColumnType::kDecimal:
         out->push_back('(');
-        AppendUInt(col.precision, out);
+        model::AppendUInt(col.precision, out);
         out->push_back(',');
-        AppendUInt(col.scale, out);
+        model::AppendUInt(col.scale, out);
         out->push_back(')');
         break;
       case ColumnType::kTime:
@@ -361,6 +346,46 @@ const CanalJsonEncoder::TableCache& CanalJsonEncoder::CacheFor(const model::Tabl
   return cache_;
 }
 
+void CanalJsonEncoder::WriteColumnTypes(const model::TableSchema& table,
+                                        const std::vector<Value>& image, bool only_key,
+                                        const TableCache& cache, JsonWriter* w) {
+  const size_t ncols = table.columns.size();
+  auto emitted = [&](size_t i) {
+    return !image[i].is_absent() && (!only_key || IsKeyColumn(table, i));
+  };
+  size_t listed = 0;
+  for (size_t i = 0; i < ncols; ++i) listed += emitted(i) ? 1 : 0;
+  const bool any = listed > 0;
+  w->Key("sqlType");
+  if (!any) {
+    w->Null();
+  } else {
+    w->BeginObject();
+    for (size_t i = 0; i < ncols; ++i) {
+      if (!emitted(i)) continue;
+      w->EscapedKey(cache.keys[i]);
+      w->Int(JavaSqlType(table.columns[i], image[i]));
+    }
+    w->EndObject();
+  }
+  w->Key("mysqlType");
+  if (!any) {
+    w->Null();
+  } else if (listed == ncols) {
+    w->Raw(cache.mysql_types);
+  } else {
+    w->BeginObject();
+    for (size_t i = 0; i < ncols; ++i) {
+      if (!emitted(i)) continue;
+      w->EscapedKey(cache.keys[i]);
+      scratch_.clear();
+      AppendMySqlType(table.columns[i], options_.content_compatible, &scratch_);
+      w->String(scratch_);
+    }
+    w->EndObject();
+  }
+}
+
 base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const model::TxnInfo& txn,
                                              LargeMode mode, std::string_view location,
                                              Message* out) {
@@ -392,7 +417,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
       (is_delete && options_.delete_only_output_handle_key_columns && !table.primary_key.empty());
   // The image that decides the columns listed in sqlType/mysqlType.
   const std::vector<Value>& type_image = is_delete ? row.before : row.after;
-  const FormatOptions& fmt = options_.format;
+  const model::FormatOptions& fmt = options_.format;
   const TableCache& cache = CacheFor(row.table);
   auto emitted = [&](const std::vector<Value>& image, size_t i) {
     return !image[i].is_absent() && (!only_key || IsKeyColumn(table, i));
@@ -427,37 +452,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
   w.Key("sql");
   w.String("");
 
-  size_t listed = 0;
-  for (size_t i = 0; i < ncols; ++i) listed += emitted(type_image, i) ? 1 : 0;
-  const bool any = listed > 0;
-  w.Key("sqlType");
-  if (!any) {
-    w.Null();
-  } else {
-    w.BeginObject();
-    for (size_t i = 0; i < ncols; ++i) {
-      if (!emitted(type_image, i)) continue;
-      w.EscapedKey(cache.keys[i]);
-      w.Int(JavaSqlType(table.columns[i], type_image[i]));
-    }
-    w.EndObject();
-  }
-  w.Key("mysqlType");
-  if (!any) {
-    w.Null();
-  } else if (listed == ncols) {
-    w.Raw(cache.mysql_types);
-  } else {
-    w.BeginObject();
-    for (size_t i = 0; i < ncols; ++i) {
-      if (!emitted(type_image, i)) continue;
-      w.EscapedKey(cache.keys[i]);
-      scratch_.clear();
-      AppendMySqlType(table.columns[i], options_.content_compatible, &scratch_);
-      w.String(scratch_);
-    }
-    w.EndObject();
-  }
+  WriteColumnTypes(table, type_image, only_key, cache, &w);
 
   auto write_image = [&](const std::vector<Value>& image, const std::vector<Value>* newer) {
     w.BeginArray();
@@ -502,12 +497,7 @@ base::Status CanalJsonEncoder::EncodeRowImpl(const model::RowChange& row, const 
 base::Status CanalJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const model::TxnInfo& txn,
                                          Message* out) {
   DdlInfo info = ClassifyDdl(ddl.sql);
-  std::string_view database = ddl.schema;
-  std::string_view table = ddl.table;
-  if (table.empty()) {
-    table = info.table;
-    if (!info.schema.empty()) database = info.schema;
-  }
+  auto [database, table] = TargetOf(ddl, info);
   out->key.reset();
   std::string* s = &out->value;
   s->clear();
@@ -534,7 +524,7 @@ base::Status CanalJsonEncoder::EncodeDdl(const model::DdlEvent& ddl, const model
   s->append(R"(,"sqlType":null,"mysqlType":null,"data":null,"old":null)");
   if (options_.enable_tidb_extension) {
     s->append(R"(,"_tidb":{"commitTs":)");
-    AppendUInt(txn.commit_ts, s);
+    model::AppendUInt(txn.commit_ts, s);
     s->push_back('}');
   }
   s->push_back('}');
@@ -548,12 +538,12 @@ bool CanalJsonEncoder::EncodeWatermark(uint64_t commit_ts, Message* out) {
   s->clear();
   s->append(
       R"({"id":0,"database":"","table":"","pkNames":null,"isDdl":false,"type":"TIDB_WATERMARK","es":)");
-  AppendUInt(commit_ts >> 18, s);
+  model::AppendUInt(commit_ts >> 18, s);
   s->append(R"(,"ts":)");
-  AppendInt(clock_(), s);
+  model::AppendInt(clock_(), s);
   s->append(
       R"(,"sql":"","sqlType":null,"mysqlType":null,"data":null,"old":null,"_tidb":{"watermarkTs":)");
-  AppendUInt(commit_ts, s);
+  model::AppendUInt(commit_ts, s);
   s->append("}}");
   return true;
 }

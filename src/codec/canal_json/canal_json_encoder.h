@@ -4,7 +4,7 @@
 // TiCDC's hand-written writer: id, database, table, pkNames, isDdl, type, es, ts, sql, sqlType,
 // mysqlType, old, data[, _tidb]. DDL and WATERMARK messages follow TiCDC's struct order, which
 // puts data before old: ..., sqlType, mysqlType, data, old[, _tidb]. Values are JSON strings
-// rendered by codec::AppendValueText; binary columns are ISO-8859-1 escaped; absent (kAbsent)
+// rendered by model::AppendValueText; binary columns are ISO-8859-1 escaped; absent (kAbsent)
 // columns are skipped everywhere. Columns appear in table order in sqlType, mysqlType, old and
 // data.
 //
@@ -17,8 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "codec/common/value_format.h"
+#include "codec/common/json_writer.h"
 #include "codec/encoder.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::canal_json {
 
@@ -34,7 +35,7 @@ struct CanalJsonOptions {
   // primary key keeps all columns.
   bool delete_only_output_handle_key_columns = false;
   // TIMESTAMP rendering zone.
-  FormatOptions format;
+  model::FormatOptions format;
 };
 
 // Milliseconds since the Unix epoch, for the `ts` field. Injectable for tests.
@@ -58,12 +59,13 @@ class CanalJsonEncoder : public Encoder {
   // Large-message variant (large-message-handle-option=handle-key-only): only primary-key
   // columns, `_tidb.onlyHandleKey=true`. FailedPrecondition without the TiDB extension or if the
   // table has no primary key.
+  bool HasLargeRowVariants() const override { return true; }
   base::Status EncodeRowHandleKeyOnly(const model::RowChange& row, const model::TxnInfo& txn,
-                                      Message* out);
+                                      Message* out) override;
   // Claim-check variant: only primary-key columns and `_tidb.claimCheckLocation = location`
   // (the external object holding the full message). Same preconditions as EncodeRowHandleKeyOnly.
   base::Status EncodeRowClaimCheck(const model::RowChange& row, const model::TxnInfo& txn,
-                                   std::string_view location, Message* out);
+                                   std::string_view location, Message* out) override;
 
   const CanalJsonOptions& options() const { return options_; }
 
@@ -84,6 +86,10 @@ class CanalJsonEncoder : public Encoder {
     std::string mysql_types;        // {"col":"type",...} over all columns
   };
   const TableCache& CacheFor(const model::TableSchemaPtr& table);
+  // "sqlType" and "mysqlType" over the columns of `image` that are present (and keys, with
+  // only_key).
+  void WriteColumnTypes(const model::TableSchema& table, const std::vector<model::Value>& image,
+                        bool only_key, const TableCache& cache, JsonWriter* w);
   TableCache cache_;
   // Size of the previous row message plus slack: a fresh output string is reserved to it once
   // instead of growing through ~7 reallocations (measured: bench/micro encode/canal_json/*).

@@ -12,7 +12,7 @@ using model::Value;
 
 // Values of `row` in `schema` column order; absent columns are kAbsent. When `base` is given,
 // columns missing from `row` keep base's value (UPDATE old images).
-base::Status Image(const model::TableSchema& schema, const CanalRow& row, const TimeZone& tz,
+base::Status Image(const model::TableSchema& schema, const CanalRow& row, const model::TimeZone& tz,
                    const std::vector<Value>* base, std::vector<Value>* out) {
   out->clear();
   out->reserve(schema.columns.size());
@@ -33,7 +33,7 @@ base::Status Image(const model::TableSchema& schema, const CanalRow& row, const 
     for (const auto& col : schema.columns) known = known || col.name == name;
     if (!known) {
       return base::InvalidArgument(
-          "column '{}' is in the row but not in mysqlType; fix the producer", name);
+          "column '{}' is in the row but not in mysqlType", name);
     }
   }
   return base::Status::Ok();

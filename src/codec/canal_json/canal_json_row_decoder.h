@@ -15,13 +15,13 @@
 #pragma once
 
 #include "codec/common/schema_cache.h"
-#include "codec/common/time_zone.h"
 #include "codec/decoder.h"
+#include "model/time_zone.h"
 
 namespace sluice::codec::canal_json {
 
 struct CanalJsonRowDecoderOptions {
-  TimeZone time_zone;  // UTC by default
+  model::TimeZone time_zone;  // UTC by default
 };
 
 class CanalJsonRowDecoder : public RowDecoder {

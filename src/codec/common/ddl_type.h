@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/change_event.h"
+
 namespace sluice::codec {
 
 enum class DdlType { kCreate, kRename, kCIndex, kDIndex, kAlter, kErase, kTruncate, kQuery };
@@ -32,5 +34,13 @@ struct DdlInfo {
 };
 
 DdlInfo ClassifyDdl(std::string_view sql);
+
+// The database and table a DDL event is about: the names the source gave the event, else (no
+// table there) the ones its statement names. Views into `ddl` and `info`.
+struct DdlTarget {
+  std::string_view database;
+  std::string_view table;  // empty for statements on no table
+};
+DdlTarget TargetOf(const model::DdlEvent& ddl, const DdlInfo& info);
 
 }  // namespace sluice::codec

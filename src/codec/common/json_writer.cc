@@ -1,6 +1,6 @@
 #include "codec/common/json_writer.h"
 
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 
 namespace sluice::codec {
 namespace {
@@ -180,12 +180,12 @@ void JsonWriter::Latin1String(std::string_view bytes) {
 
 void JsonWriter::Int(int64_t v) {
   BeforeValue();
-  AppendInt(v, out_);
+  model::AppendInt(v, out_);
 }
 
 void JsonWriter::UInt(uint64_t v) {
   BeforeValue();
-  AppendUInt(v, out_);
+  model::AppendUInt(v, out_);
 }
 
 void JsonWriter::Bool(bool v) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "model/value_text.h"
 
 namespace sluice::codec {
 namespace {
@@ -148,21 +149,6 @@ constexpr TypeName kTypes[] = {
     {"geomcollection", ColumnType::kGeometry},
 };
 
-bool IsBinaryType(ColumnType t) {
-  switch (t) {
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
-    case ColumnType::kGeometry:
-      return true;
-    default:
-      return false;
-  }
-}
-
 base::Status BadValue(const Column& c, std::string_view text, std::string_view want) {
   return base::InvalidArgument("column '{}' ({}): value '{}' is not {}", c.name,
                                model::ColumnTypeName(c.type), text.substr(0, 64), want);
@@ -194,13 +180,14 @@ base::Status ParseMySqlType(std::string_view mysql_type, Column* c) {
   }
   if (!found) {
     return base::InvalidArgument(
-        "mysqlType '{}' of column '{}' is not a MySQL type sluice knows; fix the producer's "
-        "mysqlType",
+        "mysqlType '{}' of column '{}' is not a MySQL type sluice knows",
         mysql_type, c->name);
   }
   c->type = found->type;
   c->is_unsigned = rest.find("unsigned") != std::string_view::npos;
-  if (IsBinaryType(c->type)) c->collation = model::kBinaryCollation;
+  if (model::FamilyOf(c->type) == model::TypeFamily::kBytes || c->type == ColumnType::kGeometry) {
+    c->collation = model::kBinaryCollation;
+  }
   if (args.empty()) return base::Status::Ok();
   // Elements of ENUM/SET are taken from the original (not lower-cased) text.
   if (c->type == ColumnType::kEnum || c->type == ColumnType::kSet) {
@@ -291,33 +278,8 @@ bool ParseTimeText(std::string_view s, Temporal* t) {
   return Fraction(s, c1 + 6, &t->micros);
 }
 
-int64_t EpochDaysFromDate(int64_t y, unsigned m, unsigned d) {
-  // H. Hinnant's days_from_civil.
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void DateFromEpochDays(int64_t z, Temporal* t) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  t->year = static_cast<int32_t>(yy + (m <= 2));
-  t->month = static_cast<uint8_t>(m);
-  t->day = static_cast<uint8_t>(d);
-}
-
-int64_t LocalToEpochSeconds(const Temporal& t, const TimeZone& tz) {
-  int64_t local = EpochDaysFromDate(t.year, t.month, t.day) * 86400 + t.hour * 3600LL +
+int64_t LocalToEpochSeconds(const Temporal& t, const model::TimeZone& tz) {
+  int64_t local = model::DaysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600LL +
                   t.minute * 60LL + t.second;
   // The offset in effect at the instant; a second lookup settles wall times near transitions.
   int64_t guess = local - tz.OffsetAt(local);
@@ -359,7 +321,8 @@ bool Base64Decode(std::string_view in, std::string* out) {
   return pad <= 2 && bits < 6;
 }
 
-base::Result<Value> ParseValueText(const Column& c, std::string_view text, const TimeZone& tz) {
+base::Result<Value> ParseValueText(const Column& c, std::string_view text,
+                                   const model::TimeZone& tz) {
   switch (c.type) {
     case ColumnType::kNull:
       return Value::Null();
@@ -383,11 +346,15 @@ base::Result<Value> ParseValueText(const Column& c, std::string_view text, const
       if (!Number(text, &u)) return BadValue(c, text, "an unsigned integer");
       return Value::UInt(u);
     }
-    case ColumnType::kFloat:
+    case ColumnType::kFloat: {
+      float f;  // parsed as a float: text -> double -> float could round twice
+      if (!Number(text, &f)) return BadValue(c, text, "a number");
+      return Value::Float(f);
+    }
     case ColumnType::kDouble: {
       double d;
       if (!Number(text, &d)) return BadValue(c, text, "a number");
-      return c.type == ColumnType::kFloat ? Value::Float(static_cast<float>(d)) : Value::Double(d);
+      return Value::Double(d);
     }
     case ColumnType::kDecimal: {
       std::string_view s = text;

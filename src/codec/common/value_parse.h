@@ -28,8 +28,8 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "codec/common/time_zone.h"
 #include "model/column.h"
+#include "model/time_zone.h"
 #include "model/value.h"
 
 namespace sluice::codec {
@@ -40,7 +40,7 @@ base::Status ParseMySqlType(std::string_view mysql_type, model::Column* column);
 
 // Parses one non-NULL value text of `column` (see the table above).
 base::Result<model::Value> ParseValueText(const model::Column& column, std::string_view text,
-                                          const TimeZone& time_zone);
+                                          const model::TimeZone& time_zone);
 
 // "YYYY-MM-DD", "YYYY-MM-DD[ T]HH:MM:SS[.f]" and "[-]H+:MM:SS[.f]" into a Temporal; false if
 // malformed.
@@ -48,12 +48,8 @@ bool ParseDateText(std::string_view text, model::Temporal* out);
 bool ParseDateTimeText(std::string_view text, model::Temporal* out);
 bool ParseTimeText(std::string_view text, model::Temporal* out);
 
-// Days since 1970-01-01 for a proleptic Gregorian date, and back.
-int64_t EpochDaysFromDate(int64_t year, unsigned month, unsigned day);
-void DateFromEpochDays(int64_t days, model::Temporal* out);
-
 // Wall-clock date-time in `tz` -> UTC epoch seconds (the offset in effect at that instant).
-int64_t LocalToEpochSeconds(const model::Temporal& local, const TimeZone& tz);
+int64_t LocalToEpochSeconds(const model::Temporal& local, const model::TimeZone& tz);
 
 // Standard base64 (RFC 4648, '=' padding optional) -> bytes; false if malformed.
 bool Base64Decode(std::string_view text, std::string* out);

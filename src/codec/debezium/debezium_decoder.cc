@@ -1,11 +1,13 @@
 #include "codec/debezium/debezium_decoder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "codec/common/value_parse.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::debezium {
 namespace {
@@ -92,7 +94,7 @@ Temporal DateTimeMicros(int64_t micros) {
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
   Temporal t;
-  DateFromEpochDays(days, &t);
+  model::SetDateFromDays(days, &t);
   t.hour = static_cast<uint32_t>(rem / 3600);
   t.minute = static_cast<uint8_t>((rem % 3600) / 60);
   t.second = static_cast<uint8_t>(rem % 60);
@@ -107,14 +109,14 @@ bool ParseZoned(std::string_view s, int64_t* secs, uint32_t* micros) {
     s.remove_suffix(1);
   } else if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
              s[s.size() - 3] == ':') {
-    auto zone = TimeZone::Parse(s.substr(s.size() - 6));
+    auto zone = model::TimeZone::Parse(s.substr(s.size() - 6));
     if (!zone.ok()) return false;
     offset = zone->OffsetAt(0);
     s.remove_suffix(6);
   }
   Temporal t;
   if (!ParseDateTimeText(s, &t)) return false;
-  *secs = LocalToEpochSeconds(t, TimeZone()) - offset;
+  *secs = LocalToEpochSeconds(t, model::TimeZone()) - offset;
   *micros = t.micros;
   return true;
 }
@@ -129,6 +131,41 @@ bool AsInt(const Json& v, T* out) {
   if (!v.is_number_integer()) return false;
   *out = v.get<T>();
   return true;
+}
+
+bool IsIntegerType(ColumnType t) {
+  return t == ColumnType::kTinyInt || t == ColumnType::kSmallInt ||
+         t == ColumnType::kMediumInt || t == ColumnType::kInt || t == ColumnType::kBigInt;
+}
+
+// Debezium's column.propagate.source.type parameters (__debezium.source.column.type, .length,
+// .scale; sluice's encoder writes the type for BIGINT UNSIGNED in long mode) refine what the
+// Connect type leaves open: an integer's signedness (an int64 holding a BIGINT UNSIGNED is
+// negative above 2^63-1 and is restored) and a CHAR/VARCHAR's length.
+void ApplySourceType(const Json& f, Column* c) {
+  std::string type = StringParam(&f, "__debezium.source.column.type");
+  if (type.empty()) return;
+  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string length = StringParam(&f, "__debezium.source.column.length");
+  std::string scale = StringParam(&f, "__debezium.source.column.scale");
+  std::string full = type;
+  if (!length.empty() && type.find('(') == std::string::npos) {
+    // "bigint unsigned" + length 20 -> "bigint(20) unsigned"
+    size_t space = full.find(' ');
+    std::string args = "(" + length + (scale.empty() ? "" : "," + scale) + ")";
+    full.insert(space == std::string::npos ? full.size() : space, args);
+  }
+  Column source;
+  source.name = c->name;
+  if (!ParseMySqlType(full, &source).ok()) return;  // not a MySQL type: keep the Connect type
+  if (IsIntegerType(source.type) && IsIntegerType(c->type)) {
+    c->type = source.type;
+    c->is_unsigned = source.is_unsigned;
+  } else if ((source.type == ColumnType::kChar || source.type == ColumnType::kVarChar) &&
+             c->type == ColumnType::kLongText) {
+    c->type = source.type;
+    c->length = source.length;
+  }
 }
 
 // Column type from the schema field (Connect type + logical name).
@@ -199,6 +236,7 @@ void TypeFromSchema(const Json& f, Column* c) {
   } else {
     c->type = ColumnType::kJson;  // struct, array, map
   }
+  ApplySourceType(f, c);
 }
 
 // Value of a schema-typed field.
@@ -235,7 +273,7 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       if (!AsInt(v, &i)) return Mismatch(c, "days since 1970-01-01", v);
       {
         Temporal t;
-        DateFromEpochDays(i, &t);
+        model::SetDateFromDays(i, &t);
         return Value::Date(t);
       }
     case ColumnType::kTime: {
@@ -266,7 +304,7 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
     case ColumnType::kEnum:
     case ColumnType::kSet:
       if (!v.is_string()) return Mismatch(c, "a string", v);
-      return ParseValueText(c, v.get<std::string>(), TimeZone());
+      return ParseValueText(c, v.get<std::string>(), model::TimeZone());
     case ColumnType::kBit: {
       std::string bytes;
       if (!v.is_string() || !Base64Decode(v.get<std::string>(), &bytes) || bytes.size() > 8) {
@@ -283,13 +321,18 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       }
       [[fallthrough]];
     case ColumnType::kSmallInt:
+    case ColumnType::kMediumInt:
     case ColumnType::kInt:
     case ColumnType::kBigInt:
+      if (c.is_unsigned && v.is_number_unsigned()) return Value::UInt(v.get<uint64_t>());
       if (!AsInt(v, &i)) return Mismatch(c, "an integer", v);
+      // An unsigned column (see ApplySourceType): a negative int64 is a BIGINT UNSIGNED value
+      // above 2^63-1 that long mode wrapped; the cast restores it exactly.
+      if (c.is_unsigned) return Value::UInt(static_cast<uint64_t>(i));
       return Value::Int(i);
     case ColumnType::kFloat:
       if (!v.is_number()) return Mismatch(c, "a number", v);
-      return Value::Float(v.get<float>());
+      return Value::Float(model::Float32FromDouble(v.get<double>()));
     case ColumnType::kDouble:
       if (!v.is_number()) return Mismatch(c, "a number", v);
       return Value::Double(v.get<double>());
@@ -300,6 +343,8 @@ base::Result<Value> ValueFromSchema(const Json& f, const Column& c, const Json& 
       }
       return Value::String(std::move(bytes));
     }
+    case ColumnType::kChar:
+    case ColumnType::kVarChar:
     case ColumnType::kLongText:
     case ColumnType::kJson:
       if (v.is_string()) return Value::String(v.get<std::string>());

@@ -27,6 +27,11 @@
 //   io.debezium.data.Enum / EnumSet (parameters.allowed)     kUInt index / bitmask (ENUM/SET)
 //   io.debezium.data.Bits (base64, little-endian)            kUInt (BIT(length))
 //   struct / array / map                                     kString JSON text (JSON)
+// Debezium's column.propagate.source.type parameters (__debezium.source.column.type, .length,
+// .scale), when present, refine integers (the MySQL integer type and its signedness: an int64
+// marked "BIGINT UNSIGNED" is kUInt, a negative value restored from long mode's wrap) and
+// strings (CHAR/VARCHAR with their length). sluice's Debezium encoder writes the type for
+// BIGINT UNSIGNED columns in bigint-unsigned-handling-mode=long.
 // Without the schema part values keep their JSON types, as in plain_json/: integers kInt
 // (BIGINT), other numbers kDouble, strings kString, booleans 0/1, objects/arrays JSON text.
 // Temporal columns then arrive as the producer's numbers (days, ms, us): use schemas.enable=true

@@ -85,9 +85,4 @@ class DebeziumJsonEncoder : public Encoder {
   model::TxnInfo follow_txn_;
 };
 
-// The unscaled value of a decimal text ("-12.345" with scale 3 -> -12345) as Java
-// BigInteger.toByteArray(): minimal big-endian two's complement. `scale` pads or must match the
-// digits after the point. InvalidArgument on malformed text.
-base::Status DecimalToUnscaledBytes(std::string_view text, uint8_t scale, std::string* out);
-
 }  // namespace sluice::codec::debezium

@@ -119,8 +119,8 @@ base::Status PlainJsonDecoder::Decode(const KafkaRecord& record, DecodeResult* o
         add(name, (*key)[name]);
       } else {
         return base::InvalidArgument(
-            "key column '{}' is missing from the message{}; fix the producer or key-columns in "
-            "the source URI",
+            "key column '{}' is missing from the message{} (or set key-columns= in the source URI "
+            "to the fields that identify a row)",
             name, tombstone ? " key" : "");
       }
     }

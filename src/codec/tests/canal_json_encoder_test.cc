@@ -306,7 +306,7 @@ std::vector<Value> AllTypesRow() {
 
 TEST(CanalJsonEncoder, AllTypesGolden) {
   CanalJsonOptions o;
-  o.format.time_zone = TimeZone::FixedOffset(8 * 3600);
+  o.format.time_zone = model::TimeZone::FixedOffset(8 * 3600);
   auto e = Encoder(o);
   auto r = Row(RowOp::kInsert, AllTypes(), {}, AllTypesRow());
   EXPECT_EQ(

@@ -134,7 +134,7 @@ TEST(CanalJsonRowDecoder, EveryMySqlTypeRoundTripsThroughTheEncoder) {
   auto table = AllTypes(&values);
   CanalJsonOptions eo;
   eo.content_compatible = true;  // full mysqlType: decimal(10,4), enum('...'), datetime(6)
-  eo.format.time_zone = *TimeZone::Parse("+08:00");
+  eo.format.time_zone = *model::TimeZone::Parse("+08:00");
   CanalJsonEncoder enc(eo, [] { return int64_t{1}; });
   RowChange row;
   row.op = RowOp::kInsert;
@@ -146,7 +146,7 @@ TEST(CanalJsonRowDecoder, EveryMySqlTypeRoundTripsThroughTheEncoder) {
   ASSERT_TRUE(enc.EncodeRow(row, txn, &msg).ok());
 
   CanalJsonRowDecoderOptions dopt;
-  dopt.time_zone = *TimeZone::Parse("+08:00");
+  dopt.time_zone = *model::TimeZone::Parse("+08:00");
   CanalJsonRowDecoder dec(dopt);
   DecodeResult out;
   auto st = dec.Decode(Rec(msg.value), &out);

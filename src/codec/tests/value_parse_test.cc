@@ -42,11 +42,11 @@ TEST(ValueParse, MySqlTypeArgumentsAndFlags) {
 
 TEST(ValueParse, TimestampTextIsReadInTheProducersZone) {
   Column c = Typed("timestamp(6)");
-  auto v = ParseValueText(c, "2023-11-15 06:13:20.5", *TimeZone::Parse("+08:00"));
+  auto v = ParseValueText(c, "2023-11-15 06:13:20.5", *model::TimeZone::Parse("+08:00"));
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->timestamp_seconds(), 1700000000);  // 2023-11-14 22:13:20 UTC
   EXPECT_EQ(v->timestamp_micros(), 500000u);
-  v = ParseValueText(c, "0000-00-00 00:00:00", TimeZone());
+  v = ParseValueText(c, "0000-00-00 00:00:00", model::TimeZone());
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, Value::Timestamp(0, 0));
 }
@@ -60,7 +60,7 @@ TEST(ValueParse, BadTextNamesColumnAndType) {
                             {"enum('a')", "b"},
                             {"set('a')", "a,z"},
                             {"double", "x"}}) {
-    auto v = ParseValueText(Typed(type), text, TimeZone());
+    auto v = ParseValueText(Typed(type), text, model::TimeZone());
     EXPECT_FALSE(v.ok()) << type << " " << text;
     if (!v.ok()) EXPECT_NE(v.status().message().find("column 'c'"), std::string::npos);
   }

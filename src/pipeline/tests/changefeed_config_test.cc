@@ -76,7 +76,9 @@ TEST(BuildChangefeed, RejectsBadInputWithTheFix) {
   open.sink_uri = "kafka://127.0.0.1:9092/t?protocol=open-protocol";
   r = BuildChangefeed(open);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("use protocol=canal-json"), std::string::npos);
+  EXPECT_NE(r.status().message().find("use protocol=canal-json, avro or debezium"),
+            std::string::npos)
+      << r.status().message();
 
   ChangefeedConfig avro = c;
   avro.sink_uri = "kafka://127.0.0.1:9092/t?protocol=avro&schema-registry=http://r:8081";

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "pipeline/builder.h"
+#include "pipeline/message_emitter.h"
 #include "pipeline/sqlite_state_store.h"
 #include "source/mysql/source_config.h"
 
@@ -107,6 +108,7 @@ class FakeSink : public sink::Sink {
  public:
   FakeSink(sink::DeliveryCallback cb, World* world, std::string id)
       : cb_(std::move(cb)), world_(world), id_(std::move(id)) {}
+  base::Result<int32_t> PrepareTopic(const std::string&) override { return 1; }
   base::Status Produce(const std::string&, int32_t, codec::Message msg, uint64_t token) override {
     queue_.emplace_back(token, std::stoull(msg.value));
     return base::Status::Ok();
@@ -143,19 +145,20 @@ ChangefeedFactory FakeFactory(World* world) {
     built.options.checkpoint_interval = 10ms;
     built.options.max_backoff = 10ms;
     std::string id = config.id;
-    built.factory = [world, id](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
+    built.factory.source = [world, id]() -> base::Result<std::unique_ptr<source::Source>> {
       if (id.rfind("broken", 0) == 0) {
         return base::FailedPrecondition(
             "binlog_format is MIXED on 127.0.0.1:3306; sluice needs ROW: SET GLOBAL "
             "binlog_format=ROW");
       }
-      ChangefeedParts p;
-      p.source = std::make_unique<SlowSource>(world, id);
-      p.encoder = std::make_unique<FakeEncoder>();
-      p.router = std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("cdc", {}));
-      p.sink = std::make_unique<FakeSink>(std::move(cb), world, id);
-      p.prepare_topic = [](const std::string&) -> base::Result<int32_t> { return 1; };
-      return p;
+      return std::unique_ptr<source::Source>(std::make_unique<SlowSource>(world, id));
+    };
+    built.factory.emitter = [world,
+                             id](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<Emitter>> {
+      return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
+          MessageEmitterOptions{}, std::make_unique<FakeEncoder>(),
+          std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("cdc", {})),
+          std::make_unique<FakeSink>(std::move(cb), world, id), nullptr));
     };
     return built;
   };

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/message_emitter.h"
+#include "pipeline/row_emitter.h"
+
 #include <map>
 
 namespace sluice::pipeline {
@@ -101,6 +104,7 @@ class FakeSink : public sink::Sink {
  public:
   FakeSink(sink::DeliveryCallback cb, std::vector<std::string>* delivered, int* fail_after)
       : cb_(std::move(cb)), delivered_(delivered), fail_after_(fail_after) {}
+  base::Result<int32_t> PrepareTopic(const std::string&) override { return 3; }
   base::Status Produce(const std::string&, int32_t, codec::Message msg, uint64_t token) override {
     queue_.emplace_back(token, std::move(msg.value));
     return base::Status::Ok();
@@ -191,18 +195,21 @@ struct Harness {
   MemoryStore store;
 
   PartsFactory Factory(int txns, int rows) {
-    return [this, txns, rows](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
+    PartsFactory f;
+    f.source = [this, txns, rows]() -> base::Result<std::unique_ptr<source::Source>> {
+      return std::unique_ptr<source::Source>(
+          std::make_unique<FakeSource>(txns, rows, &stop, &opens));
+    };
+    f.emitter = [this](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<Emitter>> {
       if (++attempts > 1) fail_after = -1;  // the broker is back after a restart
-      ChangefeedParts p;
-      p.source = std::make_unique<FakeSource>(txns, rows, &stop, &opens);
       auto encoder = std::make_unique<FakeEncoder>();
       encoder->follow_up = follow_up;
-      p.encoder = std::move(encoder);
-      p.router = std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {}));
-      p.sink = std::make_unique<FakeSink>(std::move(cb), &delivered, &fail_after);
-      p.prepare_topic = [](const std::string&) -> base::Result<int32_t> { return 3; };
-      return p;
+      return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
+          MessageEmitterOptions{}, std::move(encoder),
+          std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {})),
+          std::make_unique<FakeSink>(std::move(cb), &delivered, &fail_after), nullptr));
     };
+    return f;
   }
 };
 
@@ -272,11 +279,14 @@ TEST(Changefeed, RowSinkAppliesRowsAndSourceIsAcknowledgedOnlyAfterCheckpoint) {
   Harness h;
   std::vector<uint64_t> acked;
   std::vector<std::string> applied;
-  PartsFactory factory = [&](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
-    ChangefeedParts p;
-    p.source = std::make_unique<FakeSource>(4, 3, &h.stop, &h.opens, &acked);
-    p.row_sink = std::make_unique<FakeRowSink>(std::move(cb), &applied);
-    return p;
+  PartsFactory factory;
+  factory.source = [&]() -> base::Result<std::unique_ptr<source::Source>> {
+    return std::unique_ptr<source::Source>(
+        std::make_unique<FakeSource>(4, 3, &h.stop, &h.opens, &acked));
+  };
+  factory.emitter = [&](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<Emitter>> {
+    return std::unique_ptr<Emitter>(
+        std::make_unique<RowEmitter>(std::make_unique<FakeRowSink>(std::move(cb), &applied)));
   };
   Changefeed cf(Options(), factory, &h.store);
   ASSERT_TRUE(cf.Run(&h.stop).ok());
@@ -292,7 +302,8 @@ TEST(Changefeed, RowSinkAppliesRowsAndSourceIsAcknowledgedOnlyAfterCheckpoint) {
 
 TEST(Changefeed, NonRetriableErrorFails) {
   Harness h;
-  PartsFactory factory = [](sink::DeliveryCallback) -> base::Result<ChangefeedParts> {
+  PartsFactory factory;
+  factory.source = []() -> base::Result<std::unique_ptr<source::Source>> {
     return base::FailedPrecondition("binlog_format is MIXED; SET GLOBAL binlog_format=ROW");
   };
   Changefeed cf(Options(), factory, &h.store);

@@ -9,8 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include "codec/canal_json/canal_json_encoder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/large_message.h"
+#include "pipeline/message_emitter.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/topic_reader.h"
 #include "test_env.h"
@@ -94,7 +96,7 @@ struct RunResult {
   std::vector<sink::kafka::ConsumedMessage> messages;
 };
 
-// Runs the changefeed once with the given extra sink URI parameters (wired like
+// Runs the changefeed once with the given extra sink URI parameters (a MessageEmitter wired like
 // pipeline/builder.cc) and reads the topic back.
 RunResult RunOnce(const std::string& topic, const std::string& params) {
   std::string bootstrap = testing::Env("SLUICE_KAFKA_BOOTSTRAP");
@@ -104,32 +106,25 @@ RunResult RunOnce(const std::string& topic, const std::string& params) {
                   bootstrap, topic, params));
   EXPECT_TRUE(opts.ok()) << opts.status().message();
   std::atomic<bool> stop{false};
-  PartsFactory factory = [&](sink::DeliveryCallback cb) -> base::Result<ChangefeedParts> {
-    ChangefeedParts parts;
-    parts.source = std::make_unique<ScriptSource>(&stop);
+  PartsFactory factory;
+  factory.source = [&]() -> base::Result<std::unique_ptr<source::Source>> {
+    return std::unique_ptr<source::Source>(std::make_unique<ScriptSource>(&stop));
+  };
+  factory.emitter = [&](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<Emitter>> {
     codec::canal_json::CanalJsonOptions co;
     co.enable_tidb_extension = true;
     auto encoder = std::make_unique<codec::canal_json::CanalJsonEncoder>(co);
-    auto* enc = encoder.get();
-    parts.encoder = std::move(encoder);
     SLUICE_ASSIGN_OR_RETURN(auto router, dispatch::EventRouter::Create(topic, {}));
-    parts.router = std::make_unique<dispatch::EventRouter>(std::move(router));
     SLUICE_ASSIGN_OR_RETURN(auto sink, sink::kafka::KafkaSink::Create(*opts, cb));
-    auto* raw = sink.get();
-    parts.prepare_topic = [raw](const std::string& t) { return raw->PrepareTopic(t); };
-    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<LargeMessageHandler> large,
-                            LargeMessageHandler::Create(*opts));
-    parts.handle_large_row = [large, enc, raw](const model::RowChange& row,
-                                               const model::TxnInfo& txn, const std::string& t,
-                                               codec::Message* msg) {
-      return large->Handle(*enc, row, txn, t, raw->effective_max_message_bytes(t), msg);
-    };
-    parts.sink = std::move(sink);
-    return parts;
+    SLUICE_ASSIGN_OR_RETURN(auto large, LargeMessageHandler::Create(*opts));
+    MessageEmitterOptions mo;
+    mo.watermark_interval = std::chrono::hours(1);
+    return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
+        mo, std::move(encoder), std::make_unique<dispatch::EventRouter>(std::move(router)),
+        std::move(sink), std::move(large)));
   };
   ChangefeedOptions co;
   co.id = "large";
-  co.watermark_interval = std::chrono::hours(1);
   MemoryStore store;
   Changefeed feed(co, factory, &store);
   RunResult out;

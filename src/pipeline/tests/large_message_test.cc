@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "codec/canal_json/canal_json_encoder.h"
+#include "codec/debezium/debezium_json_encoder.h"
+
 namespace sluice::pipeline {
 namespace {
 
@@ -122,6 +125,23 @@ TEST(LargeMessage, ClaimCheckStoresTheFullMessageAndSendsItsLocation) {
   std::string body((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(body, R"({"key":null,"value":")" + Base64Encode(full.value) + "\"}");
   std::filesystem::remove_all(dir);
+}
+
+// The handler works through the codec::Encoder interface, so it applies to every protocol; one
+// without large-row variants (Debezium) gets the limits to raise, not an option it cannot use.
+TEST(LargeMessage, ProtocolWithoutVariantsNamesTheLimitsOnly) {
+  auto h = LargeMessageHandler::Create(sink::kafka::KafkaSinkOptions{});
+  ASSERT_TRUE(h.ok());
+  codec::debezium::DebeziumJsonEncoder enc({});
+  codec::Message m;
+  ASSERT_TRUE(enc.EncodeRow(BigRow(), Txn(), &m).ok());
+  std::string before = m.value;
+  ASSERT_TRUE((*h)->Handle(enc, BigRow(), Txn(), "t", 100000, &m).ok());
+  EXPECT_EQ(m.value, before);
+  auto st = (*h)->Handle(enc, BigRow(), Txn(), "t", 1000, &m);
+  EXPECT_EQ(st.code(), base::Code::kResourceExhausted);
+  EXPECT_NE(st.message().find("raise max-message-bytes"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("large-message-handle-option"), std::string::npos) << st.message();
 }
 
 TEST(LargeMessage, Base64) {

@@ -4,8 +4,9 @@
 #include <set>
 #include <thread>
 
-#include "base/text.h"
+#include "base/crc32.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "sink/database/sql_value.h"
 
 namespace sluice::sink::database {
@@ -32,7 +33,37 @@ std::string_view OpName(model::RowOp op) {
 
 constexpr size_t kMaxTargetCache = 4096;
 
+size_t Utf8Chars(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The longest prefix of `s` within `max` bytes or characters, cut at a character boundary.
+std::string Utf8Prefix(std::string_view s, size_t max, bool in_bytes) {
+  size_t end = 0, units = 0;
+  while (end < s.size()) {
+    size_t next = end + 1;
+    while (next < s.size() && (static_cast<unsigned char>(s[next]) & 0xC0) == 0x80) ++next;
+    size_t add = in_bytes ? next - end : 1;
+    if (units + add > max) break;
+    units += add;
+    end = next;
+  }
+  return std::string(s.substr(0, end));
+}
+
 }  // namespace
+
+void TargetInfo::AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::string last;
+  for (const auto& r : rows) {
+    std::string index = r[0].value_or("");
+    if (unique_keys.empty() || index != last) unique_keys.emplace_back();
+    unique_keys.back().push_back(r[1].value_or(""));
+    last = std::move(index);
+  }
+}
 
 DatabaseRowSink::DatabaseRowSink(DatabaseSinkOptions options, sink::DeliveryCallback callback)
     : options_(std::move(options)), callback_(std::move(callback)) {}
@@ -125,6 +156,30 @@ base::Status DatabaseRowSink::ResolveTables() {
   return base::Status::Ok();
 }
 
+base::Result<std::string> DatabaseRowSink::TargetIdentifier(std::string_view what,
+                                                            const std::string& name,
+                                                            const model::TableSchema& source) const {
+  IdentifierLimit limit = identifier_limit();
+  size_t length = limit.in_bytes ? name.size() : Utf8Chars(name);
+  if (length <= limit.max) return name;
+  // Documented rule (docs/database-sinks.md): the first characters that fit, '_', and the
+  // CRC-32 of the whole name as 8 hex digits, so distinct long names stay distinct.
+  std::string mapped = Utf8Prefix(name, limit.max - 9, limit.in_bytes) +
+                       fmt::format("_{:08x}", base::Crc32(name));
+  const char* unit = limit.in_bytes ? "bytes" : "characters";
+  if (!options_.truncate_identifiers) {
+    return base::FailedPrecondition(
+        "the {} name '{}' of source table {}.{} is {} {} long; {} allows at most {} {} "
+        "({}); rename it upstream, or set truncate-identifiers=true in the sink URI to map it "
+        "to '{}' (docs/database-sinks.md, long names)",
+        what, name, source.schema, source.table, length, unit, TargetName(), limit.max, unit,
+        limit.in_bytes ? "longer names are silently cut, which can hit the wrong table or column"
+                       : "longer names are refused",
+        mapped);
+  }
+  return mapped;
+}
+
 base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSchemaPtr& table) {
   auto it = targets_.find(table.get());
   if (it != targets_.end()) return &it->second.second;
@@ -148,30 +203,61 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
         "filter rule",
         s.schema, s.table, s.schema, s.table);
   }
-  std::string ns = TargetNamespace(s);
+  // Names as the target holds them (identifier limits; see TargetIdentifier).
+  SLUICE_ASSIGN_OR_RETURN(std::string ns,
+                          TargetIdentifier("database/schema", TargetNamespace(s), s));
+  model::TableSchema mapped = s;
+  SLUICE_ASSIGN_OR_RETURN(mapped.table, TargetIdentifier("table", s.table, s));
+  std::map<std::string, std::string> column_of;  // lower-cased target name -> source column
+  for (auto& col : mapped.columns) {
+    std::string source_name = col.name;
+    SLUICE_ASSIGN_OR_RETURN(col.name, TargetIdentifier("column", source_name, s));
+    auto [it, fresh] = column_of.emplace(ToLower(col.name), source_name);
+    if (!fresh) {
+      return base::FailedPrecondition(
+          "columns '{}' and '{}' of source table {}.{} both map to column '{}' on {}; rename "
+          "one of them upstream",
+          it->second, source_name, s.schema, s.table, col.name, TargetName());
+    }
+  }
   TargetTable target;
-  target.display = ns + "." + s.table;
-  target.name = QuoteIdent(ns) + "." + QuoteIdent(s.table);
+  target.display = ns + "." + mapped.table;
+  target.name = QuoteIdent(ns) + "." + QuoteIdent(mapped.table);
   target.key = s.primary_key;
+  if (auto [it, fresh] = source_of_target_.emplace(ToLower(target.display), name);
+      !fresh && it->second != name) {
+    return base::FailedPrecondition(
+        "source tables {} and {} both map to target table {} on {}; rename one of them "
+        "upstream or give them different target databases",
+        it->second, name, target.display, TargetName());
+  }
   TargetInfo info;
-  SLUICE_RETURN_IF_ERROR(LoadTarget(ns, s.table, &info));
+  SLUICE_RETURN_IF_ERROR(LoadTarget(ns, mapped.table, &info));
+  if (info.exists && !info.access_problem.empty()) {
+    return base::FailedPrecondition("target table {} exists on {} {}, but {}", target.display,
+                                    TargetName(), options_.Endpoint(), info.access_problem);
+  }
   if (!info.exists) {
+    if (!info.access_problem.empty()) {
+      return base::FailedPrecondition("target table {} on {} {}: {}", target.display,
+                                      TargetName(), options_.Endpoint(), info.access_problem);
+    }
     if (!options_.create_tables) {
       return base::FailedPrecondition(
           "target table {} does not exist on {} {}; create it with the columns of {}.{} and "
           "a primary key on the same columns, or set create-tables=true in the sink URI",
           target.display, TargetName(), options_.Endpoint(), s.schema, s.table);
     }
-    SLUICE_RETURN_IF_ERROR(CreateTarget(ns, s));
+    SLUICE_RETURN_IF_ERROR(CreateTarget(ns, mapped));
     Log()->info("created target table {} on {} {}", target.display, TargetName(),
                 options_.Endpoint());
     info = TargetInfo();
-    SLUICE_RETURN_IF_ERROR(LoadTarget(ns, s.table, &info));
+    SLUICE_RETURN_IF_ERROR(LoadTarget(ns, mapped.table, &info));
     if (!info.exists) {
       return base::Internal("target table {} still missing after CREATE TABLE", target.display);
     }
   }
-  for (const auto& col : s.columns) {
+  for (const auto& col : mapped.columns) {
     const std::string* found = nullptr;
     for (const auto& tc : info.columns) {
       if (tc == col.name) found = &tc;
@@ -192,8 +278,8 @@ base::Result<const TargetTable*> DatabaseRowSink::Resolve(const model::TableSche
   std::set<std::string> key;
   std::string key_list;
   for (size_t k : s.primary_key) {
-    key.insert(ToLower(s.columns[k].name));
-    key_list += (key_list.empty() ? "" : ", ") + s.columns[k].name;
+    key.insert(ToLower(mapped.columns[k].name));
+    key_list += (key_list.empty() ? "" : ", ") + mapped.columns[k].name;
   }
   bool has_key = false;
   for (const auto& uk : info.unique_keys) {
@@ -313,17 +399,24 @@ base::Status DatabaseRowSink::ApplyRowByRow() {
     }
     if (st.ok()) continue;
     if (st.action() == base::Action::kRetry) return st;
+    bool permission = LastErrorWasPermission();
     SLUICE_RETURN_IF_ERROR(Exec("ROLLBACK TO SAVEPOINT sluice_row"));
     std::string what =
         fmt::format("{} into {} on {} {} failed: {}", DescribeRow(p), target->display, TargetName(),
                     options_.Endpoint(), st.message());
-    if (options_.ignore_write_errors) {
+    if (options_.ignore_write_errors && !permission) {
       ++ignored_rows_;
       Log()->warn(
           "{}; row SKIPPED because ignore-write-errors=true (data-loss risk; {} rows "
           "skipped so far)",
           what, ignored_rows_);
       continue;
+    }
+    if (permission) {
+      return base::Status(st.code(),
+                          fmt::format("{}; grant the sink user ({}) SELECT, INSERT, UPDATE and "
+                                      "DELETE on {}",
+                                      what, options_.user, target->display));
     }
     return base::Status(st.code(),
                         what +

@@ -31,6 +31,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,13 @@ struct TargetInfo {
   bool exists = false;
   std::vector<std::string> columns;                   // column names
   std::vector<std::vector<std::string>> unique_keys;  // PRIMARY KEY / UNIQUE column lists
+  // Why the sink user cannot write the table (a missing grant, with the GRANT that fixes it),
+  // or why it cannot tell whether the table exists; empty when writing is allowed.
+  std::string access_problem;
+
+  // Fills unique_keys from catalog rows (index name, column name) ordered by index, then by
+  // position in the index.
+  void AddUniqueKeys(const std::vector<std::vector<std::optional<std::string>>>& rows);
 };
 
 class DatabaseRowSink : public sink::RowSink {
@@ -94,6 +102,14 @@ class DatabaseRowSink : public sink::RowSink {
                                   const std::vector<const std::vector<model::Value>*>& rows) = 0;
   // Applies or skips a DDL statement (the batch before it is committed).
   virtual base::Status HandleDdl(const model::DdlEvent& ddl) = 0;
+  // The target's identifier limit: PostgreSQL 63 bytes, MariaDB/MySQL 64 characters.
+  struct IdentifierLimit {
+    size_t max;
+    bool in_bytes;  // else UTF-8 characters
+  };
+  virtual IdentifierLimit identifier_limit() const = 0;
+  // True if the last failed statement was refused for missing privileges.
+  virtual bool LastErrorWasPermission() const = 0;
 
  private:
   struct Pending {
@@ -122,6 +138,11 @@ class DatabaseRowSink : public sink::RowSink {
   std::string KeyText(const model::TableSchema& t, const std::vector<model::Value>& image) const;
   std::string DescribeRow(const Pending& p) const;
   base::Status Fail(base::Status st);
+  // `name` as the target can hold it: unchanged when within identifier_limit(), else the
+  // documented shortened form with truncate-identifiers=true, else an error naming it.
+  // `what` ("column", "table", ...) and `source` ("db.t") name it in the error.
+  base::Result<std::string> TargetIdentifier(std::string_view what, const std::string& name,
+                                             const model::TableSchema& source) const;
 
   DatabaseSinkOptions options_;
   sink::DeliveryCallback callback_;
@@ -132,6 +153,8 @@ class DatabaseRowSink : public sink::RowSink {
   // row (e.g. decoded from messages) does not query the target catalog per row.
   std::map<const model::TableSchema*, std::pair<model::TableSchemaPtr, TargetTable>> targets_;
   std::map<std::string, std::pair<std::string, TargetTable>> targets_by_name_;
+  // Target table (after truncate-identifiers) -> the source table mapped to it.
+  std::map<std::string, std::string> source_of_target_;
   base::Status failed_;
   uint64_t ignored_rows_ = 0;
   uint64_t committed_batches_ = 0;

@@ -99,6 +99,16 @@ const std::vector<OptionSpec>& Specs() {
               "columns and primary key, with the types of docs/database-sinks.md. If false, a "
               "missing table stops the changefeed with the fix.",
        .apply = [](DatabaseSinkOptions& o, const Parsed& v) { o.create_tables = v.b; }},
+      {.name = "truncate-identifiers",
+       .kind = Kind::kBool,
+       .targets = kBoth,
+       .default_text = "false",
+       .doc = "A source table or column name longer than the target allows (PostgreSQL: 63 "
+              "bytes, MariaDB/MySQL: 64 characters) stops the changefeed with the name; true "
+              "maps it to its first characters + '_' + 8 hex digits of the CRC-32 of the whole "
+              "name, cut to the limit (docs/database-sinks.md, long names). Two names mapped "
+              "to one are refused.",
+       .apply = [](DatabaseSinkOptions& o, const Parsed& v) { o.truncate_identifiers = v.b; }},
       {.name = "ddl",
        .kind = Kind::kEnum,
        .targets = kBoth,

@@ -40,6 +40,8 @@ struct DatabaseSinkOptions {
   int max_retries = 3;  // in-sink retries of a batch after a deadlock / lock-wait timeout
   bool ignore_write_errors = false;
   bool create_tables = false;
+  // Map names over the target's identifier limit to a shortened name + hash (else: an error).
+  bool truncate_identifiers = false;
   DdlMode ddl = DdlMode::kSkip;
   std::string query;  // the query string as given (no secrets), for Redacted()
 

@@ -1,7 +1,10 @@
 #include "sink/database/mysql_row_sink.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
+#include <mariadb/mysql.h>
 #include <mariadb/mysqld_error.h>
 
 #include "base/logging.h"
@@ -37,7 +40,81 @@ bool AlreadyApplied(unsigned int err) {
   }
 }
 
+// Warnings that do not mean a changed value: deprecated syntax (VALUES() in ON DUPLICATE KEY
+// UPDATE on MySQL 8) and statement-binlog safety notes of the target.
+bool BenignWarning(unsigned int code) {
+  return code == 1287 /* ER_WARN_DEPRECATED_SYNTAX */ ||
+         code == 1592 /* ER_BINLOG_UNSAFE_STATEMENT */;
+}
+
+// InnoDB's limit on the bytes of one index key (DYNAMIC row format, the default).
+constexpr size_t kMaxKeyBytes = 3072;
+
+bool IsStringType(const std::string& type) {
+  for (std::string_view s : {"char", "text", "binary", "blob"}) {
+    if (type.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Index bytes of a key column of `type` (utf8mb4: 4 per character); numbers and dates are
+// counted generously.
+size_t KeyBytes(const std::string& type) {
+  auto open = type.find('(');
+  size_t n = open == std::string::npos ? 0 : std::strtoul(type.c_str() + open + 1, nullptr, 10);
+  if (type.rfind("binary", 0) == 0 || type.rfind("varbinary", 0) == 0) return n;
+  if (type.rfind("char", 0) == 0 || type.rfind("varchar", 0) == 0) return 4 * n;
+  if (type.rfind("decimal", 0) == 0) return 32;
+  return 16;
+}
+
+std::string KeyList(const model::TableSchema& t) {
+  std::string out;
+  for (size_t k : t.primary_key) out += (out.empty() ? "" : ", ") + t.columns[k].name;
+  return out;
+}
+
 }  // namespace
+
+// The column types of an auto-created table, with key columns that fit InnoDB's key limit:
+// a key column of unknown or unbounded length (TEXT/BLOB, canal-json's "varchar" without a
+// length) becomes a VARCHAR/VARBINARY sharing the bytes the other key columns leave.
+base::Result<std::vector<std::string>> MySqlRowSink::KeyFittingTypes(const std::string& ns,
+                                                                    const model::TableSchema& t) {
+  std::vector<std::string> types;
+  for (const auto& c : t.columns) types.push_back(MySqlTypeFor(c));
+  size_t fixed = 0;
+  std::vector<size_t> open;  // key columns without a usable length
+  for (size_t k : t.primary_key) {
+    const std::string& type = types[k];
+    if (IsStringType(type) && type.find('(') == std::string::npos) {
+      open.push_back(k);
+    } else {
+      fixed += KeyBytes(type);
+    }
+  }
+  size_t left = fixed < kMaxKeyBytes ? kMaxKeyBytes - fixed : 0;
+  size_t share = open.empty() ? 0 : left / open.size();
+  if (fixed > kMaxKeyBytes || (!open.empty() && share < 4 * 16)) {
+    std::string detail;
+    for (size_t k : t.primary_key) {
+      detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", t.columns[k].name, types[k]);
+    }
+    return base::FailedPrecondition(
+        "cannot create target table {}.{} on {}: its primary key ({}) needs more than the {} "
+        "bytes an InnoDB key may have (utf8mb4 counts 4 bytes per character); create the "
+        "table yourself with shorter key columns (or a key character set with fewer bytes per "
+        "character), or shorten the key upstream",
+        ns, t.table, options().Endpoint(), detail, kMaxKeyBytes);
+  }
+  for (size_t k : open) {
+    bool bin = types[k].find("blob") != std::string::npos ||
+               types[k].find("binary") != std::string::npos;
+    types[k] = bin ? fmt::format("varbinary({})", std::min<size_t>(share, kMaxKeyBytes))
+                   : fmt::format("varchar({})", std::min<size_t>(share / 4, 768));
+  }
+  return types;
+}
 
 base::Result<std::unique_ptr<MySqlRowSink>> MySqlRowSink::Create(const DatabaseSinkOptions& options,
                                                                  sink::DeliveryCallback callback) {
@@ -58,6 +135,30 @@ base::Result<std::unique_ptr<MySqlRowSink>> MySqlRowSink::Create(const DatabaseS
 }
 
 base::Status MySqlRowSink::Exec(const std::string& sql) { return conn_->Exec(sql); }
+
+base::Status MySqlRowSink::ExecWrite(const std::string& sql) {
+  SLUICE_RETURN_IF_ERROR(conn_->Exec(sql));
+  if (mysql_warning_count(conn_->handle()) == 0) return base::Status::Ok();
+  // Even in strict mode some changes are only warnings or notes (1916: a literal over
+  // DECIMAL's 65 digits becomes 1e65; 1265: a DECIMAL rounded to a smaller target scale).
+  // Stored data must equal the source, so each one fails the write.
+  SLUICE_ASSIGN_OR_RETURN(auto warnings, conn_->Query("SHOW WARNINGS"));
+  std::string text;
+  for (const auto& w : warnings.rows) {
+    // Notes too: a DECIMAL rounded to the target's scale is only Note 1265.
+    if (w.size() < 3) continue;
+    unsigned int code = static_cast<unsigned int>(std::strtoul(w[1].value_or("0").c_str(),
+                                                               nullptr, 10));
+    if (BenignWarning(code)) continue;
+    text += fmt::format("{}{} {}: {}", text.empty() ? "" : "; ", w[0].value_or(""), code,
+                        w[2].value_or(""));
+  }
+  if (text.empty()) return base::Status::Ok();
+  return base::FailedPrecondition(
+      "{} {} changed a value while writing it ({}); the target would not hold the source's "
+      "value",
+      TargetName(), options().Endpoint(), text);
+}
 
 std::string MySqlRowSink::TargetNamespace(const model::TableSchema& table) const {
   return options().database.empty() ? table.schema : options().database;
@@ -84,41 +185,53 @@ base::Status MySqlRowSink::LoadTarget(const std::string& ns, const std::string& 
                               " ORDER BY ordinal_position"));
   out->exists = !cols.rows.empty();
   for (auto& r : cols.rows) out->columns.push_back(r[0].value_or(""));
+  if (!out->exists) {
+    // information_schema hides tables the user has no privilege on: ask the table itself.
+    base::Status probe =
+        conn_->Exec("SELECT 1 FROM " + QuoteIdent(ns) + "." + QuoteIdent(table) + " LIMIT 0");
+    if (!probe.ok() && LastErrorWasPermission()) {
+      out->access_problem = fmt::format(
+          "user '{}' has no privilege on it, so whether it exists cannot be told ({}); GRANT "
+          "SELECT, INSERT, UPDATE, DELETE ON {}.{} TO '{}'{}",
+          options().user, probe.message(), QuoteIdent(ns), QuoteIdent(table), options().user,
+          options().create_tables ? fmt::format(" (and CREATE ON {}.* for create-tables=true)",
+                                                QuoteIdent(ns))
+                                  : "");
+      return base::Status::Ok();
+    }
+  }
   SLUICE_ASSIGN_OR_RETURN(
       auto keys, conn_->Query("SELECT index_name, column_name FROM information_schema.statistics "
                               "WHERE non_unique=0 AND " +
                               where + " ORDER BY index_name, seq_in_index"));
-  std::string last;
-  for (auto& r : keys.rows) {
-    std::string index = r[0].value_or("");
-    if (out->unique_keys.empty() || index != last) out->unique_keys.emplace_back();
-    out->unique_keys.back().push_back(r[1].value_or(""));
-    last = index;
-  }
+  out->AddUniqueKeys(keys.rows);
   return base::Status::Ok();
 }
 
 base::Status MySqlRowSink::CreateTarget(const std::string& ns, const model::TableSchema& t) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> types, KeyFittingTypes(ns, t));
   SLUICE_RETURN_IF_ERROR(conn_->Exec("CREATE DATABASE IF NOT EXISTS " + QuoteIdent(ns)));
   std::string sql =
       "CREATE TABLE IF NOT EXISTS " + QuoteIdent(ns) + "." + QuoteIdent(t.table) + " (";
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const auto& c = t.columns[i];
-    std::string type = MySqlTypeFor(c);
     bool key = std::find(t.primary_key.begin(), t.primary_key.end(), i) != t.primary_key.end();
-    // A key cannot be a TEXT/BLOB column (no prefix length here): use a VARCHAR/VARBINARY of
-    // 2048 bytes, which leaves room for other key columns under InnoDB's 3072-byte limit.
-    if (key && (type.find("text") != std::string::npos || type.find("blob") != std::string::npos)) {
-      type = type.find("blob") != std::string::npos ? "varbinary(2048)" : "varchar(512)";
-    }
-    sql += QuoteIdent(c.name) + " " + type + (c.nullable && !key ? "" : " NOT NULL") + ", ";
+    sql += QuoteIdent(c.name) + " " + types[i] + (c.nullable && !key ? "" : " NOT NULL") + ", ";
   }
   sql += "PRIMARY KEY (";
   for (size_t i = 0; i < t.primary_key.size(); ++i) {
     sql += (i ? ", " : "") + QuoteIdent(t.columns[t.primary_key[i]].name);
   }
   sql += ")) DEFAULT CHARSET=utf8mb4";
-  return conn_->Exec(sql);
+  base::Status st = conn_->Exec(sql);
+  if (!st.ok() && conn_->last_errno() == ER_TOO_LONG_KEY) {
+    return base::FailedPrecondition(
+        "cannot create target table {}.{} on {}: its primary key ({}) is longer than the "
+        "server allows ({}); create the table yourself with shorter key columns (or a key "
+        "character set with fewer bytes per character) and restart",
+        ns, t.table, options().Endpoint(), KeyList(t), st.message());
+  }
+  return st;
 }
 
 base::Status MySqlRowSink::ExecUpsert(const TargetTable& target, const model::TableSchema& t,
@@ -138,7 +251,7 @@ base::Status MySqlRowSink::ExecUpsert(const TargetTable& target, const model::Ta
   size_t in_stmt = 0;
   for (const auto* row : rows) {
     if (in_stmt > 0 && sql.size() > kMaxStatementBytes) {
-      SLUICE_RETURN_IF_ERROR(conn_->Exec(sql + tail));
+      SLUICE_RETURN_IF_ERROR(ExecWrite(sql + tail));
       sql = head;
       in_stmt = 0;
     }
@@ -150,7 +263,7 @@ base::Status MySqlRowSink::ExecUpsert(const TargetTable& target, const model::Ta
     }
     sql += ')';
   }
-  return conn_->Exec(sql + tail);
+  return ExecWrite(sql + tail);
 }
 
 base::Status MySqlRowSink::ExecDelete(const TargetTable& target, const model::TableSchema& t,
@@ -160,7 +273,7 @@ base::Status MySqlRowSink::ExecDelete(const TargetTable& target, const model::Ta
   size_t in_stmt = 0;
   for (const auto* row : rows) {
     if (in_stmt > 0 && sql.size() > kMaxStatementBytes) {
-      SLUICE_RETURN_IF_ERROR(conn_->Exec(sql));
+      SLUICE_RETURN_IF_ERROR(ExecWrite(sql));
       sql = head;
       in_stmt = 0;
     }
@@ -172,7 +285,19 @@ base::Status MySqlRowSink::ExecDelete(const TargetTable& target, const model::Ta
     }
     sql += ')';
   }
-  return conn_->Exec(sql);
+  return ExecWrite(sql);
+}
+
+bool MySqlRowSink::LastErrorWasPermission() const {
+  switch (conn_->last_errno()) {
+    case ER_DBACCESS_DENIED_ERROR:      // 1044
+    case ER_TABLEACCESS_DENIED_ERROR:   // 1142
+    case ER_COLUMNACCESS_DENIED_ERROR:  // 1143
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:  // 1227
+      return true;
+    default:
+      return false;
+  }
 }
 
 base::Status MySqlRowSink::HandleDdl(const model::DdlEvent& ddl) {

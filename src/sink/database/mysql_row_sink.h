@@ -36,8 +36,15 @@ class MySqlRowSink : public DatabaseRowSink {
   base::Status ExecDelete(const TargetTable& target, const model::TableSchema& table,
                           const std::vector<const std::vector<model::Value>*>& rows) override;
   base::Status HandleDdl(const model::DdlEvent& ddl) override;
+  IdentifierLimit identifier_limit() const override { return {64, false}; }
+  bool LastErrorWasPermission() const override;
 
  private:
+  // Runs an INSERT/DELETE; a warning the server raised for it (a value it changed) is an error.
+  base::Status ExecWrite(const std::string& sql);
+  // MySqlTypeFor of every column, key columns sized to fit InnoDB's key limit.
+  base::Result<std::vector<std::string>> KeyFittingTypes(const std::string& ns,
+                                                         const model::TableSchema& table);
   using DatabaseRowSink::DatabaseRowSink;
   std::string Literal(const std::string& s) const;  // 'text' via hex, for catalog queries
 

@@ -92,9 +92,22 @@ base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnec
         "cannot connect to PostgreSQL at {}: {}; check host/port and that the server is running",
         options.Endpoint(), msg);
   }
-  // Server notices ("schema already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(
-      c->conn_, [](void*, const char*) {}, nullptr);
+  // Server notices ("schema already exists, skipping") are not errors; keep them off stderr,
+  // but record them: some mean the server changed what it was given.
+  PQsetNoticeReceiver(
+      c->conn_,
+      [](void* arg, const PGresult* res) {
+        auto* self = static_cast<PgConnection*>(arg);
+        auto field = [res](int code) {
+          const char* v = PQresultErrorField(res, code);
+          return std::string(v ? v : "");
+        };
+        std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+        if (severity.empty()) severity = field(PG_DIAG_SEVERITY);
+        self->notices_.push_back(
+            {severity, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_PRIMARY)});
+      },
+      c.get());
   return c;
 }
 
@@ -105,6 +118,7 @@ PgConnection::~PgConnection() {
 base::Result<PgResult> PgConnection::Query(std::string_view sql,
                                            const std::vector<std::optional<std::string>>& params) {
   last_sqlstate_.clear();
+  notices_.clear();
   if (PQstatus(conn_) != CONNECTION_OK) {
     return base::Unavailable("PostgreSQL {}: connection lost: {}", options_.Endpoint(),
                              Trim(PQerrorMessage(conn_)));
@@ -149,6 +163,16 @@ base::Status PgConnection::Exec(std::string_view sql,
                                 const std::vector<std::optional<std::string>>& params) {
   auto r = Query(sql, params);
   return r.ok() ? base::Status::Ok() : r.status();
+}
+
+std::string PgConnection::DataChangingNotices() const {
+  std::string out;
+  for (const auto& n : notices_) {
+    if (n.severity != "WARNING" && n.sqlstate != "42622") continue;
+    out += fmt::format("{}{}: {} ({})", out.empty() ? "" : "; ", n.severity, n.message,
+                       n.sqlstate);
+  }
+  return out;
 }
 
 std::string PgConnection::QuoteIdent(std::string_view name) {

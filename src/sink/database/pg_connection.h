@@ -41,6 +41,13 @@ struct PgResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// A server message that is not an error (NOTICE, WARNING, ...) raised by the last call.
+struct PgNotice {
+  std::string severity;  // "WARNING", "NOTICE", ... (non-localized)
+  std::string sqlstate;  // e.g. "42622" (an identifier was truncated)
+  std::string message;
+};
+
 class PgConnection {
  public:
   static base::Result<std::unique_ptr<PgConnection>> Connect(const PgConnectOptions& options);
@@ -57,6 +64,11 @@ class PgConnection {
 
   // The SQLSTATE of the last failed call ("" if none or not a server error).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // Notices and warnings the server sent during the last Query/Exec.
+  const std::vector<PgNotice>& notices() const { return notices_; }
+  // The notices of the last call that mean the server did not store what it was given: any
+  // WARNING, and a truncated identifier (42622). Empty when there were none.
+  std::string DataChangingNotices() const;
   const PgConnectOptions& options() const { return options_; }
 
   // "name" with embedded quotes doubled.
@@ -70,6 +82,7 @@ class PgConnection {
   PgConnectOptions options_;
   pg_conn* conn_ = nullptr;
   std::string last_sqlstate_;
+  std::vector<PgNotice> notices_;
 };
 
 }  // namespace sluice::sink::database

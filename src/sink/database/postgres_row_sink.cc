@@ -38,6 +38,17 @@ base::Result<std::unique_ptr<PostgresRowSink>> PostgresRowSink::Create(
 
 base::Status PostgresRowSink::Exec(const std::string& sql) { return conn_->Exec(sql); }
 
+base::Status PostgresRowSink::ExecChecked(const std::string& sql,
+                                          const std::vector<std::optional<std::string>>& params) {
+  SLUICE_RETURN_IF_ERROR(conn_->Exec(sql, params));
+  std::string changed = conn_->DataChangingNotices();
+  if (changed.empty()) return base::Status::Ok();
+  return base::FailedPrecondition(
+      "PostgreSQL {} did not store what it was given ({}); the target would differ from the "
+      "source",
+      options().Endpoint(), changed);
+}
+
 std::string PostgresRowSink::TargetNamespace(const model::TableSchema& table) const {
   return options().schema.empty() ? table.schema : options().schema;
 }
@@ -48,12 +59,50 @@ std::string PostgresRowSink::QuoteIdent(std::string_view name) const {
 
 base::Status PostgresRowSink::LoadTarget(const std::string& ns, const std::string& table,
                                          TargetInfo* out) {
+  // The catalog, not information_schema: that one hides tables the user has no privilege on,
+  // which made an unreadable table look missing.
   SLUICE_ASSIGN_OR_RETURN(
-      auto cols, conn_->Query("SELECT column_name FROM information_schema.columns "
-                              "WHERE table_schema=$1 AND table_name=$2 ORDER BY ordinal_position",
+      auto cols, conn_->Query("SELECT a.attname FROM pg_catalog.pg_attribute a "
+                              "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+                              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                              "WHERE n.nspname=$1 AND c.relname=$2 AND c.relkind IN ('r', 'p') "
+                              "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                               {ns, table}));
   out->exists = !cols.rows.empty();
   for (auto& r : cols.rows) out->columns.push_back(r[0].value_or(""));
+  if (out->exists) {
+    // Upserts need INSERT and UPDATE, deletes DELETE, both SELECT (the key in WHERE / ON
+    // CONFLICT), and the schema USAGE.
+    SLUICE_ASSIGN_OR_RETURN(
+        auto priv,
+        conn_->Query("SELECT has_schema_privilege(n.oid, 'USAGE'), "
+                     "has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'), "
+                     "has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'), "
+                     "current_user FROM pg_catalog.pg_class c "
+                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE n.nspname=$1 AND c.relname=$2",
+                     {ns, table}));
+    if (!priv.rows.empty() && priv.rows[0].size() == 6) {
+      const auto& r = priv.rows[0];
+      std::string user = QuoteIdent(r[5].value_or(options().user));
+      std::string missing;
+      const char* names[] = {"SELECT", "INSERT", "UPDATE", "DELETE"};
+      for (size_t i = 0; i < 4; ++i) {
+        if (r[i + 1].value_or("f") != "t") missing += (missing.empty() ? "" : ", ") + std::string(names[i]);
+      }
+      std::string problem;
+      if (r[0].value_or("f") != "t") {
+        problem = fmt::format("user {} lacks USAGE on schema {} (GRANT USAGE ON SCHEMA {} TO {})",
+                              user, QuoteIdent(ns), QuoteIdent(ns), user);
+      }
+      if (!missing.empty()) {
+        problem += fmt::format("{}user {} lacks {} on it (GRANT {} ON {}.{} TO {})",
+                               problem.empty() ? "" : "; ", user, missing, missing,
+                               QuoteIdent(ns), QuoteIdent(table), user);
+      }
+      out->access_problem = std::move(problem);
+    }
+  }
   SLUICE_ASSIGN_OR_RETURN(
       auto keys,
       conn_->Query("SELECT i.indexrelid::text, a.attname FROM pg_index i "
@@ -63,18 +112,12 @@ base::Status PostgresRowSink::LoadTarget(const std::string& ns, const std::strin
                    "WHERE n.nspname=$1 AND c.relname=$2 AND i.indisunique AND i.indpred IS NULL "
                    "ORDER BY 1",
                    {ns, table}));
-  std::string last;
-  for (auto& r : keys.rows) {
-    std::string index = r[0].value_or("");
-    if (out->unique_keys.empty() || index != last) out->unique_keys.emplace_back();
-    out->unique_keys.back().push_back(r[1].value_or(""));
-    last = index;
-  }
+  out->AddUniqueKeys(keys.rows);
   return base::Status::Ok();
 }
 
 base::Status PostgresRowSink::CreateTarget(const std::string& ns, const model::TableSchema& t) {
-  SLUICE_RETURN_IF_ERROR(conn_->Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(ns)));
+  SLUICE_RETURN_IF_ERROR(ExecChecked("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(ns)));
   std::string sql =
       "CREATE TABLE IF NOT EXISTS " + QuoteIdent(ns) + "." + QuoteIdent(t.table) + " (";
   for (const auto& c : t.columns) {
@@ -85,7 +128,7 @@ base::Status PostgresRowSink::CreateTarget(const std::string& ns, const model::T
     sql += (i ? ", " : "") + QuoteIdent(t.columns[t.primary_key[i]].name);
   }
   sql += "))";
-  return conn_->Exec(sql);
+  return ExecChecked(sql);
 }
 
 base::Status PostgresRowSink::ExecUpsert(
@@ -121,7 +164,7 @@ base::Status PostgresRowSink::ExecUpsert(
       }
       sql += ')';
     }
-    SLUICE_RETURN_IF_ERROR(conn_->Exec(sql + tail, params));
+    SLUICE_RETURN_IF_ERROR(ExecChecked(sql + tail, params));
   }
   return base::Status::Ok();
 }
@@ -145,9 +188,13 @@ base::Status PostgresRowSink::ExecDelete(
       }
       sql += ')';
     }
-    SLUICE_RETURN_IF_ERROR(conn_->Exec(sql, params));
+    SLUICE_RETURN_IF_ERROR(ExecChecked(sql, params));
   }
   return base::Status::Ok();
+}
+
+bool PostgresRowSink::LastErrorWasPermission() const {
+  return conn_->last_sqlstate() == "42501";  // insufficient_privilege
 }
 
 base::Status PostgresRowSink::HandleDdl(const model::DdlEvent& ddl) {

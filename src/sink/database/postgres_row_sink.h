@@ -35,9 +35,14 @@ class PostgresRowSink : public DatabaseRowSink {
   base::Status ExecDelete(const TargetTable& target, const model::TableSchema& table,
                           const std::vector<const std::vector<model::Value>*>& rows) override;
   base::Status HandleDdl(const model::DdlEvent& ddl) override;
+  IdentifierLimit identifier_limit() const override { return {63, true}; }  // NAMEDATALEN - 1
+  bool LastErrorWasPermission() const override;
 
  private:
   using DatabaseRowSink::DatabaseRowSink;
+  // Runs a statement; a server WARNING or truncated identifier it raised is an error.
+  base::Status ExecChecked(const std::string& sql,
+                           const std::vector<std::optional<std::string>>& params = {});
 
   std::unique_ptr<PgConnection> conn_;
 };

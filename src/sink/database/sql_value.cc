@@ -2,13 +2,15 @@
 
 #include <cmath>
 
-#include "codec/common/time_zone.h"
-#include "codec/common/value_format.h"
+#include "codec/canal_json/canal_json_encoder.h"  // CharsetMaxBytes
+#include "model/time_zone.h"
+#include "model/value_text.h"
 
 namespace sluice::sink::database {
 namespace {
 
 using model::ColumnType;
+using model::TypeFamily;
 using Kind = model::Value::Kind;
 
 void AppendHex(std::string_view bytes, std::string* out) {
@@ -19,22 +21,17 @@ void AppendHex(std::string_view bytes, std::string* out) {
   }
 }
 
-// ENUM member name of a 1-based index (0 = the empty error value).
-std::string EnumName(const model::Column& c, uint64_t index) {
-  if (index == 0) return "";
-  if (index <= c.elements.size()) return c.elements[index - 1];
-  return std::to_string(index);
+// ENUM member name of a 1-based index (0 = the empty error value); the number when the members
+// are unknown.
+std::string EnumText(const model::Column& c, uint64_t index) {
+  if (index > c.elements.size()) return std::to_string(index);
+  return std::string(model::EnumName(c, index));
 }
 
-std::string SetNames(const model::Column& c, uint64_t mask) {
+std::string SetText(const model::Column& c, uint64_t mask) {
   if (c.elements.empty()) return std::to_string(mask);
   std::string out;
-  for (size_t i = 0; i < c.elements.size() && i < 64; ++i) {
-    if (mask & (uint64_t{1} << i)) {
-      if (!out.empty()) out += ',';
-      out += c.elements[i];
-    }
-  }
+  model::AppendSetNames(c, mask, &out);
   return out;
 }
 
@@ -53,17 +50,17 @@ void AppendTemporal(const model::Column& c, const model::Value& v, std::string* 
   const auto& t = v.as_temporal();
   switch (v.kind()) {
     case Kind::kDate:
-      codec::AppendDate(t, out);
+      model::AppendDate(t, out);
       return;
     case Kind::kDateTime:
-      codec::AppendDateTime(t, t.micros ? 6 : 0, out);
+      model::AppendDateTime(t, t.micros ? 6 : 0, out);
       return;
     case Kind::kTime:
-      codec::AppendTime(t, t.micros ? 6 : 0, out);
+      model::AppendTime(t, t.micros ? 6 : 0, out);
       return;
     case Kind::kTimestamp: {
-      static const codec::TimeZone kUtc;
-      codec::AppendTimestamp(v.timestamp_seconds(), v.timestamp_micros(),
+      static const model::TimeZone kUtc;
+      model::AppendTimestamp(v.timestamp_seconds(), v.timestamp_micros(),
                              v.timestamp_micros() ? 6 : 0, kUtc, out);
       return;
     }
@@ -72,12 +69,15 @@ void AppendTemporal(const model::Column& c, const model::Value& v, std::string* 
   }
 }
 
-void AppendFloat(const model::Column& c, const model::Value& v, std::string* out) {
+// FLOAT/DOUBLE values as text the server parses back to the same bits. A FLOAT's value is
+// written as its exact double (every float is one), so no decimal-to-float double rounding can
+// pick a neighbour. MySQL gets scientific notation: a literal without an exponent is a DECIMAL
+// (at most 65 digits, 30 after the point), which turned 1e300 into 1e65 and 1e-300 into 0.
+double FloatValue(const model::Column& c, const model::Value& v) {
   if (v.kind() == Kind::kFloat || c.type == ColumnType::kFloat) {
-    codec::AppendFloat32(static_cast<float>(v.as_double()), out);
-  } else {
-    codec::AppendFloat64(v.as_double(), out);
+    return static_cast<double>(static_cast<float>(v.as_double()));
   }
+  return v.as_double();
 }
 
 std::string BitString(const model::Column& c, uint64_t v) {
@@ -87,24 +87,29 @@ std::string BitString(const model::Column& c, uint64_t v) {
   return out;
 }
 
+base::Status MissingFromImage(const model::Column& c) {
+  return base::InvalidArgument(
+      "column {} is missing from the row image; the database sink needs every column of "
+      "a row (MariaDB/MySQL source: binlog_row_image=FULL; PostgreSQL source: REPLICA "
+      "IDENTITY FULL; Kafka source: a producer that sends whole rows)",
+      c.name);
+}
+
 }  // namespace
 
 base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, std::string* out) {
   switch (v.kind()) {
     case Kind::kAbsent:
-      return base::InvalidArgument(
-          "column {} is missing from the row image; the database sink needs full row images "
-          "(binlog_row_image=FULL)",
-          c.name);
+      return MissingFromImage(c);
     case Kind::kNull:
       out->append("NULL");
       return base::Status::Ok();
     case Kind::kInt:
-      codec::AppendInt(v.as_int(), out);
+      model::AppendInt(v.as_int(), out);
       return base::Status::Ok();
     case Kind::kUInt:
       if (c.type == ColumnType::kEnum) {
-        std::string name = EnumName(c, v.as_uint());
+        std::string name = EnumText(c, v.as_uint());
         out->append("_utf8mb4 X'");
         AppendHex(name, out);
         out->push_back('\'');
@@ -115,7 +120,7 @@ base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, s
         out->append(y);
         out->push_back('\'');
       } else {
-        codec::AppendUInt(v.as_uint(), out);
+        model::AppendUInt(v.as_uint(), out);
       }
       return base::Status::Ok();
     case Kind::kFloat:
@@ -124,7 +129,7 @@ base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, s
         return base::InvalidArgument("column {} holds {} which MySQL cannot store", c.name,
                                      v.as_double());
       }
-      AppendFloat(c, v, out);
+      model::AppendDoubleScientific(FloatValue(c, v), out);
       return base::Status::Ok();
     case Kind::kDecimal:
       if (!ValidDecimal(v.as_string())) {
@@ -134,7 +139,7 @@ base::Status AppendMySqlLiteral(const model::Column& c, const model::Value& v, s
       out->append(v.as_string());
       return base::Status::Ok();
     case Kind::kString:
-      out->append(codec::IsBinaryColumn(c) ? "X'" : "_utf8mb4 X'");
+      out->append(model::IsBinaryColumn(c) ? "X'" : "_utf8mb4 X'");
       AppendHex(v.as_string(), out);
       out->push_back('\'');
       return base::Status::Ok();
@@ -155,24 +160,21 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
   std::string out;
   switch (v.kind()) {
     case Kind::kAbsent:
-      return base::InvalidArgument(
-          "column {} is missing from the row image; the database sink needs full row images "
-          "(binlog_row_image=FULL)",
-          c.name);
+      return MissingFromImage(c);
     case Kind::kNull:
       return std::optional<std::string>();
     case Kind::kInt:
-      codec::AppendInt(v.as_int(), &out);
+      model::AppendInt(v.as_int(), &out);
       break;
     case Kind::kUInt:
       if (c.type == ColumnType::kEnum) {
-        out = EnumName(c, v.as_uint());
+        out = EnumText(c, v.as_uint());
       } else if (c.type == ColumnType::kSet) {
-        out = SetNames(c, v.as_uint());
+        out = SetText(c, v.as_uint());
       } else if (c.type == ColumnType::kBit) {
         out = BitString(c, v.as_uint());
       } else {
-        codec::AppendUInt(v.as_uint(), &out);
+        model::AppendUInt(v.as_uint(), &out);
       }
       break;
     case Kind::kFloat:
@@ -183,7 +185,7 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
       } else if (std::isinf(d)) {
         out = d > 0 ? "Infinity" : "-Infinity";
       } else {
-        AppendFloat(c, v, &out);
+        model::AppendDoubleRoundTrip(FloatValue(c, v), &out);
       }
       break;
     }
@@ -191,7 +193,7 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
       out = v.as_string();
       break;
     case Kind::kString:
-      if (codec::IsBinaryColumn(c)) {
+      if (model::IsBinaryColumn(c)) {
         out = "\\x";
         AppendHex(v.as_string(), &out);
       } else {
@@ -233,6 +235,13 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& c,
       break;
   }
   return std::optional<std::string>(std::move(out));
+}
+
+uint32_t DeclaredChars(const model::Column& c) {
+  if (c.is_binary()) return c.length;
+  int mb = codec::canal_json::CharsetMaxBytes(c.collation);
+  return mb > 1 ? (c.length + static_cast<uint32_t>(mb) - 1) / static_cast<uint32_t>(mb)
+                : c.length;
 }
 
 std::string MySqlTypeFor(const model::Column& c) {
@@ -281,12 +290,18 @@ std::string MySqlTypeFor(const model::Column& c) {
       return fsp("datetime");
     case ColumnType::kTimestamp:
       return fsp("timestamp") + " NULL";
-    case ColumnType::kChar:
-      if (c.length == 0 || c.length > 255) return bin ? "varbinary(1024)" : "varchar(1024)";
-      return fmt::format("{}({})", bin ? "binary" : "char", c.length);
-    case ColumnType::kVarChar:
-      if (c.length == 0 || c.length > 16000) return bin ? "longblob" : "longtext";
-      return fmt::format("{}({})", bin ? "varbinary" : "varchar", c.length);
+    case ColumnType::kChar: {
+      // CHAR holds at most 255 characters: an unknown length (canal-json's "char") fits 255.
+      uint32_t n = DeclaredChars(c);
+      if (n == 0) return bin ? "varbinary(255)" : "varchar(255)";
+      if (n > 255) return fmt::format("{}({})", bin ? "varbinary" : "varchar", n);
+      return fmt::format("{}({})", bin ? "binary" : "char", n);
+    }
+    case ColumnType::kVarChar: {
+      uint32_t n = DeclaredChars(c);
+      if (n == 0 || n > 16000) return bin ? "longblob" : "longtext";
+      return fmt::format("{}({})", bin ? "varbinary" : "varchar", n);
+    }
     case ColumnType::kBinary:  // unknown length: no zero padding
       return c.length ? fmt::format("binary({})", c.length) : "varbinary(255)";
     case ColumnType::kVarBinary:
@@ -326,57 +341,47 @@ std::string PostgresTypeFor(const model::Column& c) {
   auto fsp = [&](std::string base, std::string suffix) {  // see MySqlTypeFor
     return base + "(" + std::to_string(c.fsp ? c.fsp : 6) + ")" + suffix;
   };
-  switch (c.type) {
-    case ColumnType::kNull:
-      return "text";
-    case ColumnType::kTinyInt:
-      return "smallint";
-    case ColumnType::kSmallInt:
-      return u ? "integer" : "smallint";
-    case ColumnType::kMediumInt:
-      return "integer";
-    case ColumnType::kInt:
-      return u ? "bigint" : "integer";
-    case ColumnType::kBigInt:
-      return u ? "numeric(20,0)" : "bigint";
-    case ColumnType::kFloat:
-      return "real";
-    case ColumnType::kDouble:
-      return "double precision";
-    case ColumnType::kDecimal:
+  switch (model::FamilyOf(c.type)) {
+    case TypeFamily::kInteger:  // wide enough for the unsigned range too
+      switch (c.type) {
+        case ColumnType::kTinyInt:
+          return "smallint";
+        case ColumnType::kSmallInt:
+          return u ? "integer" : "smallint";
+        case ColumnType::kMediumInt:
+          return "integer";
+        case ColumnType::kInt:
+          return u ? "bigint" : "integer";
+        default:
+          return u ? "numeric(20,0)" : "bigint";
+      }
+    case TypeFamily::kFloatingPoint:
+      return c.type == ColumnType::kFloat ? "real" : "double precision";
+    case TypeFamily::kDecimal:
       return c.precision ? fmt::format("numeric({},{})", c.precision, c.scale) : "numeric";
-    case ColumnType::kYear:
+    case TypeFamily::kYear:
       return "smallint";
-    case ColumnType::kDate:
+    case TypeFamily::kDate:
       return "date";
-    case ColumnType::kTime:
+    case TypeFamily::kTime:
       return "interval";
-    case ColumnType::kDateTime:
+    case TypeFamily::kDateTime:
       return fsp("timestamp", " without time zone");
-    case ColumnType::kTimestamp:
+    case TypeFamily::kTimestamp:
       return fsp("timestamp", " with time zone");
-    case ColumnType::kChar:
-    case ColumnType::kVarChar:
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
+    case TypeFamily::kText:
       return c.is_binary() ? "bytea" : "text";
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
-    case ColumnType::kGeometry:
+    case TypeFamily::kBytes:
+    case TypeFamily::kGeometry:
       return "bytea";
-    case ColumnType::kJson:
+    case TypeFamily::kJson:
       return "jsonb";
-    case ColumnType::kEnum:
-    case ColumnType::kSet:
-      return "text";
-    case ColumnType::kBit:
+    case TypeFamily::kBit:
       return fmt::format("bit({})", c.length ? c.length : 64);
+    case TypeFamily::kNull:
+    case TypeFamily::kEnum:
+    case TypeFamily::kSet:
+      return "text";
   }
   return "text";
 }
@@ -389,7 +394,7 @@ std::string DisplayValue(const model::Column& c, const model::Value& v) {
     case Kind::kNull:
       return "NULL";
     case Kind::kString:
-      if (codec::IsBinaryColumn(c)) {
+      if (model::IsBinaryColumn(c)) {
         out = "0x";
         AppendHex(v.as_string().substr(0, 30), &out);
       } else {
@@ -402,9 +407,15 @@ std::string DisplayValue(const model::Column& c, const model::Value& v) {
     case Kind::kTimestamp:
       AppendTemporal(c, v, &out);
       return "'" + out + "'";
+    case Kind::kDouble:
+      if (c.type != ColumnType::kFloat) {
+        model::AppendDoubleRoundTrip(v.as_double(), &out);
+        return out;
+      }
+      [[fallthrough]];
     default: {
-      codec::FormatOptions opts;
-      codec::AppendValueText(c, v, opts, &out);
+      model::FormatOptions opts;
+      model::AppendValueText(c, v, opts, &out);
       return out;
     }
   }

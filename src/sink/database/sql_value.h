@@ -5,11 +5,14 @@
 //     for binary columns) so no escaping or sql_mode can change them; ENUM as its member name,
 //     SET/BIT as their integer, YEAR as a 4-digit string ('0000' stays the zero year), DATETIME
 //     and TIME with their fraction, TIMESTAMP in UTC (the sink's session uses time_zone
-//     '+00:00'; epoch 0 is MySQL's zero TIMESTAMP).
+//     '+00:00'; epoch 0 is MySQL's zero TIMESTAMP). FLOAT/DOUBLE in scientific notation with the
+//     shortest digits that round-trip ("1e+300"): an approximate-value literal the server
+//     parses back to the same bits (a literal without exponent would be a DECIMAL).
 //   PostgreSQL: the text form of a query parameter whose type the server infers from the target
 //     column: bytea as \x<hex>, ENUM/SET as member names ("a,b"), BIT(n) as n binary digits,
 //     TIMESTAMP as UTC with "+00", TIME as an interval text ("-838:59:59"), NaN/Infinity as
-//     PostgreSQL spells them. Zero/partial dates ("0000-00-00") and NUL bytes in text have no
+//     PostgreSQL spells them, other FLOAT/DOUBLE values as their shortest round-trip text (a
+//     FLOAT as its exact double value, so neither server rounds twice). Zero/partial dates ("0000-00-00") and NUL bytes in text have no
 //     PostgreSQL form: they are a clear error (a data error of that row).
 // Absent values (partial row images) are rejected by the callers, not here.
 //
@@ -37,6 +40,9 @@ base::Result<std::optional<std::string>> PostgresParam(const model::Column& colu
 
 // Column types for auto-created tables.
 std::string MySqlTypeFor(const model::Column& column);
+// The declared length of a CHAR/VARCHAR (characters) or BINARY/VARBINARY (bytes) column, from
+// its byte length and character set; 0 = unknown.
+uint32_t DeclaredChars(const model::Column& column);
 std::string PostgresTypeFor(const model::Column& column);
 
 // A short display form of a value for error messages (at most ~64 characters; binary as hex).

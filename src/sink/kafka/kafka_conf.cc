@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -26,6 +27,17 @@ std::string GssapiPasswordEnvName(const KafkaSinkOptions& o) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : o.GssapiPrincipal()) h = (h ^ c) * 1099511628211ULL;
   return fmt::format("SLUICE_KRB5_PASSWORD_{:016x}", h);
+}
+
+std::string GssapiCredentialCache(const KafkaSinkOptions& o) {
+  // FNV-1a of the principal and where its key comes from (never the password itself).
+  std::string id = o.GssapiPrincipal() + '\0' +
+                   (o.gssapi_auth_type == GssapiAuthType::kKeytab ? o.gssapi_keytab_path
+                                                                  : std::string("password"));
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : id) h = (h ^ c) * 1099511628211ULL;
+  const char* tmp = std::getenv("TMPDIR");
+  return fmt::format("FILE:{}/sluice-krb5cc-{}-{:016x}", tmp && *tmp ? tmp : "/tmp", getuid(), h);
 }
 
 std::string GssapiKinitCommand(const KafkaSinkOptions& o) {
@@ -66,6 +78,13 @@ base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& o) {
     }
     setenv("KRB5_CONFIG", o.gssapi_kerberos_config_path.c_str(), 1);
   }
+  // The ticket cache is this login's own, emptied here: a kinit that fails (wrong keytab or
+  // password, unknown principal) must not leave the login to another principal's or an older
+  // ticket in a shared cache, which the GSSAPI plugin would silently use. Like KRB5_CONFIG it is
+  // per process (KRB5CCNAME, inherited by kinit): one Kerberos login per sluice process.
+  std::string ccache = GssapiCredentialCache(o);
+  std::remove(ccache.substr(5).c_str());
+  setenv("KRB5CCNAME", ccache.c_str(), 1);
   if (o.gssapi_auth_type == GssapiAuthType::kUser) {
     // kinit reads the password from stdin; it reaches the command through this process's
     // environment (readable only by its user), never through a command line.

@@ -1,5 +1,6 @@
-// Internal helpers shared by KafkaSink and TopicReader: librdkafka configuration built from
-// KafkaSinkOptions, and the mapping of librdkafka errors to base::Code. Not a public API.
+// librdkafka configuration built from KafkaSinkOptions, the handle deleters and the mapping of
+// librdkafka errors to base::Code, shared by KafkaSink, TopicReader, the pre-flight checks and
+// the Kafka source (source/kafka builds its consumer configuration here).
 #pragma once
 
 #include <memory>
@@ -48,6 +49,9 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
 // Called by ApplyConnectionConf for sasl-mechanism=gssapi.
 base::Status ApplyGssapiConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& options);
 std::string GssapiPasswordEnvName(const KafkaSinkOptions& options);
+// "FILE:$TMPDIR/sluice-krb5cc-<uid>-<hash of principal and keytab path>": the login's own
+// ticket cache, emptied and exported as KRB5CCNAME by ApplyGssapiConf.
+std::string GssapiCredentialCache(const KafkaSinkOptions& options);
 
 // For a failed SCRAM login: librdkafka before 2.6.1 repeats the client nonce in the SCRAM
 // client-final-message, which Kafka 4.x brokers reject as invalid credentials

@@ -95,6 +95,10 @@ base::Status KafkaSink::Init() {
       SetConf(c, "queue.buffering.max.kbytes",
               std::to_string(std::max<int64_t>(65536, 2 * o.max_message_bytes / 1024 + 1))));
   SLUICE_RETURN_IF_ERROR(SetConf(c, "queue.buffering.max.messages", "100000"));
+  // Topics are created by PrepareTopic only (partition-num, replication-factor), never as a
+  // side effect of a metadata request on a broker with auto.create.topics.enable=true (the
+  // producer default would let `sluice check` create a topic with the broker's defaults).
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "allow.auto.create.topics", "false"));
   int64_t write_ms = std::max<int64_t>(1, o.write_timeout.count());
   SLUICE_RETURN_IF_ERROR(SetConf(c, "request.timeout.ms", std::to_string(write_ms)));
   SLUICE_RETURN_IF_ERROR(
@@ -305,6 +309,49 @@ base::Status KafkaSink::CreateTopic(const std::string& topic, int32_t partitions
   return base::Status::Ok();
 }
 
+base::Status KafkaSink::CheckCreatable(const std::string& topic) {
+  if (!options_.auto_create_topic) {
+    return base::NotFound(
+        "topic '{}' does not exist and auto-create-topic=false; create the topic or set "
+        "auto-create-topic=true in the sink URI",
+        topic);
+  }
+  if (options_.required_acks == -1 && broker_id_ >= 0) {
+    auto isr = DescribeConfig(true, std::to_string(broker_id_), "min.insync.replicas");
+    if (isr.ok() && ToInt(*isr) && options_.replication_factor < *ToInt(*isr)) {
+      return base::FailedPrecondition(
+          "replication-factor {} is below the broker's min.insync.replicas {}, so writes with "
+          "required-acks=-1 would fail; raise replication-factor in the sink URI",
+          options_.replication_factor, *isr);
+    }
+  }
+  return base::Status::Ok();
+}
+
+base::Status KafkaSink::CheckPartitionNum(const std::string& topic, int32_t actual) {
+  if (options_.partition_num && *options_.partition_num > actual) {
+    return base::InvalidArgument(
+        "partition-num {} is greater than the {} partitions of topic '{}'; lower partition-num "
+        "in the sink URI or add partitions to the topic",
+        *options_.partition_num, actual, topic);
+  }
+  return base::Status::Ok();
+}
+
+base::Status KafkaSink::CheckTopic(const std::string& topic) {
+  int timeout = static_cast<int>(options_.dial_timeout.count());
+  auto r = TopicPartitions(topic, timeout);
+  if (!r.ok()) return r.status();
+  if (*r == 0) {
+    SLUICE_RETURN_IF_ERROR(CheckCreatable(topic));
+    Log()->info("topic '{}' does not exist; the changefeed creates it with {} partitions (check "
+                "created nothing)",
+                topic, options_.partition_num.value_or(kDefaultPartitionNum));
+    return base::Status::Ok();
+  }
+  return CheckPartitionNum(topic, *r);
+}
+
 base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
   int timeout = static_cast<int>(options_.dial_timeout.count());
   int32_t actual = 0;
@@ -315,21 +362,7 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
     actual = r.ok() ? *r : -1;  // -1: exists but not ready (no leader yet)
   }
   if (actual == 0) {
-    if (!options_.auto_create_topic) {
-      return base::NotFound(
-          "topic '{}' does not exist and auto-create-topic=false; create the topic or set "
-          "auto-create-topic=true in the sink URI",
-          topic);
-    }
-    if (options_.required_acks == -1 && broker_id_ >= 0) {
-      auto isr = DescribeConfig(true, std::to_string(broker_id_), "min.insync.replicas");
-      if (isr.ok() && ToInt(*isr) && options_.replication_factor < *ToInt(*isr)) {
-        return base::FailedPrecondition(
-            "replication-factor {} is below the broker's min.insync.replicas {}, so writes with "
-            "required-acks=-1 would fail; raise replication-factor in the sink URI",
-            options_.replication_factor, *isr);
-      }
-    }
+    SLUICE_RETURN_IF_ERROR(CheckCreatable(topic));
     SLUICE_RETURN_IF_ERROR(
         CreateTopic(topic, options_.partition_num.value_or(kDefaultPartitionNum)));
     created = true;
@@ -355,13 +388,8 @@ base::Result<int32_t> KafkaSink::PrepareTopic(const std::string& topic) {
   }
 
   int32_t use = actual;
+  SLUICE_RETURN_IF_ERROR(CheckPartitionNum(topic, actual));
   if (options_.partition_num) {
-    if (*options_.partition_num > actual) {
-      return base::InvalidArgument(
-          "partition-num {} is greater than the {} partitions of topic '{}'; lower partition-num "
-          "in the sink URI or add partitions to the topic",
-          *options_.partition_num, actual, topic);
-    }
     if (*options_.partition_num < actual) {
       Log()->warn(
           "topic '{}' has {} partitions but partition-num={}; only partitions 0..{} "

@@ -49,11 +49,18 @@ class KafkaSink : public sink::Sink {
   // partition count. A missing topic is created with partition-num (default 3) and
   // replication-factor when auto-create-topic is true, else NotFound. Also learns the topic's
   // max.message.bytes (see effective_max_message_bytes). Idempotent; re-reads metadata.
-  base::Result<int32_t> PrepareTopic(const std::string& topic);
+  base::Result<int32_t> PrepareTopic(const std::string& topic) override;
+  // PrepareTopic's checks without changing anything (for `sluice check`): a missing topic must
+  // be creatable (auto-create-topic, replication-factor vs min.insync.replicas), an existing
+  // one must have partition-num partitions. Creates nothing.
+  base::Status CheckTopic(const std::string& topic);
 
   // min(max-message-bytes, topic max.message.bytes - 128) for a prepared topic; for other
   // topics the broker's message.max.bytes - 128 (if known) bounds max-message-bytes instead.
   int64_t effective_max_message_bytes(const std::string& topic) const;
+  int64_t MaxMessageBytes(const std::string& topic) const override {
+    return effective_max_message_bytes(topic);
+  }
 
   // Queues `msg` for `topic`/`partition` (explicit partition; the key does not choose it).
   // ResourceExhausted if key + value + 36 bytes exceed effective_max_message_bytes(topic);
@@ -86,6 +93,9 @@ class KafkaSink : public sink::Sink {
   base::Status CreateTopic(const std::string& topic, int32_t partitions);
   // Partition count of `topic`, 0 if it does not exist.
   base::Result<int32_t> TopicPartitions(const std::string& topic, int timeout_ms);
+  // The checks before creating a missing topic, and of partition-num against an existing one.
+  base::Status CheckCreatable(const std::string& topic);
+  base::Status CheckPartitionNum(const std::string& topic, int32_t actual);
   // True once the leader of every partition answers a ListOffsets request.
   bool PartitionsServed(const std::string& topic, int32_t partitions, int timeout_ms);
   // Reads a config entry of a topic ("topic") or broker ("broker") resource; nullopt-like empty

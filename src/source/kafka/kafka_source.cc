@@ -6,9 +6,9 @@
 
 #include "base/logging.h"
 #include "codec/canal_json/canal_json_row_decoder.h"
-#include "codec/common/time_zone.h"
 #include "codec/debezium/debezium_decoder.h"
 #include "codec/plain_json/plain_json_decoder.h"
+#include "model/time_zone.h"
 #include "sink/kafka/kafka_conf.h"
 
 namespace sluice::source::kafka {
@@ -173,7 +173,7 @@ base::Status KafkaSource::Open(const model::SourcePosition& start) {
       break;
     case Format::kCanalJson: {
       codec::canal_json::CanalJsonRowDecoderOptions o;
-      SLUICE_ASSIGN_OR_RETURN(o.time_zone, codec::TimeZone::Parse(options_.time_zone));
+      SLUICE_ASSIGN_OR_RETURN(o.time_zone, model::TimeZone::Parse(options_.time_zone));
       decoder_ = std::make_unique<codec::canal_json::CanalJsonRowDecoder>(std::move(o));
       break;
     }
@@ -269,8 +269,31 @@ base::Status KafkaSource::HandleMessage(const void* msg, std::vector<model::Chan
     } else {
       return base::InvalidArgument(
           "kafka source: cannot decode the message at topic {} partition {} offset {} as {}: "
-          "{}; fix the producer, or format= in the source URI",
+          "{}; fix the producer of that message, or format= in the source URI",
           topic, m->partition, m->offset, FormatName(options_.format), st.message());
+    }
+  }
+  // Every row must carry its key: it is applied, partitioned and deleted by it. (Without the
+  // check the database sink would blame a binlog setting for the hole.)
+  for (const auto& ev : decoded_.events) {
+    if (ev.kind != model::ChangeEvent::Kind::kRow) continue;
+    const auto& row = ev.row;
+    const auto& t = *row.table;
+    for (const auto* image : {&row.before, &row.after}) {
+      if (image->empty()) continue;
+      for (size_t k : t.primary_key) {
+        if (k < image->size() && !(*image)[k].is_absent()) continue;
+        return base::InvalidArgument(
+            "kafka source: the message at topic {} partition {} offset {} ({}) holds {} row of "
+            "{}.{} whose {} image lacks key column '{}'; every row needs its key columns: fix "
+            "the producer of that message{}",
+            topic, m->partition, m->offset, FormatName(options_.format),
+            row.op == model::RowOp::kInsert   ? "an INSERT"
+            : row.op == model::RowOp::kUpdate ? "an UPDATE"
+                                              : "a DELETE",
+            t.schema, t.table, image == &row.before ? "old" : "new", t.columns[k].name,
+            options_.format == Format::kJson ? ", or key-columns= in the source URI" : "");
+      }
     }
   }
 

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "base/text.h"
 #include "base/percent_encoding.h"
-#include "codec/common/time_zone.h"
+#include "base/text.h"
+#include "model/time_zone.h"
 
 namespace sluice::source::kafka {
 namespace {
@@ -162,7 +162,7 @@ const std::vector<Spec>& Specs() {
        "canal-json: the zone TIMESTAMP values were rendered in by the producer (the producer's "
        "time-zone setting): UTC, an offset like +08:00, an IANA name, or System.",
        [](KafkaSourceOptions& o, const std::string& v) -> base::Status {
-         auto tz = codec::TimeZone::Parse(v);
+         auto tz = model::TimeZone::Parse(v);
          if (!tz.ok())
            return base::InvalidArgument("source URI: time-zone: {}", tz.status().message());
          o.time_zone = v;

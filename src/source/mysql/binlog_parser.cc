@@ -1,13 +1,13 @@
 #include "source/mysql/binlog_parser.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include <zlib.h>
 
 #include "base/byte_reader.h"
 #include "base/crc32.h"
+#include "base/sql_lexer.h"
 #include "source/mysql/row_decoder.h"
 
 namespace sluice::source::mysql {
@@ -15,104 +15,34 @@ namespace {
 
 using model::ChangeEvent;
 
-bool StartsWithWord(std::string_view text, std::string_view word) {
-  if (text.size() < word.size()) return false;
-  for (size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(text[i])) != word[i]) return false;
-  }
-  return text.size() == word.size() ||
-         (!std::isalnum(static_cast<unsigned char>(text[word.size()])) && text[word.size()] != '_');
-}
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty()) {
-    if (std::isspace(static_cast<unsigned char>(s.front()))) {
-      s.remove_prefix(1);
-    } else if (s.starts_with("/*") && !s.starts_with("/*!")) {  // skip plain comments
-      size_t end = s.find("*/", 2);
-      if (end == std::string_view::npos) return {};
-      s.remove_prefix(end + 2);
-    } else {
-      break;
-    }
-  }
-  return s;
-}
-
-// Consumes `word` (case-insensitive, followed by a non-identifier char) if present.
-bool Accept(std::string_view& s, std::string_view word) {
-  s = TrimLeft(s);
-  if (!StartsWithWord(s, word)) return false;
-  s.remove_prefix(word.size());
-  return true;
-}
-
-// Reads one identifier (`quoted` or bare).
-std::string ReadIdent(std::string_view& s) {
-  s = TrimLeft(s);
-  std::string out;
-  if (!s.empty() && s.front() == '`') {
-    size_t i = 1;
-    for (; i < s.size(); ++i) {
-      if (s[i] == '`') {
-        if (i + 1 < s.size() && s[i + 1] == '`') {
-          out.push_back('`');
-          ++i;
-          continue;
-        }
-        break;
-      }
-      out.push_back(s[i]);
-    }
-    s.remove_prefix(std::min(i + 1, s.size()));
-    return out;
-  }
-  size_t i = 0;
-  while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' ||
-                          s[i] == '$' || static_cast<unsigned char>(s[i]) >= 0x80)) {
-    ++i;
-  }
-  out.assign(s.substr(0, i));
-  s.remove_prefix(i);
-  return out;
-}
-
-// Best-effort: the table a DDL statement targets (CREATE/ALTER/DROP/TRUNCATE/RENAME TABLE).
-void ExtractDdlTarget(std::string_view sql, model::DdlEvent* ddl) {
-  std::string_view s = sql;
-  if (Accept(s, "CREATE")) {
-    if (Accept(s, "OR")) Accept(s, "REPLACE");
-    Accept(s, "TEMPORARY");
-    if (!Accept(s, "TABLE")) return;
-    if (Accept(s, "IF")) {
-      Accept(s, "NOT");
-      Accept(s, "EXISTS");
-    }
-  } else if (Accept(s, "ALTER")) {
-    Accept(s, "ONLINE");
-    Accept(s, "IGNORE");
-    if (!Accept(s, "TABLE")) return;
-    if (Accept(s, "IF")) Accept(s, "EXISTS");
-  } else if (Accept(s, "DROP")) {
-    Accept(s, "TEMPORARY");
-    if (!Accept(s, "TABLE")) return;
-    if (Accept(s, "IF")) Accept(s, "EXISTS");
-  } else if (Accept(s, "TRUNCATE")) {
-    Accept(s, "TABLE");
-  } else if (Accept(s, "RENAME")) {
-    if (!Accept(s, "TABLE")) return;
+// Best-effort: the table a DDL statement targets (CREATE/ALTER/DROP/TRUNCATE/RENAME TABLE; for
+// RENAME the old name). `c` is past nothing yet.
+void ExtractDdlTarget(base::SqlCursor& c, model::DdlEvent* ddl) {
+  if (c.Accept("CREATE")) {
+    if (c.Accept("OR")) c.Accept("REPLACE");
+    c.Accept("TEMPORARY");
+    if (!c.Accept("TABLE")) return;
+    c.SkipIfExists();
+  } else if (c.Accept("ALTER")) {
+    c.Accept("ONLINE");
+    c.Accept("IGNORE");
+    if (!c.Accept("TABLE")) return;
+    c.SkipIfExists();
+  } else if (c.Accept("DROP")) {
+    c.Accept("TEMPORARY");
+    if (!c.Accept("TABLE")) return;
+    c.SkipIfExists();
+  } else if (c.Accept("TRUNCATE")) {
+    c.Accept("TABLE");
+  } else if (c.Accept("RENAME")) {
+    if (!c.Accept("TABLE")) return;
   } else {
     return;
   }
-  std::string first = ReadIdent(s);
-  if (first.empty()) return;
-  if (!s.empty() && s.front() == '.') {
-    s.remove_prefix(1);
-    ddl->schema = std::move(first);
-    ddl->table = ReadIdent(s);
-  } else {
-    ddl->table = std::move(first);
-  }
+  std::string schema, table;
+  if (!c.Name(&schema, &table)) return;
+  if (!schema.empty()) ddl->schema = std::move(schema);
+  ddl->table = std::move(table);
 }
 
 // Numeric prefix of a server version ("10.11.19-MariaDB" → {10, 11, 19}).
@@ -296,32 +226,7 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
   }
   if (h.type == kFormatDescriptionEvent) return HandleFormatDescription(h, event);
 
-  // Strip (and verify) the checksum.
-  bool has_crc = checksum_ == Checksum::kCrc32;
-  if (checksum_ == Checksum::kUnknown && event.size() >= kEventHeaderSize + kChecksumSize) {
-    // Before the first FDE (the fake ROTATE) the checksum setting is unknown: the event
-    // carries a CRC iff its last 4 bytes are the CRC of the rest.
-    size_t n = event.size() - kChecksumSize;
-    base::ByteReader tail(event.subspan(n));
-    has_crc = base::Crc32(event.data(), n) == tail.U32();
-  }
-  if (has_crc) {
-    if (event.size() < kEventHeaderSize + kChecksumSize) {
-      return Error(h, base::DataLoss("event too short to carry its CRC32"));
-    }
-    size_t n = event.size() - kChecksumSize;
-    if (options_.verify_checksum) {
-      base::ByteReader tail(event.subspan(n));
-      uint32_t expected = tail.U32();
-      uint32_t actual = base::Crc32(event.data(), n);
-      if (expected != actual) {
-        return Error(h, base::DataLoss("CRC32 mismatch (event says {:08x}, computed {:08x}): the "
-                                       "binlog or the network stream is corrupt",
-                                       expected, actual));
-      }
-    }
-    event = event.first(n);
-  }
+  SLUICE_RETURN_IF_ERROR(StripChecksum(h, &event));
   auto body = event.subspan(kEventHeaderSize);
 
   const size_t out_size = out->size();
@@ -365,29 +270,9 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
     case kHeartbeatEventV2:
       HandleHeartbeat(h, body, out);
       break;
-    case kMariaGtidListEvent: {
-      // A real GTID_LIST at file start states the GTID position before this file; use it
-      // only to seed an empty position (artificial ones, sent on GTID connect, are skipped).
-      if ((h.flags & kFlagArtificial) || h.next_position == 0 || !committed_.gtids.empty()) {
-        break;
-      }
-      base::ByteReader r(body);
-      uint32_t count = r.U32() & 0x0FFFFFFF;
-      model::MariaGtidSet set;
-      for (uint32_t i = 0; i < count && r.ok(); ++i) {
-        model::MariaGtid g;
-        g.domain_id = r.U32();
-        g.server_id = r.U32();
-        g.seq_no = r.U64();
-        set.Update(g);
-      }
-      if (!r.ok()) {
-        st = base::DataLoss("GTID_LIST body truncated");
-        break;
-      }
-      committed_.gtids = std::move(set);
+    case kMariaGtidListEvent:
+      st = HandleMariaGtidList(h, body);
       break;
-    }
     case kStopEvent:
     case kIntvarEvent:
     case kRandEvent:
@@ -425,6 +310,57 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
     out->resize(out_size);
     return Error(h, st);
   }
+  return base::Status::Ok();
+}
+
+base::Status BinlogParser::StripChecksum(const EventHeader& h,
+                                         std::span<const uint8_t>* event) const {
+  bool has_crc = checksum_ == Checksum::kCrc32;
+  if (checksum_ == Checksum::kUnknown && event->size() >= kEventHeaderSize + kChecksumSize) {
+    // Before the first FDE (the fake ROTATE) the checksum setting is unknown: the event
+    // carries a CRC iff its last 4 bytes are the CRC of the rest.
+    size_t n = event->size() - kChecksumSize;
+    base::ByteReader tail(event->subspan(n));
+    has_crc = base::Crc32(event->data(), n) == tail.U32();
+  }
+  if (!has_crc) return base::Status::Ok();
+  if (event->size() < kEventHeaderSize + kChecksumSize) {
+    return Error(h, base::DataLoss("event too short to carry its CRC32"));
+  }
+  size_t n = event->size() - kChecksumSize;
+  if (options_.verify_checksum) {
+    base::ByteReader tail(event->subspan(n));
+    uint32_t expected = tail.U32();
+    uint32_t actual = base::Crc32(event->data(), n);
+    if (expected != actual) {
+      return Error(h, base::DataLoss("CRC32 mismatch (event says {:08x}, computed {:08x}): the "
+                                     "binlog or the network stream is corrupt",
+                                     expected, actual));
+    }
+  }
+  *event = event->first(n);
+  return base::Status::Ok();
+}
+
+base::Status BinlogParser::HandleMariaGtidList(const EventHeader& h,
+                                               std::span<const uint8_t> body) {
+  // A real GTID_LIST at file start states the GTID position before this file; use it only to
+  // seed an empty position (artificial ones, sent on GTID connect, are skipped).
+  if ((h.flags & kFlagArtificial) || h.next_position == 0 || !committed_.gtids.empty()) {
+    return base::Status::Ok();
+  }
+  base::ByteReader r(body);
+  uint32_t count = r.U32() & 0x0FFFFFFF;
+  model::MariaGtidSet set;
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    model::MariaGtid g;
+    g.domain_id = r.U32();
+    g.server_id = r.U32();
+    g.seq_no = r.U64();
+    set.Update(g);
+  }
+  if (!r.ok()) return base::DataLoss("GTID_LIST body truncated");
+  committed_.gtids = std::move(set);
   return base::Status::Ok();
 }
 
@@ -543,35 +479,38 @@ base::Status BinlogParser::HandleQuery(const EventHeader& h, std::span<const uin
         {reinterpret_cast<const uint8_t*>(sql_full.data()), sql_full.size()}, &decompressed_));
     sql_full = {reinterpret_cast<const char*>(decompressed_.data()), decompressed_.size()};
   }
-  std::string_view sql = TrimLeft(sql_full);
+  base::SqlCursor sql(sql_full);
 
-  if (StartsWithWord(sql, "BEGIN") ||
-      (StartsWithWord(sql, "XA") && (StartsWithWord(TrimLeft(sql.substr(2)), "START") ||
-                                     StartsWithWord(TrimLeft(sql.substr(2)), "BEGIN")))) {
+  if (sql.Accept("XA")) {
+    if (sql.Accept("START") || sql.Accept("BEGIN")) {
+      if (!in_txn_) BeginTxn(h, "", std::nullopt);
+      saw_begin_ = true;
+      return base::Status::Ok();
+    }
+    if (sql.Accept("END")) return base::Status::Ok();
+    // XA PREPARE ends the group (its rows were streamed); XA COMMIT / XA ROLLBACK of a
+    // prepared transaction are groups of their own that carry no rows.
+    EmitCommit(h, out);
+    return base::Status::Ok();
+  }
+  if (sql.Accept("BEGIN")) {
     if (!in_txn_) BeginTxn(h, "", std::nullopt);
     saw_begin_ = true;
     return base::Status::Ok();
   }
-  if (StartsWithWord(sql, "COMMIT")) {
+  if (sql.Accept("COMMIT")) {
     EmitCommit(h, out);
     return base::Status::Ok();
   }
-  if (StartsWithWord(sql, "ROLLBACK")) {
-    if (StartsWithWord(TrimLeft(sql.substr(8)), "TO")) return base::Status::Ok();  // savepoint
+  if (sql.Accept("ROLLBACK")) {
+    if (sql.Accept("TO")) return base::Status::Ok();  // savepoint
     // Non-transactional changes already streamed stay applied; the group ends here.
     EmitCommit(h, out);
     return base::Status::Ok();
   }
-  if (StartsWithWord(sql, "SAVEPOINT") || StartsWithWord(sql, "RELEASE") || sql.empty() ||
-      sql.front() == '#') {
-    return base::Status::Ok();  // savepoints, MariaDB dummy events
-  }
-  if (StartsWithWord(sql, "XA")) {
-    std::string_view rest = TrimLeft(sql.substr(2));
-    if (StartsWithWord(rest, "END")) return base::Status::Ok();
-    // XA PREPARE ends the group (its rows were streamed); XA COMMIT / XA ROLLBACK of a
-    // prepared transaction are groups of their own that carry no rows.
-    EmitCommit(h, out);
+  // Savepoints, and statements of nothing but comments (MariaDB's dummy events,
+  // "# Dummy event replacing ...").
+  if (sql.AtEnd() || sql.Accept("SAVEPOINT") || sql.Accept("RELEASE")) {
     return base::Status::Ok();
   }
 

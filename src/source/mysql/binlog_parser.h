@@ -71,6 +71,8 @@ class BinlogParser {
   enum class Checksum : uint8_t { kUnknown, kOff, kCrc32 };
 
   base::Status Error(const EventHeader& h, base::Status st) const;
+  // Verifies and removes the CRC32 trailer when the event carries one.
+  base::Status StripChecksum(const EventHeader& h, std::span<const uint8_t>* event) const;
   base::Status HandleFormatDescription(const EventHeader& h, std::span<const uint8_t> event);
   base::Status HandleRotate(const EventHeader& h, std::span<const uint8_t> body);
   base::Status HandleQuery(const EventHeader& h, std::span<const uint8_t> body,
@@ -81,6 +83,7 @@ class BinlogParser {
                           std::vector<model::ChangeEvent>* out);
   base::Status HandleMariaGtid(const EventHeader& h, std::span<const uint8_t> body);
   base::Status HandleMysqlGtid(const EventHeader& h, std::span<const uint8_t> body);
+  base::Status HandleMariaGtidList(const EventHeader& h, std::span<const uint8_t> body);
   void HandleHeartbeat(const EventHeader& h, std::span<const uint8_t> body,
                        std::vector<model::ChangeEvent>* out);
 

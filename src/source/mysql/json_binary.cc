@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/byte_reader.h"
+#include "model/value_text.h"
 #include "source/mysql/row_decoder.h"
 
 namespace sluice::source::mysql {
@@ -95,28 +96,6 @@ void AppendDouble(double d, std::string* out) {
   }
 }
 
-void AppendBase64(std::span<const uint8_t> in, std::string* out) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out->push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = in[i] << 16;
-    out->push_back(kAlphabet[(v >> 18) & 63]);
-    out->push_back(kAlphabet[(v >> 12) & 63]);
-    out->append("==");
-  } else if (i + 2 == in.size()) {
-    uint32_t v = in[i] << 16 | in[i + 1] << 8;
-    out->push_back(kAlphabet[(v >> 18) & 63]);
-    out->push_back(kAlphabet[(v >> 12) & 63]);
-    out->push_back(kAlphabet[(v >> 6) & 63]);
-    out->push_back('=');
-  }
-}
-
 // Opaque values: DECIMAL and temporal types as MySQL prints them, others as base64.
 base::Status AppendOpaque(uint8_t mysql_type, std::span<const uint8_t> data, std::string* out) {
   base::ByteReader r(data);
@@ -160,7 +139,7 @@ base::Status AppendOpaque(uint8_t mysql_type, std::span<const uint8_t> data, std
     }
     default: {
       std::string text = fmt::format("base64:type{}:", mysql_type);
-      AppendBase64(data, &text);
+      model::AppendBase64({reinterpret_cast<const char*>(data.data()), data.size()}, &text);
       AppendQuoted(text, out);
       return base::Status::Ok();
     }

@@ -146,62 +146,9 @@ model::Temporal DecodeTime2(base::ByteReader& r, uint8_t fsp) {
   return t;
 }
 
-base::Status DecodeValue(base::ByteReader& r, const ColumnCodec& c, const model::Column& column,
-                         Utf8Converter& conv, std::string& scratch, model::Value* out) {
+// DATE, TIME, DATETIME, TIMESTAMP: the legacy layouts and the fsp-carrying "2" ones.
+void DecodeTemporal(base::ByteReader& r, const ColumnCodec& c, model::Value* out) {
   switch (c.type) {
-    case kTypeTiny: {
-      uint64_t v = r.ReadLE(1);
-      *out = c.is_unsigned ? Value::UInt(v) : Value::Int(SignExtend(v, 8));
-      break;
-    }
-    case kTypeShort: {
-      uint64_t v = r.ReadLE(2);
-      *out = c.is_unsigned ? Value::UInt(v) : Value::Int(SignExtend(v, 16));
-      break;
-    }
-    case kTypeInt24: {
-      uint64_t v = r.ReadLE(3);
-      *out = c.is_unsigned ? Value::UInt(v) : Value::Int(SignExtend(v, 24));
-      break;
-    }
-    case kTypeLong: {
-      uint64_t v = r.ReadLE(4);
-      *out = c.is_unsigned ? Value::UInt(v) : Value::Int(SignExtend(v, 32));
-      break;
-    }
-    case kTypeLongLong: {
-      uint64_t v = r.ReadLE(8);
-      *out = c.is_unsigned ? Value::UInt(v) : Value::Int(static_cast<int64_t>(v));
-      break;
-    }
-    case kTypeYear: {
-      uint64_t v = r.ReadLE(1);
-      *out = Value::UInt(v == 0 ? 0 : 1900 + v);
-      break;
-    }
-    case kTypeFloat: {
-      uint32_t bits = static_cast<uint32_t>(r.ReadLE(4));
-      *out = Value::Float(std::bit_cast<float>(bits));
-      break;
-    }
-    case kTypeDouble: {
-      uint64_t bits = r.ReadLE(8);
-      *out = Value::Double(std::bit_cast<double>(bits));
-      break;
-    }
-    case kTypeNewDecimal: {
-      std::string text;
-      if (!DecodeDecimal(r, c.precision, c.scale, &text)) {
-        if (!r.ok()) return Truncated(column);
-        return base::DataLoss("column {} has invalid DECIMAL({},{}) metadata", column.name,
-                              c.precision, c.scale);
-      }
-      *out = Value::Decimal(std::move(text));
-      break;
-    }
-    case kTypeNull:
-      *out = Value::Null();
-      break;
     case kTypeDate: {
       uint32_t v = static_cast<uint32_t>(r.ReadLE(3));
       Temporal t;
@@ -269,22 +216,17 @@ base::Status DecodeValue(base::ByteReader& r, const ColumnCodec& c, const model:
     case kTypeTime2:
       *out = Value::Time(DecodeTime2(r, c.fsp));
       break;
-    case kTypeBit: {
-      size_t nbytes = (c.bits + 7) / 8;
-      if (nbytes == 0 || nbytes > 8) {
-        return base::DataLoss("column {} has invalid BIT length {}", column.name, c.bits);
-      }
-      *out = Value::UInt(r.ReadBE(nbytes));
+    default:
       break;
-    }
-    case kTypeEnum:
-    case kTypeSet: {
-      if (c.max_len == 0 || c.max_len > 8) {
-        return base::DataLoss("column {} has invalid ENUM/SET size {}", column.name, c.max_len);
-      }
-      *out = Value::UInt(r.ReadLE(c.max_len));
-      break;
-    }
+  }
+}
+
+// Strings, BLOBs, GEOMETRY and JSON: length-prefixed bytes; text converted to UTF-8, binary
+// JSON rendered as text.
+base::Status DecodeBytesValue(base::ByteReader& r, const ColumnCodec& c,
+                              const model::Column& column, Utf8Converter& conv,
+                              std::string& scratch, model::Value* out) {
+  switch (c.type) {
     case kTypeVarchar:
     case kTypeVarString:
     case kTypeString: {
@@ -329,6 +271,95 @@ base::Status DecodeValue(base::ByteReader& r, const ColumnCodec& c, const model:
       }
       break;
     }
+    default:
+      break;
+  }
+  return base::Status::Ok();
+}
+
+base::Status DecodeValue(base::ByteReader& r, const ColumnCodec& c, const model::Column& column,
+                         Utf8Converter& conv, std::string& scratch, model::Value* out) {
+  switch (c.type) {
+    case kTypeTiny:
+    case kTypeShort:
+    case kTypeInt24:
+    case kTypeLong:
+    case kTypeLongLong: {
+      unsigned width = c.type == kTypeTiny    ? 1
+                       : c.type == kTypeShort ? 2
+                       : c.type == kTypeInt24 ? 3
+                       : c.type == kTypeLong  ? 4
+                                              : 8;
+      uint64_t v = r.ReadLE(width);
+      if (c.is_unsigned) {
+        *out = Value::UInt(v);
+      } else {
+        *out = Value::Int(width == 8 ? static_cast<int64_t>(v)
+                                     : SignExtend(v, static_cast<int>(width * 8)));
+      }
+      break;
+    }
+    case kTypeYear: {
+      uint64_t v = r.ReadLE(1);
+      *out = Value::UInt(v == 0 ? 0 : 1900 + v);
+      break;
+    }
+    case kTypeFloat: {
+      uint32_t bits = static_cast<uint32_t>(r.ReadLE(4));
+      *out = Value::Float(std::bit_cast<float>(bits));
+      break;
+    }
+    case kTypeDouble: {
+      uint64_t bits = r.ReadLE(8);
+      *out = Value::Double(std::bit_cast<double>(bits));
+      break;
+    }
+    case kTypeNewDecimal: {
+      std::string text;
+      if (!DecodeDecimal(r, c.precision, c.scale, &text)) {
+        if (!r.ok()) return Truncated(column);
+        return base::DataLoss("column {} has invalid DECIMAL({},{}) metadata", column.name,
+                              c.precision, c.scale);
+      }
+      *out = Value::Decimal(std::move(text));
+      break;
+    }
+    case kTypeNull:
+      *out = Value::Null();
+      break;
+    case kTypeDate:
+    case kTypeTime:
+    case kTypeDateTime:
+    case kTypeTimestamp:
+    case kTypeTimestamp2:
+    case kTypeDateTime2:
+    case kTypeTime2:
+      DecodeTemporal(r, c, out);
+      break;
+    case kTypeBit: {
+      size_t nbytes = (c.bits + 7) / 8;
+      if (nbytes == 0 || nbytes > 8) {
+        return base::DataLoss("column {} has invalid BIT length {}", column.name, c.bits);
+      }
+      *out = Value::UInt(r.ReadBE(nbytes));
+      break;
+    }
+    case kTypeEnum:
+    case kTypeSet: {
+      if (c.max_len == 0 || c.max_len > 8) {
+        return base::DataLoss("column {} has invalid ENUM/SET size {}", column.name, c.max_len);
+      }
+      *out = Value::UInt(r.ReadLE(c.max_len));
+      break;
+    }
+    case kTypeVarchar:
+    case kTypeVarString:
+    case kTypeString:
+    case kTypeBlob:
+    case kTypeGeometry:
+    case kTypeJson:
+      SLUICE_RETURN_IF_ERROR(DecodeBytesValue(r, c, column, conv, scratch, out));
+      break;
     default:
       return base::Unimplemented("column {} has binlog type {} which sluice cannot decode",
                                  column.name, c.type);

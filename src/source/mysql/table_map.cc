@@ -262,6 +262,79 @@ void ReadStrValues(base::ByteReader& r, std::vector<std::vector<std::string>>* o
   }
 }
 
+// The optional metadata TLVs after the nullability bitmap (binlog_row_metadata=FULL).
+struct OptionalMetadata {
+  std::vector<bool> unsigned_bits;  // one per numeric column
+  std::vector<uint32_t> charsets, enum_charsets;
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> enum_values, set_values;
+  std::vector<size_t> pk;
+};
+
+base::Status ReadOptionalMetadata(base::ByteReader& r, const std::vector<ColumnCodec>& codecs,
+                                  bool mariadb, const std::string& qualified,
+                                  OptionalMetadata* md) {
+  size_t num_char = 0, num_enum_set = 0;
+  for (const auto& c : codecs) {
+    if (IsCharacter(c.type, mariadb)) ++num_char;
+    if (IsEnumOrSet(c.type)) ++num_enum_set;
+  }
+  while (r.ok() && !r.empty()) {
+    uint8_t tlv_type = r.U8();
+    uint64_t len = r.LenEnc();
+    base::ByteReader tr(r.Bytes(len));
+    if (!r.ok()) return base::DataLoss("TABLE_MAP of {}: optional metadata truncated", qualified);
+    switch (tlv_type) {
+      case kSignedness:
+        while (!tr.empty()) {
+          uint8_t b = tr.U8();
+          for (int bit = 7; bit >= 0; --bit) md->unsigned_bits.push_back((b >> bit) & 1);
+        }
+        break;
+      case kDefaultCharset:
+        ReadDefaultCharset(tr, &md->charsets, num_char);
+        break;
+      case kColumnCharset:
+        ReadColumnCharset(tr, &md->charsets);
+        break;
+      case kColumnName:
+        while (tr.ok() && !tr.empty()) {
+          uint64_t l = tr.LenEnc();
+          md->names.emplace_back(tr.String(l));
+        }
+        break;
+      case kSetStrValue:
+        ReadStrValues(tr, &md->set_values);
+        break;
+      case kEnumStrValue:
+        ReadStrValues(tr, &md->enum_values);
+        break;
+      case kSimplePrimaryKey:
+        while (tr.ok() && !tr.empty()) md->pk.push_back(tr.LenEnc());
+        break;
+      case kPrimaryKeyWithPrefix:
+        while (tr.ok() && !tr.empty()) {
+          md->pk.push_back(tr.LenEnc());
+          tr.LenEnc();  // prefix length
+        }
+        break;
+      case kEnumAndSetDefaultCharset:
+        ReadDefaultCharset(tr, &md->enum_charsets, num_enum_set);
+        break;
+      case kEnumAndSetColumnCharset:
+        ReadColumnCharset(tr, &md->enum_charsets);
+        break;
+      default:  // GEOMETRY_TYPE, COLUMN_VISIBILITY and future types are not needed
+        break;
+    }
+    if (!tr.ok()) {
+      return base::DataLoss("TABLE_MAP of {}: optional metadata type {} is malformed", qualified,
+                            tlv_type);
+    }
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 uint64_t ReadTableId(std::span<const uint8_t> body, size_t table_id_size) {
@@ -305,76 +378,9 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
     }
   }
 
-  // Optional metadata TLVs.
-  std::vector<bool> unsigned_bits;
-  std::vector<uint32_t> charsets, enum_charsets;
-  bool charsets_by_default = false, enum_charsets_by_default = false;
-  std::vector<std::string> names;
-  std::vector<std::vector<std::string>> enum_values, set_values;
-  std::vector<size_t> pk;
-  size_t num_char = 0, num_enum_set = 0;
-  for (const auto& c : codecs) {
-    if (IsCharacter(c.type, mariadb)) ++num_char;
-    if (IsEnumOrSet(c.type)) ++num_enum_set;
-  }
-  while (r.ok() && !r.empty()) {
-    uint8_t tlv_type = r.U8();
-    uint64_t len = r.LenEnc();
-    base::ByteReader tr(r.Bytes(len));
-    if (!r.ok()) return base::DataLoss("TABLE_MAP of {}: optional metadata truncated", qualified);
-    switch (tlv_type) {
-      case kSignedness:
-        while (!tr.empty()) {
-          uint8_t b = tr.U8();
-          for (int bit = 7; bit >= 0; --bit) unsigned_bits.push_back((b >> bit) & 1);
-        }
-        break;
-      case kDefaultCharset:
-        ReadDefaultCharset(tr, &charsets, num_char);
-        charsets_by_default = true;
-        break;
-      case kColumnCharset:
-        ReadColumnCharset(tr, &charsets);
-        break;
-      case kColumnName:
-        while (tr.ok() && !tr.empty()) {
-          uint64_t l = tr.LenEnc();
-          names.emplace_back(tr.String(l));
-        }
-        break;
-      case kSetStrValue:
-        ReadStrValues(tr, &set_values);
-        break;
-      case kEnumStrValue:
-        ReadStrValues(tr, &enum_values);
-        break;
-      case kSimplePrimaryKey:
-        while (tr.ok() && !tr.empty()) pk.push_back(tr.LenEnc());
-        break;
-      case kPrimaryKeyWithPrefix:
-        while (tr.ok() && !tr.empty()) {
-          pk.push_back(tr.LenEnc());
-          tr.LenEnc();  // prefix length
-        }
-        break;
-      case kEnumAndSetDefaultCharset:
-        ReadDefaultCharset(tr, &enum_charsets, num_enum_set);
-        enum_charsets_by_default = true;
-        break;
-      case kEnumAndSetColumnCharset:
-        ReadColumnCharset(tr, &enum_charsets);
-        break;
-      default:  // GEOMETRY_TYPE, COLUMN_VISIBILITY and future types are not needed
-        break;
-    }
-    if (!tr.ok()) {
-      return base::DataLoss("TABLE_MAP of {}: optional metadata type {} is malformed", qualified,
-                            tlv_type);
-    }
-  }
-  (void)charsets_by_default;
-  (void)enum_charsets_by_default;
-  if (names.size() != n) {
+  OptionalMetadata md;
+  SLUICE_RETURN_IF_ERROR(ReadOptionalMetadata(r, codecs, mariadb, qualified, &md));
+  if (md.names.size() != n) {
     return base::FailedPrecondition(
         "binlog_row_metadata is not FULL: TABLE_MAP of {} carries no column names; sluice "
         "needs them: SET GLOBAL binlog_row_metadata=FULL",
@@ -386,21 +392,21 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
   for (size_t i = 0; i < n; ++i) {
     ColumnCodec& c = codecs[i];
     model::Column& col = schema->columns[i];
-    col.name = std::move(names[i]);
+    col.name = std::move(md.names[i]);
     col.nullable = (nullable[i / 8] >> (i % 8)) & 1;
     if (IsNumeric(c.type, mariadb)) {
-      c.is_unsigned = numeric_idx < unsigned_bits.size() && unsigned_bits[numeric_idx];
+      c.is_unsigned = numeric_idx < md.unsigned_bits.size() && md.unsigned_bits[numeric_idx];
       ++numeric_idx;
     }
     if (c.type == kTypeYear) c.is_unsigned = true;
     col.is_unsigned = c.is_unsigned;
     if (IsCharacter(c.type, mariadb)) {
-      if (char_idx < charsets.size()) c.collation = charsets[char_idx];
+      if (char_idx < md.charsets.size()) c.collation = md.charsets[char_idx];
       ++char_idx;
     } else if (IsEnumOrSet(c.type)) {
-      if (enum_set_idx < enum_charsets.size()) c.collation = enum_charsets[enum_set_idx];
+      if (enum_set_idx < md.enum_charsets.size()) c.collation = md.enum_charsets[enum_set_idx];
       ++enum_set_idx;
-      const auto& src = c.type == kTypeEnum ? enum_values : set_values;
+      const auto& src = c.type == kTypeEnum ? md.enum_values : md.set_values;
       size_t& idx = c.type == kTypeEnum ? enum_idx : set_idx;
       if (idx < src.size()) {
         Utf8Converter conv;
@@ -419,7 +425,7 @@ base::Status ParseTableMap(std::span<const uint8_t> body, size_t table_id_size, 
                 !IsBinary(c.collation);
     SLUICE_RETURN_IF_ERROR(MapType(c, qualified, &col));
   }
-  for (size_t idx : pk) {
+  for (size_t idx : md.pk) {
     if (idx >= n)
       return base::DataLoss("TABLE_MAP of {}: primary key index {} out of range", qualified, idx);
     schema->columns[idx].is_primary_key = true;

@@ -319,6 +319,64 @@ base::Status PgOutputDecoder::DecodeTruncate(MessageReader& r,
   return base::Status::Ok();
 }
 
+base::Status PgOutputDecoder::DecodeStream(char type, MessageReader& r,
+                                           std::vector<model::ChangeEvent>* out) {
+  switch (type) {
+    case 'S': {
+      uint32_t xid = r.U32();
+      r.U8();  // first segment
+      if (!r.ok() || !r.empty()) return Truncated(type);
+      if (in_stream_) return base::DataLoss("pgoutput STREAM START inside a stream block");
+      in_stream_ = true;
+      stream_xid_ = xid;
+      streams_[xid];
+      return base::Status::Ok();
+    }
+    case 'E':
+      if (!r.empty()) return Truncated(type);
+      if (!in_stream_) return base::DataLoss("pgoutput STREAM STOP without STREAM START");
+      in_stream_ = false;
+      return base::Status::Ok();
+    case 'c': {
+      uint32_t xid = r.U32();
+      r.U8();  // flags
+      uint64_t commit_lsn = r.U64();
+      uint64_t end_lsn = r.U64();
+      int64_t ts = static_cast<int64_t>(r.U64());
+      if (!r.ok() || !r.empty()) return Truncated(type);
+      if (in_stream_ || in_txn_) {
+        return base::DataLoss("pgoutput STREAM COMMIT inside a stream block or transaction");
+      }
+      auto it = streams_.find(xid);
+      txn_ = MakeTxnInfo(commit_lsn, ts);
+      if (it != streams_.end()) {
+        for (auto& b : it->second) {
+          b.event.txn = txn_;
+          out->push_back(std::move(b.event));
+        }
+        streams_.erase(it);
+      }
+      EmitCommit(end_lsn, out);
+      return base::Status::Ok();
+    }
+    case 'A': {
+      uint32_t xid = r.U32();
+      uint32_t subxid = r.U32();
+      if (!r.ok() || !r.empty()) return Truncated(type);
+      auto it = streams_.find(xid);
+      if (it == streams_.end()) return base::Status::Ok();
+      if (xid == subxid) {
+        streams_.erase(it);
+      } else {
+        std::erase_if(it->second, [&](const Buffered& b) { return b.xid == subxid; });
+      }
+      return base::Status::Ok();
+    }
+    default:
+      return base::Internal("pgoutput message type '{}' is not a stream message", type);
+  }
+}
+
 base::Status PgOutputDecoder::Consume(std::span<const uint8_t> message,
                                       std::vector<model::ChangeEvent>* out) {
   MessageReader r(message);
@@ -387,56 +445,11 @@ base::Status PgOutputDecoder::Consume(std::span<const uint8_t> message,
       ++logical_messages_;  // pg_logical_emit_message payloads are not row changes
       return base::Status::Ok();
     }
-    case 'S': {
-      uint32_t xid = r.U32();
-      r.U8();  // first segment
-      if (!r.ok() || !r.empty()) return Truncated(type);
-      if (in_stream_) return base::DataLoss("pgoutput STREAM START inside a stream block");
-      in_stream_ = true;
-      stream_xid_ = xid;
-      streams_[xid];
-      return base::Status::Ok();
-    }
+    case 'S':
     case 'E':
-      if (!r.empty()) return Truncated(type);
-      if (!in_stream_) return base::DataLoss("pgoutput STREAM STOP without STREAM START");
-      in_stream_ = false;
-      return base::Status::Ok();
-    case 'c': {
-      uint32_t xid = r.U32();
-      r.U8();  // flags
-      uint64_t commit_lsn = r.U64();
-      uint64_t end_lsn = r.U64();
-      int64_t ts = static_cast<int64_t>(r.U64());
-      if (!r.ok() || !r.empty()) return Truncated(type);
-      if (in_stream_ || in_txn_) {
-        return base::DataLoss("pgoutput STREAM COMMIT inside a stream block or transaction");
-      }
-      auto it = streams_.find(xid);
-      txn_ = MakeTxnInfo(commit_lsn, ts);
-      if (it != streams_.end()) {
-        for (auto& b : it->second) {
-          b.event.txn = txn_;
-          out->push_back(std::move(b.event));
-        }
-        streams_.erase(it);
-      }
-      EmitCommit(end_lsn, out);
-      return base::Status::Ok();
-    }
-    case 'A': {
-      uint32_t xid = r.U32();
-      uint32_t subxid = r.U32();
-      if (!r.ok() || !r.empty()) return Truncated(type);
-      auto it = streams_.find(xid);
-      if (it == streams_.end()) return base::Status::Ok();
-      if (xid == subxid) {
-        streams_.erase(it);
-      } else {
-        std::erase_if(it->second, [&](const Buffered& b) { return b.xid == subxid; });
-      }
-      return base::Status::Ok();
-    }
+    case 'c':
+    case 'A':
+      return DecodeStream(type, r, out);
     default:
       return base::Unimplemented(
           "pgoutput message type '{}' (0x{:02x}) is not supported; sluice uses proto_version 1 "

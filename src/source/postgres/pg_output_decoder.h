@@ -107,6 +107,8 @@ class PgOutputDecoder {
   base::Status DecodeTuple(MessageReader& r, const PgRelation& rel, Tuple* out);
   base::Status DecodeChange(char type, MessageReader& r, std::vector<model::ChangeEvent>* out);
   base::Status DecodeTruncate(MessageReader& r, std::vector<model::ChangeEvent>* out);
+  // Streamed transactions (proto_version 2): STREAM START/STOP/COMMIT/ABORT.
+  base::Status DecodeStream(char type, MessageReader& r, std::vector<model::ChangeEvent>* out);
   model::TxnInfo MakeTxnInfo(uint64_t commit_lsn, int64_t pg_commit_ts);
   void Emit(model::ChangeEvent ev, std::vector<model::ChangeEvent>* out);
   void EmitCommit(uint64_t end_lsn, std::vector<model::ChangeEvent>* out);

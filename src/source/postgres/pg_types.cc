@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/byte_reader.h"
+#include "model/value_text.h"
 
 namespace sluice::source::postgres {
 
@@ -23,30 +24,6 @@ void SetText(model::Column* c, ColumnType type, uint32_t chars) {
   c->type = type;
   c->collation = kUtf8Collation;
   c->length = chars * kMaxBytesPerChar;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int32_t* y, uint8_t* m, uint8_t* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned dd = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned mm = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int32_t>(static_cast<int64_t>(yoe) + era * 400 + (mm <= 2));
-  *m = static_cast<uint8_t>(mm);
-  *d = static_cast<uint8_t>(dd);
 }
 
 // A tiny cursor over text.
@@ -126,7 +103,10 @@ bool ParseInt(std::string_view s, T* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool ParseDouble(std::string_view s, double* out) {
+// float4 text is parsed as a float (not a double then narrowed: rounding twice can pick the
+// neighbour of the value the server printed).
+template <typename F>
+bool ParseDouble(std::string_view s, F* out) {
   // from_chars does not take a leading '+', and spells infinity "inf"/"infinity".
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
@@ -208,8 +188,8 @@ Value TextValue(uint32_t oid, std::string_view text) {
       break;
     }
     case pg_oid::kFloat4: {
-      double v;
-      if (ParseDouble(text, &v)) return Value::Float(static_cast<float>(v));
+      float v;
+      if (ParseDouble(text, &v)) return Value::Float(v);
       break;
     }
     case pg_oid::kFloat8: {
@@ -255,7 +235,7 @@ Value TextValue(uint32_t oid, std::string_view text) {
       int64_t offset = 0;
       if (ParseDatePart(&c, &t) && c.Eat(' ') && ParseTimePart(&c, &t) &&
           ParseOffset(&c, &offset) && c.Done()) {
-        int64_t days = DaysFromCivil(t.year, t.month, t.day);
+        int64_t days = model::DaysFromCivil(t.year, t.month, t.day);
         int64_t secs = days * 86400 + t.hour * 3600 + t.minute * 60 + t.second - offset;
         return Value::Timestamp(secs, t.micros);
       }
@@ -318,7 +298,7 @@ Temporal TemporalFromMicros(int64_t micros_since_pg_epoch, int64_t* unix_seconds
   int64_t days = *unix_seconds >= 0 ? *unix_seconds / 86400 : (*unix_seconds - 86399) / 86400;
   int64_t rem = *unix_seconds - days * 86400;
   Temporal t;
-  CivilFromDays(days, &t.year, &t.month, &t.day);
+  model::SetDateFromDays(days, &t);
   t.hour = static_cast<uint32_t>(rem / 3600);
   t.minute = static_cast<uint8_t>(rem % 3600 / 60);
   t.second = static_cast<uint8_t>(rem % 60);
@@ -515,7 +495,7 @@ base::Result<model::Value> PgBinaryValue(uint32_t oid, std::span<const uint8_t> 
       if (days == INT32_MAX) return Value::String("infinity");
       if (days == INT32_MIN) return Value::String("-infinity");
       Temporal t;
-      CivilFromDays(days + kPgEpochUnixSeconds / 86400, &t.year, &t.month, &t.day);
+      model::SetDateFromDays(days + kPgEpochUnixSeconds / 86400, &t);
       if (t.year < 1) break;  // BC: no exact model form
       return Value::Date(t);
     }

@@ -93,8 +93,8 @@ TEST(AvroSchema, ValueSchemaTypesNamesAndExtensionFields) {
   EXPECT_EQ(
       ValueSchemaJson(t, o),
       R"({"type":"record","name":"t","namespace":"default.db","fields":[)"
-      R"({"name":"id","type":{"connect.parameters":{"tidb_type":"BIGINT UNSIGNED"},"type":"long"}},)"
-      R"({"name":"amount","type":{"connect.parameters":{"tidb_type":"DECIMAL"},"logicalType":"decimal","precision":10,"scale":2,"type":"bytes"}},)"
+      R"({"default":0,"name":"id","type":{"connect.parameters":{"tidb_type":"BIGINT UNSIGNED"},"type":"long"}},)"
+      R"({"default":"\u0000","name":"amount","type":{"connect.parameters":{"tidb_type":"DECIMAL"},"logicalType":"decimal","precision":10,"scale":2,"type":"bytes"}},)"
       R"({"default":null,"name":"note","type":["null",{"connect.parameters":{"tidb_type":"TEXT"},"type":"string"}]},)"
       R"({"default":null,"name":"state","type":["null",{"connect.parameters":{"allowed":"new,done","tidb_type":"ENUM"},"type":"string"}]},)"
       R"({"default":"","name":"_tidb_op","type":"string"},)"
@@ -146,6 +146,40 @@ TEST(AvroSchema, EveryColumnTypeParsesWithAvroC) {
   EXPECT_NE(v.find(R"({"tidb_type":"YEAR"},"type":"int")"), std::string::npos);
   EXPECT_NE(v.find(R"({"tidb_type":"JSON"},"type":"string")"), std::string::npos);
   EXPECT_NE(v.find(R"({"tidb_type":"GEOMETRY"},"type":"bytes")"), std::string::npos);
+}
+
+// Every NOT NULL value field carries MySQL's implicit default in its Avro encoding (so ADD COLUMN
+// is BACKWARD compatible), avro-c accepts each default, and key fields carry none.
+TEST(AvroSchema, NotNullValueFieldsCarryTheImplicitDefault) {
+  model::TableSchema t = EveryType();
+  for (auto& c : t.columns) c.nullable = false;
+  for (bool str : {false, true}) {
+    AvroSchemaOptions o;
+    o.decimal_as_string = str;
+    o.bigint_unsigned_as_string = str;
+    std::string v = ValueSchemaJson(t, o);
+    auto rec = AvroRecord::Parse(v);
+    ASSERT_TRUE(rec.ok()) << rec.status().message() << "\n" << v;
+    EXPECT_EQ(v.find(R"(["null")"), std::string::npos) << v;
+    auto field = [&](const std::string& name) {
+      auto at = v.find(R"("name":")" + name + R"(")");
+      return at == std::string::npos ? std::string() : v.substr(v.rfind('{', at), at - v.rfind('{', at));
+    };
+    EXPECT_EQ(field("id"), R"({"default":0,)");
+    EXPECT_EQ(field("c_float"), R"({"default":0.0,)");
+    EXPECT_EQ(field("e"), R"({"default":"a",)");
+    EXPECT_EQ(field("s"), R"({"default":"",)");
+    EXPECT_EQ(field("c_date"), R"({"default":"0000-00-00",)");
+    EXPECT_EQ(field("c_datetime"), R"({"default":"0000-00-00 00:00:00",)");
+    EXPECT_EQ(field("c_time"), R"({"default":"00:00:00",)");
+    EXPECT_EQ(field("c_json"), R"({"default":"null",)");
+    EXPECT_EQ(field("vb"), R"({"default":"",)");
+    EXPECT_EQ(field("dec"), str ? R"({"default":"0",)" : R"({"default":"\u0000",)");
+    EXPECT_EQ(field("ubigint"), str ? R"({"default":"0",)" : R"({"default":0,)");
+    auto key = KeySchemaJson(t, o);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(key->find(R"("default":)"), std::string::npos) << *key;
+  }
 }
 
 TEST(AvroSchema, TableWithoutPrimaryKeyHasNoKeySchema) {

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "codec/common/value_format.h"
+#include "codec/debezium/debezium_decoder.h"
+#include "model/value_text.h"
 
 namespace sluice::codec::debezium {
 namespace {
@@ -462,30 +464,6 @@ TEST(DebeziumJsonEncoder, DecimalHandlingModes) {
   EXPECT_NE(st.message().find("12x"), std::string::npos);
 }
 
-TEST(DebeziumJsonEncoder, DecimalUnscaledBytesMatchJavaBigInteger) {
-  auto b64 = [](std::string_view text, uint8_t scale) {
-    std::string bytes, out;
-    EXPECT_TRUE(DecimalToUnscaledBytes(text, scale, &bytes).ok()) << text;
-    AppendBase64(bytes, &out);
-    return out;
-  };
-  EXPECT_EQ(b64("12.34", 2), "BNI=");
-  EXPECT_EQ(b64("0", 0), "AA==");
-  EXPECT_EQ(b64("-0.00", 2), "AA==");
-  EXPECT_EQ(b64("1.28", 2), "AIA=");
-  EXPECT_EQ(b64("-1.28", 2), "gA==");
-  EXPECT_EQ(b64("-1.29", 2), "/38=");
-  EXPECT_EQ(b64("1.5", 3), "Bdw=") << "scale pads: 1500";
-  // 10^65 - 1 (DECIMAL(65,30) max) round-trips through base-256.
-  std::string nines(35, '9');
-  nines += "." + std::string(30, '9');
-  std::string bytes;
-  ASSERT_TRUE(DecimalToUnscaledBytes(nines, 30, &bytes).ok());
-  ASSERT_EQ(bytes.size(), 28u);  // 216 bits + a sign byte
-  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 0x00);
-  EXPECT_EQ(static_cast<uint8_t>(bytes[1]), 0xF3);
-}
-
 TEST(DebeziumJsonEncoder, BigintUnsignedPreciseIsDecimalBytes) {
   DebeziumJsonOptions o;
   o.bigint_unsigned_handling = BigintUnsignedHandling::kPrecise;
@@ -497,6 +475,72 @@ TEST(DebeziumJsonEncoder, BigintUnsignedPreciseIsDecimalBytes) {
   EXPECT_EQ(v["payload"]["after"]["c_ubigint"], "AP//////////");
   EXPECT_EQ(AfterFieldSchema(v, "c_ubigint")["name"], "org.apache.kafka.connect.data.Decimal");
   EXPECT_EQ(AfterFieldSchema(v, "c_ubigint")["parameters"]["scale"], "0");
+}
+
+// Long mode (Debezium's default) wraps BIGINT UNSIGNED above 2^63-1; the field says so with the
+// parameter of Debezium's column.propagate.source.type, and the decoder restores the value.
+TEST(DebeziumJsonEncoder, BigintUnsignedLongIsMarkedAndRestoredByTheDecoder) {
+  auto enc = Encoder(DebeziumJsonOptions());
+  model::RowChange row{RowOp::kInsert, EveryTypeTable(), {}, TypicalRow(1)};
+  Message msg;
+  ASSERT_TRUE(enc.EncodeRow(row, Txn(), &msg).ok());
+  json v = Parse(msg.value);
+  EXPECT_EQ(v["payload"]["after"]["c_ubigint"], -1);  // 18446744073709551615 as Java's long
+  EXPECT_EQ(AfterFieldSchema(v, "c_ubigint")["parameters"]["__debezium.source.column.type"],
+            "BIGINT UNSIGNED");
+  DebeziumDecoder dec;
+  KafkaRecord rec;
+  rec.topic = "t";
+  rec.key = *msg.key;
+  rec.value = msg.value;
+  DecodeResult out;
+  ASSERT_TRUE(dec.Decode(rec, &out).ok());
+  ASSERT_EQ(out.events.size(), 1u);
+  const auto& t = *out.events[0].row.table;
+  size_t i = 0;
+  while (i < t.columns.size() && t.columns[i].name != "c_ubigint") ++i;
+  ASSERT_LT(i, t.columns.size());
+  EXPECT_TRUE(t.columns[i].is_unsigned);
+  EXPECT_EQ(out.events[0].row.after[i], Value::UInt(18446744073709551615ull));
+}
+
+// FLOAT/DOUBLE are JSON numbers in their shortest round-trip form (not 301 digits for 1e300),
+// and decode to the same bits.
+TEST(DebeziumJsonEncoder, FloatsAreShortestRoundTripNumbers) {
+  auto table = std::make_shared<model::TableSchema>();
+  table->schema = "db";
+  table->table = "fd";
+  model::Column id = Col("id", ColumnType::kInt);
+  id.is_primary_key = true;
+  table->columns = {id, Col("d", ColumnType::kDouble), Col("f", ColumnType::kFloat)};
+  table->primary_key = {0};
+  auto enc = Encoder(DebeziumJsonOptions());
+  DebeziumDecoder dec;
+  const std::vector<std::pair<double, float>> values = {
+      {1e300, 3e38f}, {1e-300, 1.5e-38f}, {0.1, 866.9985f}, {-1.5e70, 1e-30f}};
+  for (const auto& [d, f] : values) {
+    model::RowChange row{RowOp::kInsert, table, {}, {Value::Int(1), Value::Double(d), Value::Float(f)}};
+    Message msg;
+    ASSERT_TRUE(enc.EncodeRow(row, Txn(), &msg).ok());
+    EXPECT_LT(msg.value.size() - msg.value.find("\"payload\""), 600u)
+        << "no fixed-point expansion: " << msg.value;
+    KafkaRecord rec;
+    rec.topic = "t";
+    rec.key = *msg.key;
+    rec.value = msg.value;
+    DecodeResult out;
+    ASSERT_TRUE(dec.Decode(rec, &out).ok()) << msg.value;
+    const auto& after = out.events.at(0).row.after;
+    EXPECT_EQ(std::bit_cast<uint64_t>(after[1].as_double()), std::bit_cast<uint64_t>(d)) << d;
+    EXPECT_EQ(std::bit_cast<uint32_t>(static_cast<float>(after[2].as_double())),
+              std::bit_cast<uint32_t>(f))
+        << f;
+  }
+  Message msg;
+  model::RowChange row{RowOp::kInsert, table, {}, {Value::Int(1), Value::Double(1e300), Value::Float(3e38f)}};
+  ASSERT_TRUE(enc.EncodeRow(row, Txn(), &msg).ok());
+  EXPECT_NE(msg.value.find(R"("d":1e+300)"), std::string::npos) << msg.value;
+  EXPECT_NE(msg.value.find(R"("f":3e+38)"), std::string::npos) << msg.value;
 }
 
 TEST(DebeziumJsonEncoder, TidbExtensionAddsCommitTsAndWatermarks) {

@@ -93,7 +93,7 @@ TEST(KafkaConf, ErrorCodesMapToActions) {
 }
 
 // GSSAPI: the sasl-gssapi-* options land on librdkafka's sasl.kerberos.* properties (no KDC
-// here: a live Kerberos login is not tested, see docs/kafka-security.md).
+// here; the live logins against a real MIT KDC are in kafka_security_test.cc).
 class KafkaConfGssapi : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -176,6 +176,19 @@ TEST_F(KafkaConfGssapi, KeytabAuthUsesTheKeytab) {
             "kinit -R -t '%{sasl.kerberos.keytab}' -k '%{sasl.kerberos.principal}' || "
             "kinit -t '%{sasl.kerberos.keytab}' -k '%{sasl.kerberos.principal}'");
   EXPECT_EQ(std::getenv("KRB5_CONFIG"), nullptr);
+  // Its own ticket cache, emptied: a failed kinit cannot fall back to an older ticket.
+  std::string cache = GssapiCredentialCache(o);
+  EXPECT_EQ(cache.rfind("FILE:", 0), 0u) << cache;
+  ASSERT_NE(std::getenv("KRB5CCNAME"), nullptr);
+  EXPECT_EQ(std::string(std::getenv("KRB5CCNAME")), cache);
+  std::ofstream(cache.substr(5)) << "old ticket";
+  ConfPtr again(rd_kafka_conf_new());
+  ASSERT_TRUE(ApplyConnectionConf(again.get(), o).ok());
+  EXPECT_FALSE(std::ifstream(cache.substr(5)).good()) << "the old cache was not removed";
+  auto other = Parse("kafka://a:1/t?protocol=canal-json&sasl-mechanism=gssapi"
+                     "&sasl-gssapi-user=other&sasl-gssapi-keytab-path=" + dir_ + "/alice.key");
+  EXPECT_NE(GssapiCredentialCache(other), cache) << "one cache per principal";
+  unsetenv("KRB5CCNAME");
 }
 
 TEST_F(KafkaConfGssapi, UnreadableFilesAndConflictingKrb5ConfigAreClear) {

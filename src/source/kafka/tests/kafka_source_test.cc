@@ -16,6 +16,7 @@
 #include "pipeline/builder.h"
 #include "pipeline/changefeed.h"
 #include "pipeline/checkpoint_store.h"
+#include "pipeline/row_emitter.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/topic_reader.h"
 #include "test_env.h"
@@ -229,6 +230,41 @@ TEST(KafkaSourceIT, CanalJsonAndDebeziumTopicsDecodeToTypedRows) {
   }
 }
 
+// A row without its key column, or with a column its mysqlType does not list: one error naming
+// the message (topic, partition, offset) and the producer as the thing to fix, once, with no
+// hint meant for another source (binlog_row_image).
+TEST(KafkaSourceIT, RowErrorsNameTheMessageAndTheProducer) {
+  std::string topic = Unique("ks_rowerr") + ".t";
+  const std::string head =
+      R"j({"database":"shop","table":"t","pkNames":["id"],"isDdl":false,"type":"INSERT",)j"
+      R"j("es":1700000000000,"mysqlType":{"id":"int","v":"varchar"},)j";
+  ProduceAll(topic, {{"", head + R"j("data":[{"id":"1","v":"a"}],"old":null})j"},
+                     {"", head + R"j("data":[{"v":"no key"}],"old":null})j"},
+                     {"", head + R"j("data":[{"id":"3","v":"c","extra":"x"}],"old":null})j"}});
+  for (int64_t bad : {1, 2}) {
+    KafkaSource src(Options(fmt::format("topics={}&group-id={}&format=canal-json", topic,
+                                        Unique("g"))));
+    model::SourcePosition from;
+    from.kafka[{topic, 0}] = model::KafkaOffset{bad};
+    ASSERT_TRUE(src.Open(from).ok());
+    std::vector<model::ChangeEvent> events;
+    base::Status st = ReadRows(src, 1, 0ms, &events);
+    ASSERT_FALSE(st.ok()) << "offset " << bad;
+    EXPECT_EQ(st.action(), base::Action::kStop);
+    const std::string& m = st.message();
+    EXPECT_NE(m.find(fmt::format("topic {} partition 0 offset {}", topic, bad)), std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("binlog_row_image"), std::string::npos) << m;
+    size_t first = m.find("fix the producer");
+    ASSERT_NE(first, std::string::npos) << m;
+    EXPECT_EQ(m.find("fix the producer", first + 1), std::string::npos) << "said twice: " << m;
+    EXPECT_NE(m.find(bad == 1 ? "lacks key column 'id'" : "column 'extra' is in the row but not "
+                                                          "in mysqlType"),
+              std::string::npos)
+        << m;
+  }
+}
+
 TEST(KafkaSourceIT, MissingListedTopicIsNotFound) {
   KafkaSource src(Options(fmt::format("topics={}&group-id=g", Unique("ks_missing"))));
   base::Status st = src.Open({});
@@ -288,12 +324,15 @@ void RunChangefeed(const KafkaSourceOptions& opts, pipeline::CheckpointStore* st
   co.checkpoint_interval = 100ms;
   pipeline::Changefeed cf(
       co,
-      [&](sink::DeliveryCallback cb) -> base::Result<pipeline::ChangefeedParts> {
-        pipeline::ChangefeedParts parts;
-        parts.source = std::make_unique<KafkaSource>(opts);
-        parts.row_sink = std::make_unique<RecordingRowSink>(cb, commit);
-        return parts;
-      },
+      pipeline::PartsFactory{
+          .source = [&]() -> base::Result<std::unique_ptr<source::Source>> {
+            return std::unique_ptr<source::Source>(std::make_unique<KafkaSource>(opts));
+          },
+          .emitter = [&](sink::DeliveryCallback cb)
+              -> base::Result<std::unique_ptr<pipeline::Emitter>> {
+            return std::unique_ptr<pipeline::Emitter>(std::make_unique<pipeline::RowEmitter>(
+                std::make_unique<RecordingRowSink>(cb, commit)));
+          }},
       store);
   std::atomic<bool> stop{false};
   base::Status result;

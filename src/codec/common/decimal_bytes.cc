@@ -1,13 +1,14 @@
-#include "codec/avro/decimal_bytes.h"
+#include "codec/common/decimal_bytes.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace sluice::codec::avro {
+namespace sluice::codec {
 
 base::Status AppendDecimalBytes(std::string_view text, uint8_t scale, std::string* out) {
   auto bad = [&] {
-    return base::InvalidArgument("avro: DECIMAL value '{}' does not fit scale {}", text, scale);
+    return base::InvalidArgument(
+        "DECIMAL value '{}' is not a decimal number with at most {} fraction digits", text, scale);
   };
   bool negative = false;
   size_t i = 0;
@@ -70,4 +71,11 @@ base::Status AppendDecimalBytes(std::string_view text, uint8_t scale, std::strin
   return base::Status::Ok();
 }
 
-}  // namespace sluice::codec::avro
+void AppendUnsignedBytes(uint64_t value, std::string* out) {
+  int shift = 56;
+  while (shift > 0 && (value >> shift) == 0) shift -= 8;
+  if ((value >> shift) & 0x80) out->push_back('\0');  // room for the sign bit
+  for (; shift >= 0; shift -= 8) out->push_back(static_cast<char>(value >> shift));
+}
+
+}  // namespace sluice::codec

@@ -1,8 +1,10 @@
-#include "codec/avro/decimal_bytes.h"
+#include "codec/common/decimal_bytes.h"
 
 #include <gtest/gtest.h>
 
-namespace sluice::codec::avro {
+#include "model/value_text.h"
+
+namespace sluice::codec {
 namespace {
 
 std::string Hex(const std::string& s) {
@@ -51,5 +53,46 @@ TEST(DecimalBytes, TrailingZerosBeyondScaleAreDroppedOtherDigitsAreErrors) {
   EXPECT_FALSE(AppendDecimalBytes("", 0, &out).ok());
 }
 
+// Kafka Connect's Decimal (Debezium) reads the same bytes as Java's BigInteger.
+TEST(DecimalBytes, MatchJavaBigInteger) {
+  auto b64 = [](std::string_view text, uint8_t scale) {
+    std::string bytes, out;
+    EXPECT_TRUE(AppendDecimalBytes(text, scale, &bytes).ok()) << text;
+    model::AppendBase64(bytes, &out);
+    return out;
+  };
+  EXPECT_EQ(b64("12.34", 2), "BNI=");
+  EXPECT_EQ(b64("0", 0), "AA==");
+  EXPECT_EQ(b64("-0.00", 2), "AA==");
+  EXPECT_EQ(b64("1.28", 2), "AIA=");
+  EXPECT_EQ(b64("-1.28", 2), "gA==");
+  EXPECT_EQ(b64("-1.29", 2), "/38=");
+  EXPECT_EQ(b64("1.5", 3), "Bdw=") << "scale pads: 1500";
+  // 10^65 - 1 (DECIMAL(65,30) max) round-trips through base-256.
+  std::string nines(35, '9');
+  nines += "." + std::string(30, '9');
+  std::string bytes;
+  ASSERT_TRUE(AppendDecimalBytes(nines, 30, &bytes).ok());
+  ASSERT_EQ(bytes.size(), 28u);  // 216 bits + a sign byte
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 0x00);
+  EXPECT_EQ(static_cast<uint8_t>(bytes[1]), 0xF3);
+}
+
+TEST(DecimalBytes, UnsignedIntegersGetASignByteWhenTheTopBitIsSet) {
+  auto hex = [](uint64_t v) {
+    std::string out;
+    AppendUnsignedBytes(v, &out);
+    return Hex(out);
+  };
+  EXPECT_EQ(hex(0), "00");
+  EXPECT_EQ(hex(127), "7f");
+  EXPECT_EQ(hex(128), "0080");
+  EXPECT_EQ(hex(65535), "00ffff");
+  EXPECT_EQ(hex(18446744073709551615ull), "00ffffffffffffffff");
+  std::string text;
+  ASSERT_TRUE(AppendDecimalBytes("18446744073709551615", 0, &text).ok());
+  EXPECT_EQ(hex(18446744073709551615ull), Hex(text));
+}
+
 }  // namespace
-}  // namespace sluice::codec::avro
+}  // namespace sluice::codec

@@ -15,7 +15,7 @@
 
 #include "base/status.h"
 
-namespace sluice::codec {
+namespace sluice::model {
 
 class TimeZone {
  public:
@@ -44,4 +44,4 @@ class TimeZone {
   std::shared_ptr<const Transitions> transitions_;  // null for fixed offsets
 };
 
-}  // namespace sluice::codec
+}  // namespace sluice::model

@@ -1,46 +1,24 @@
 // sluice diff's library against real MariaDB and PostgreSQL: the same rows stored with each
 // database's own types compare equal; a missing, an extra and a changed row are each reported.
-#include "sink/database/table_diff.h"
+#include "diff/table_diff.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "sink/database/pg_connection.h"
-#include "source/mysql/mysql_connection.h"
-#include "test_env.h"
+#include "test_mariadb.h"
+#include "test_postgres.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 namespace {
 
-using testing::Env;
-
-std::unique_ptr<source::mysql::MySqlConnection> My() {
-  source::mysql::ConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT")));
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = source::mysql::MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
-
-std::unique_ptr<PgConnection> Pg() {
-  PgConnectOptions o;
-  o.port = static_cast<uint16_t>(std::stoi(Env("SLUICE_POSTGRES_PORT")));
-  o.user = Env("SLUICE_POSTGRES_USER");
-  o.password = Env("SLUICE_POSTGRES_PASSWORD");
-  o.database = Env("SLUICE_POSTGRES_DATABASE");
-  auto c = PgConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
+using sink::database::PgConnection;
 
 class TableDiffTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = "dbsink_diff_" + std::to_string(::getpid());
-    my_ = My();
-    pg_ = Pg();
+    my_ = testing::ConnectMariaDb();
+    pg_ = testing::ConnectPostgres();
     ASSERT_TRUE(my_->Exec("CREATE DATABASE " + db_).ok());
     ASSERT_TRUE(pg_->Exec("CREATE SCHEMA " + db_).ok());
     ASSERT_TRUE(my_->Exec("SET time_zone='+00:00'").ok());
@@ -50,7 +28,7 @@ class TableDiffTest : public ::testing::Test {
                           "tm time, bits bit(5), s varchar(20), e enum('x','y'))")
                     .ok());
     ASSERT_TRUE(my_->Exec("INSERT INTO " + db_ +
-                          ".t VALUES (1, 1, 1.500, 3.14159, 2.718281828459045, X'00FF', "
+                          ".t VALUES (1, 1, 1.500, 866.9985, 2.718281828459045, X'00FF', "
                           "'{\"b\": 1, \"a\": [1, 2]}', '2024-01-02 03:04:05.120', '-838:59:59', "
                           "b'00101', 'héllo', 'y'), "
                           "(2, 0, -0.250, 0, 1e300, '', NULL, NULL, '12:00:00', b'0', NULL, 'x'), "
@@ -63,7 +41,7 @@ class TableDiffTest : public ::testing::Test {
                           "tm interval, bits bit(5), s text, e text)")
                     .ok());
     ASSERT_TRUE(pg_->Exec("INSERT INTO " + db_ +
-                          ".t VALUES (1, true, 1.5, 3.14159274, 2.718281828459045, '\\x00ff', "
+                          ".t VALUES (1, true, 1.5, 866.9985, 2.718281828459045, '\\x00ff', "
                           "'{\"a\": [1,2], \"b\": 1}', '2024-01-02 03:04:05.12+00', "
                           "'-838:59:59', B'00101', 'héllo', 'y'), "
                           "(2, false, -0.25, 0, 1e300, '', NULL, NULL, '12:00:00', B'00000', "
@@ -78,11 +56,8 @@ class TableDiffTest : public ::testing::Test {
   }
   DiffOptions Options() {
     DiffOptions d;
-    d.left_uri = "mysql://" + Env("SLUICE_MARIADB_USER") + ":" + Env("SLUICE_MARIADB_PASSWORD") +
-                 "@127.0.0.1:" + Env("SLUICE_MARIADB_PORT") + "/";
-    d.right_uri = "postgres://" + Env("SLUICE_POSTGRES_USER") + ":" +
-                  Env("SLUICE_POSTGRES_PASSWORD") + "@127.0.0.1:" + Env("SLUICE_POSTGRES_PORT") +
-                  "/" + Env("SLUICE_POSTGRES_DATABASE");
+    d.left_uri = testing::MariaDbUri();
+    d.right_uri = testing::PostgresUri();
     d.table = db_ + ".t";
     return d;
   }
@@ -125,6 +100,23 @@ TEST_F(TableDiffTest, ASingleChangedBitIsNotNormalizedAway) {
   EXPECT_EQ(r->different, 1u) << r->ToString();
 }
 
+// FLOAT and DOUBLE are compared exactly: the next float after 866.9985 (866.99854) and a double
+// one step from e (2.7182818284590455; 15 digits would call them equal) are differences.
+TEST_F(TableDiffTest, FloatsAndDoublesDifferingInTheLastBitAreDifferent) {
+  ASSERT_TRUE(pg_->Exec("UPDATE " + db_ + ".t SET f = 866.99854 WHERE id = 1").ok());
+  auto r = DiffTables(Options());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->different, 1u) << r->ToString();
+  EXPECT_NE(r->ToString().find("column f"), std::string::npos) << r->ToString();
+  ASSERT_TRUE(pg_->Exec("UPDATE " + db_ + ".t SET f = 866.9985, g = 2.7182818284590455 "
+                        "WHERE id = 1")
+                  .ok());
+  r = DiffTables(Options());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->different, 1u) << r->ToString();
+  EXPECT_NE(r->ToString().find("column g"), std::string::npos) << r->ToString();
+}
+
 TEST_F(TableDiffTest, MissingTableIsAnError) {
   auto d = Options();
   d.table = db_ + ".nope";
@@ -135,4 +127,4 @@ TEST_F(TableDiffTest, MissingTableIsAnError) {
 }
 
 }  // namespace
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff

@@ -21,11 +21,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "column_types.h"
 #include "source/mysql/binlog_source.h"
 #include "source/mysql/mysql_connection.h"
 #include "source/mysql/source_config.h"
-#include "column_types.h"
 #include "test_env.h"
+#include "test_mariadb.h"
 
 namespace sluice::source::mysql {
 namespace {
@@ -33,6 +34,8 @@ namespace {
 using model::ChangeEvent;
 using model::RowOp;
 using model::Value;
+using sluice::testing::ConnectMariaDbRoot;
+using sluice::testing::ConnectMariaDbWriter;
 using sluice::testing::Env;
 using std::chrono::milliseconds;
 
@@ -46,33 +49,6 @@ uint32_t NextServerId() {
 
 std::string Host() { return Env("SLUICE_MARIADB_HOST"); }
 uint16_t Port() { return static_cast<uint16_t>(std::stoi(Env("SLUICE_MARIADB_PORT"))); }
-
-std::unique_ptr<MySqlConnection> Sql() {
-  ConnectOptions o;
-  o.host = Host();
-  o.port = Port();
-  o.user = Env("SLUICE_MARIADB_USER");
-  o.password = Env("SLUICE_MARIADB_PASSWORD");
-  auto c = MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  auto conn = std::move(c).value();
-  // Writers pin ROW format for their session so a concurrent test flipping the global format
-  // cannot turn these writes into statement events.
-  auto st = conn->Exec(
-      "SET SESSION binlog_format='ROW', time_zone='+00:00', sql_mode='STRICT_ALL_TABLES'");
-  if (!st.ok()) throw std::runtime_error(st.message());
-  return conn;
-}
-
-// root over the Unix socket (the fixture's root has no password): to grant and set globals.
-std::unique_ptr<MySqlConnection> RootSql() {
-  ConnectOptions o;
-  o.unix_socket = Env("SLUICE_MARIADB_SOCKET");
-  o.user = "root";
-  auto c = MySqlConnection::Connect(o);
-  if (!c.ok()) throw std::runtime_error(c.status().message());
-  return std::move(c).value();
-}
 
 void Must(MySqlConnection* c, const std::string& sql) {
   auto st = c->Exec(sql);
@@ -308,32 +284,18 @@ int64_t RowId(const std::vector<Value>& image) {
 }
 
 TEST(BinlogSourceIt, EveryColumnTypeDecodesLikeSelect) {
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   const std::string db = DbName("types");
   FreshDb(sql.get(), db);
   const auto cols = TypeColumns();
-  std::string ddl = fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY", db);
-  for (const auto& c : cols) ddl += fmt::format(", `{}` {}", c.name, c.sql_type);
-  ddl += ") ENGINE=InnoDB";
-  Must(sql.get(), ddl);
+  Must(sql.get(), testing::CreateTypesTable(fmt::format("`{}`.t", db), cols));
   const std::string table = fmt::format("`{}`.t", db);
 
   model::SourcePosition start = CurrentPosition(sql.get());
   ASSERT_FALSE(start.gtids.empty()) << "the fixture server runs with GTIDs";
 
   // Insert: min, max, all-NULL, typical.
-  auto values = [&](int id, int which) {
-    std::string v = std::to_string(id);
-    for (const auto& c : cols) {
-      v += ", ";
-      v += which == 0 ? c.lit_min : which == 1 ? c.lit_max : which == 2 ? "NULL" : c.lit_typ;
-    }
-    return "(" + v + ")";
-  };
-  std::string cols_list = "id";
-  for (const auto& c : cols) cols_list += ", `" + c.name + "`";
-  Must(sql.get(), fmt::format("INSERT INTO {} ({}) VALUES {}, {}, {}, {}", table, cols_list,
-                              values(1, 0), values(2, 1), values(3, 2), values(4, 3)));
+  Must(sql.get(), testing::InsertTypesRows(table, cols));
   Snapshot s1 = Select(sql.get(), table, cols);
   ASSERT_EQ(s1.size(), 4u);
 
@@ -456,7 +418,7 @@ TEST(BinlogSourceIt, WrongPasswordNamesTheUserAndHidesThePassword) {
 struct TempUser {
   std::string name;
   std::unique_ptr<MySqlConnection> root;
-  TempUser(const std::string& n, const std::string& grants) : name(n), root(RootSql()) {
+  TempUser(const std::string& n, const std::string& grants) : name(n), root(ConnectMariaDbRoot()) {
     Drop();
     auto st = root->Exec(fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'pw'", name));
     if (!st.ok()) throw std::runtime_error(st.message());
@@ -634,7 +596,7 @@ TEST(BinlogSourceIt, UnknownGtidIsFailedPrecondition) {
 TEST(BinlogSourceIt, StartEarliestReadsFromTheFirstBinlog) {
   BinlogSource src(Config("sluice", "sluice", Port(), "&start=earliest"));
   ASSERT_TRUE(src.Open({}).ok());
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   auto logs = MustQuery(sql.get(), "SHOW BINARY LOGS");
   ASSERT_FALSE(logs.rows.empty());
   // The resolved start is the first file at offset 4 (or its GTID equivalent).
@@ -679,7 +641,7 @@ TEST(BinlogSourceIt, PurgedOrUnknownFilePositionIsFailedPrecondition) {
 }
 
 TEST(BinlogSourceIt, ServerIdEqualToServersOwnIsRejected) {
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   auto r = MustQuery(sql.get(), "SELECT @@server_id");
   auto cfg = ParseMySqlSourceUri(
       fmt::format("mysql://{}:{}@{}:{}/?server-id={}", Env("SLUICE_MARIADB_USER"),
@@ -726,7 +688,7 @@ TEST(BinlogSourceIt, IdleReadHonoursWaitAndHeartbeatsArrive) {
 }
 
 TEST(BinlogSourceIt, StartNowSeesOnlyLaterTransactions) {
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   const std::string db = DbName("now");
   FreshDb(sql.get(), db);
   Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY)", db));
@@ -762,7 +724,7 @@ TEST(BinlogSourceIt, CloseFromAnotherThreadUnblocksRead) {
 }
 
 TEST(BinlogSourceIt, EventLargerThan16MiBIsReassembled) {
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   const std::string db = DbName("big");
   FreshDb(sql.get(), db);
   Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY, b LONGBLOB)", db));
@@ -787,7 +749,7 @@ TEST(BinlogSourceIt, EventLargerThan16MiBIsReassembled) {
 // (c) Resume at committed_position(): no loss, no duplicate.
 
 void ResumeTest(bool by_gtid) {
-  auto sql = Sql();
+  auto sql = ConnectMariaDbWriter();
   const std::string db = DbName(by_gtid ? "resume_gtid" : "resume_file");
   FreshDb(sql.get(), db);
   Must(sql.get(), fmt::format("CREATE TABLE `{}`.t (id INT PRIMARY KEY, v VARCHAR(20))", db));

@@ -4,7 +4,10 @@
 // Values are compared in a normalized text form chosen per column from BOTH sides' declared
 // types, so the MariaDB and PostgreSQL forms of one value compare equal:
 //   integers/DECIMAL/numeric/YEAR  canonical decimal ("1.50" == "1.5", "007" == "7")
-//   FLOAT/real                     6 significant digits; DOUBLE: 15 significant digits
+//   FLOAT/real                     the shortest text of the single-precision value (MariaDB
+//                                  FLOAT read as CAST(.. AS DOUBLE)); DOUBLE: the shortest
+//                                  round-trip text of the double, so values are compared bit
+//                                  for bit
 //   tinyint/boolean                "1"/"0" (PostgreSQL t/f)
 //   BIT/bit(n)                     unsigned integer
 //   binary/blob/bytea              upper-case hex (PostgreSQL's \x prefix removed)
@@ -23,7 +26,7 @@
 
 #include "base/status.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 
 struct DiffOptions {
   // mysql://user:pass@host:port/ or postgres://user:pass@host:port/<database>; a `database=`
@@ -72,4 +75,4 @@ enum class DiffCategory {
 // `from_postgres`: the text came from PostgreSQL (bytea/bit/boolean text forms).
 std::string NormalizeValue(DiffCategory category, bool from_postgres, const std::string& raw);
 
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff

@@ -1,17 +1,14 @@
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include <gtest/gtest.h>
 
-namespace sluice::codec {
+namespace sluice::model {
 namespace {
-
-using model::Column;
-using model::ColumnType;
-using model::Temporal;
-using model::Value;
 
 Column Col(ColumnType t, uint8_t fsp = 0, bool is_unsigned = false) {
   Column c;
@@ -85,6 +82,53 @@ TEST(ValueFormat, DoubleUsesShortestFixedWithoutExponent) {
   EXPECT_EQ(max.size(), 309u);
   EXPECT_EQ(max.substr(0, 17), "17976931348623157");
   EXPECT_EQ(max.find_first_not_of('0', 17), std::string::npos);
+}
+
+// The round-trip forms the database sinks and the Debezium encoder use: shortest digits that
+// parse back to the same bits, with an exponent where that is shorter (or always, for MySQL).
+TEST(ValueFormat, RoundTripFormsParseBackToTheSameBits) {
+  auto rt = [](double v) {
+    std::string s;
+    AppendDoubleRoundTrip(v, &s);
+    return s;
+  };
+  auto sci = [](double v) {
+    std::string s;
+    AppendDoubleScientific(v, &s);
+    return s;
+  };
+  EXPECT_EQ(rt(1e300), "1e+300");
+  EXPECT_EQ(rt(0.1), "0.1");
+  EXPECT_EQ(rt(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(sci(1e300), "1e+300");
+  EXPECT_EQ(sci(1.5), "1.5e+00");
+  EXPECT_EQ(sci(-1e-300), "-1e-300");
+  for (double v : {1e300, 1e-300, -1.5e70, 0.1, 5e-324, 1.7976931348623157e308}) {
+    for (const std::string& s : {rt(v), sci(v)}) {
+      double back = 0;
+      std::from_chars(s.data(), s.data() + s.size(), back);
+      EXPECT_EQ(std::bit_cast<uint64_t>(back), std::bit_cast<uint64_t>(v)) << s;
+    }
+  }
+  std::string f;
+  AppendFloat32RoundTrip(3e38f, &f);
+  EXPECT_EQ(f, "3e+38");
+}
+
+// A float32 text read as a double, then narrowed, can land next to the float it was printed
+// from; Float32FromDouble returns the float whose shortest text that double came from.
+TEST(ValueFormat, Float32FromDoubleFindsThePrintedFloat) {
+  for (float f : {866.9985f, 3e38f, 1.5e-38f, 1e-30f, 0.1f, 16777216.0f, 1e-45f,
+                  std::numeric_limits<float>::max()}) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), f);
+    double d = 0;
+    std::from_chars(buf, r.ptr, d);
+    EXPECT_EQ(std::bit_cast<uint32_t>(Float32FromDouble(d)), std::bit_cast<uint32_t>(f))
+        << std::string(buf, r.ptr);
+  }
+  // The exact double of a float gives that float back.
+  EXPECT_EQ(Float32FromDouble(static_cast<double>(866.9985f)), 866.9985f);
 }
 
 TEST(ValueFormat, NanAndInfinityRenderAsZero) {
@@ -200,13 +244,49 @@ TEST(ValueFormat, StringsAreRawBytes) {
 TEST(ValueFormat, BinaryColumnDetection) {
   Column c = Col(ColumnType::kVarChar);
   EXPECT_FALSE(IsBinaryColumn(c));
-  c.collation = model::kBinaryCollation;
+  c.collation = kBinaryCollation;
   EXPECT_TRUE(IsBinaryColumn(c));
   EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kVarBinary)));
   EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kLongBlob)));
   EXPECT_FALSE(IsBinaryColumn(Col(ColumnType::kText)));
   EXPECT_FALSE(IsBinaryColumn(Col(ColumnType::kJson)));
+  EXPECT_TRUE(IsBinaryColumn(Col(ColumnType::kGeometry)));
+}
+
+TEST(TypeFamily, MembersDifferOnlyInSize) {
+  for (auto t : {ColumnType::kTinyInt, ColumnType::kSmallInt, ColumnType::kMediumInt,
+                 ColumnType::kInt, ColumnType::kBigInt}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kInteger) << ColumnTypeName(t);
+  }
+  for (auto t : {ColumnType::kChar, ColumnType::kVarChar, ColumnType::kTinyText, ColumnType::kText,
+                 ColumnType::kMediumText, ColumnType::kLongText}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kText) << ColumnTypeName(t);
+  }
+  for (auto t : {ColumnType::kBinary, ColumnType::kVarBinary, ColumnType::kTinyBlob,
+                 ColumnType::kBlob, ColumnType::kMediumBlob, ColumnType::kLongBlob}) {
+    EXPECT_EQ(FamilyOf(t), TypeFamily::kBytes) << ColumnTypeName(t);
+  }
+  EXPECT_EQ(FamilyOf(ColumnType::kDouble), TypeFamily::kFloatingPoint);
+  EXPECT_EQ(FamilyOf(ColumnType::kTimestamp), TypeFamily::kTimestamp);
+  EXPECT_EQ(FamilyOf(ColumnType::kDateTime), TypeFamily::kDateTime);
+  EXPECT_EQ(FamilyOf(ColumnType::kGeometry), TypeFamily::kGeometry);
+}
+
+TEST(ValueFormat, EnumAndSetNames) {
+  Column e = Col(ColumnType::kEnum);
+  e.elements = {"red", "green"};
+  EXPECT_EQ(EnumName(e, 2), "green");
+  EXPECT_EQ(EnumName(e, 0), "");  // MySQL's error value
+  EXPECT_EQ(EnumName(e, 3), "");
+  Column s = Col(ColumnType::kSet);
+  s.elements = {"a", "b", "c"};
+  std::string out = "x=";
+  AppendSetNames(s, 0b101, &out);
+  EXPECT_EQ(out, "x=a,c");
+  out.clear();
+  AppendSetNames(s, 0b1000, &out);  // a bit without a member
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
-}  // namespace sluice::codec
+}  // namespace sluice::model

@@ -1,6 +1,7 @@
-#include "sink/database/table_diff.h"
+#include "diff/table_diff.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -15,8 +16,14 @@
 #include "sink/database/pg_connection.h"
 #include "source/mysql/mysql_connection.h"
 
-namespace sluice::sink::database {
+namespace sluice::diff {
 namespace {
+
+using sink::database::DatabaseSinkOptions;
+using sink::database::ParseDatabaseSinkUri;
+using sink::database::PgConnection;
+using sink::database::PgConnectOptions;
+using sink::database::TargetKind;
 
 using base::ToLower;
 
@@ -83,16 +90,23 @@ std::string NormalizeNumeric(const std::string& raw) {
   return out;
 }
 
-std::string NormalizeFloat(const std::string& raw, int digits) {
-  char* end = nullptr;
-  double d = std::strtod(raw.c_str(), &end);
-  if (end == raw.c_str()) return raw;
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d == 0) return "0";
+// The shortest text of the value as a float (single) or double: equal values compare equal,
+// different ones never do (both servers print floats and doubles in a round-trip form; a
+// MariaDB FLOAT is read as CAST(.. AS DOUBLE), its exact value).
+template <typename F>
+std::string NormalizeFloat(const std::string& raw) {
+  std::string_view s = raw;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  F v;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return raw;
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return "0";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*g", digits, d);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
 }
 
 std::string NormalizeTemporal(std::string s) {
@@ -248,6 +262,37 @@ std::string Shown(const Text& t) {
   return "'" + s + "'";
 }
 
+// The columns both sides have (minus the ignored ones), with the category their values are
+// compared in; a column on one side only is a schema problem.
+std::vector<Compared> MatchColumns(const Side& left, const Side& right, const DiffOptions& options,
+                                   DiffReport* report) {
+  std::vector<Compared> cols;
+  auto ignored = [&](const std::string& name) {
+    for (const auto& c : options.ignore_columns)
+      if (ToLower(c) == ToLower(name)) return true;
+    return false;
+  };
+  for (size_t i = 0; i < left.columns.size(); ++i) {
+    if (ignored(left.columns[i])) continue;
+    int r = right.Find(left.columns[i]);
+    if (r < 0) {
+      report->schema_problems.push_back(
+          fmt::format("column {} exists only on the left ({})", left.columns[i], left.Display()));
+      continue;
+    }
+    cols.push_back(
+        {left.columns[i], static_cast<int>(i), r,
+         Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
+  }
+  for (size_t i = 0; i < right.columns.size(); ++i) {
+    if (left.Find(right.columns[i]) < 0 && !ignored(right.columns[i])) {
+      report->schema_problems.push_back(fmt::format("column {} exists only on the right ({})",
+                                                    right.columns[i], right.Display()));
+    }
+  }
+  return cols;
+}
+
 }  // namespace
 
 std::string NormalizeValue(DiffCategory category, bool from_postgres, const std::string& raw) {
@@ -267,9 +312,9 @@ std::string NormalizeValue(DiffCategory category, bool from_postgres, const std:
     case DiffCategory::kNumeric:
       return NormalizeNumeric(raw);
     case DiffCategory::kFloat:
-      return NormalizeFloat(raw, 6);
+      return NormalizeFloat<float>(raw);
     case DiffCategory::kDouble:
-      return NormalizeFloat(raw, 15);
+      return NormalizeFloat<double>(raw);
     case DiffCategory::kBool: {
       std::string l = ToLower(raw);
       if (l == "t" || l == "true") return "1";
@@ -325,30 +370,7 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   SLUICE_RETURN_IF_ERROR(right.Open(options.right_uri, db, tbl));
 
   DiffReport report;
-  std::vector<Compared> cols;
-  auto ignored = [&](const std::string& name) {
-    for (const auto& c : options.ignore_columns)
-      if (ToLower(c) == ToLower(name)) return true;
-    return false;
-  };
-  for (size_t i = 0; i < left.columns.size(); ++i) {
-    if (ignored(left.columns[i])) continue;
-    int r = right.Find(left.columns[i]);
-    if (r < 0) {
-      report.schema_problems.push_back(
-          fmt::format("column {} exists only on the left ({})", left.columns[i], left.Display()));
-      continue;
-    }
-    cols.push_back(
-        {left.columns[i], static_cast<int>(i), r,
-         Combine(SideCategory(left.types[i]), SideCategory(right.types[static_cast<size_t>(r)]))});
-  }
-  for (size_t i = 0; i < right.columns.size(); ++i) {
-    if (left.Find(right.columns[i]) < 0 && !ignored(right.columns[i])) {
-      report.schema_problems.push_back(fmt::format("column {} exists only on the right ({})",
-                                                   right.columns[i], right.Display()));
-    }
-  }
+  std::vector<Compared> cols = MatchColumns(left, right, options, &report);
   std::vector<std::string> key_names = options.key.empty() ? left.primary_key : options.key;
   if (key_names.empty()) {
     return base::InvalidArgument(
@@ -370,8 +392,11 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   auto select = [&](Side& s, bool use_left) {
     std::string sql = "SELECT ";
     for (size_t i = 0; i < cols.size(); ++i) {
-      int idx = use_left ? cols[i].left : cols[i].right;
-      sql += (i ? ", " : "") + s.Quote(s.columns[static_cast<size_t>(idx)]);
+      auto idx = static_cast<size_t>(use_left ? cols[i].left : cols[i].right);
+      std::string col = s.Quote(s.columns[idx]);
+      // MariaDB prints a FLOAT with 6 digits (866.998 for 866.9985): read its exact value.
+      if (!s.is_pg() && ToLower(s.types[idx]) == "float") col = "CAST(" + col + " AS DOUBLE)";
+      sql += (i ? ", " : "") + col;
     }
     return sql + " FROM " + s.Quote(s.ns) + "." + s.Quote(s.table);
   };
@@ -443,4 +468,4 @@ base::Result<DiffReport> DiffTables(const DiffOptions& options) {
   return report;
 }
 
-}  // namespace sluice::sink::database
+}  // namespace sluice::diff

@@ -1,11 +1,11 @@
-#include "codec/common/time_zone.h"
+#include "model/time_zone.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 
-namespace sluice::codec {
+namespace sluice::model {
 namespace {
 
 bool ParseFixedOffset(std::string_view s, int32_t* out) {
@@ -134,4 +134,4 @@ int32_t TimeZone::OffsetAt(int64_t epoch_seconds) const {
   return t.offsets[static_cast<size_t>(it - t.times.begin()) - 1];
 }
 
-}  // namespace sluice::codec
+}  // namespace sluice::model

@@ -1,12 +1,10 @@
-#include "codec/common/value_format.h"
+#include "model/value_text.h"
 
 #include <charconv>
 #include <cmath>
 
-namespace sluice::codec {
+namespace sluice::model {
 namespace {
-
-using model::ColumnType;
 
 // Appends v zero-padded to at least `width` digits.
 void AppendPadded(uint64_t v, int width, std::string* out) {
@@ -98,7 +96,41 @@ void AppendInt(int64_t v, std::string* out) {
 void AppendFloat32(float v, std::string* out) { AppendShortestFixed(v, out); }
 void AppendFloat64(double v, std::string* out) { AppendShortestFixed(v, out); }
 
-void AppendDate(const model::Temporal& t, std::string* out) {
+void AppendDoubleRoundTrip(double v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+void AppendFloat32RoundTrip(float v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+void AppendDoubleScientific(double v, std::string* out) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+float Float32FromDouble(double d) {
+  float nearest = static_cast<float>(d);
+  if (!std::isfinite(nearest) || static_cast<double>(nearest) == d) return nearest;
+  // `d` came from a decimal text; if that text was a float's shortest form, that float prints
+  // the same digits. Rounding twice (text -> double -> float) can miss it by one step.
+  for (float f : {nearest, std::nextafter(nearest, -INFINITY), std::nextafter(nearest, INFINITY)}) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), f);
+    double back = 0;
+    if (ec == std::errc() && std::from_chars(buf, end, back).ec == std::errc() && back == d) {
+      return f;
+    }
+  }
+  return nearest;
+}
+
+void AppendDate(const Temporal& t, std::string* out) {
   if (t.year < 0) out->push_back('-');
   AppendPadded(static_cast<uint64_t>(t.year < 0 ? -static_cast<int64_t>(t.year) : t.year), 4, out);
   out->push_back('-');
@@ -107,14 +139,14 @@ void AppendDate(const model::Temporal& t, std::string* out) {
   AppendPadded(t.day, 2, out);
 }
 
-void AppendDateTime(const model::Temporal& t, uint8_t fsp, std::string* out) {
+void AppendDateTime(const Temporal& t, uint8_t fsp, std::string* out) {
   AppendDate(t, out);
   out->push_back(' ');
   AppendHms(t.hour, t.minute, t.second, out);
   AppendFraction(t.micros, fsp, out);
 }
 
-void AppendTime(const model::Temporal& t, uint8_t fsp, std::string* out) {
+void AppendTime(const Temporal& t, uint8_t fsp, std::string* out) {
   if (t.negative) out->push_back('-');
   AppendHms(t.hour, t.minute, t.second, out);
   AppendFraction(t.micros, fsp, out);
@@ -122,7 +154,7 @@ void AppendTime(const model::Temporal& t, uint8_t fsp, std::string* out) {
 
 void AppendTimestamp(int64_t epoch_seconds, uint32_t micros, uint8_t fsp, const TimeZone& tz,
                      std::string* out) {
-  model::Temporal t;
+  Temporal t;
   if (epoch_seconds == 0 && micros == 0) {
     AppendDateTime(t, fsp, out);  // MySQL zero TIMESTAMP
     return;
@@ -155,6 +187,15 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *d = doy - (153 * mp + 2) / 5 + 1;
   *m = mp < 10 ? mp + 3 : mp - 9;
   *y = yy + (*m <= 2);
+}
+
+void SetDateFromDays(int64_t days, Temporal* t) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  t->year = static_cast<int32_t>(y);
+  t->month = static_cast<uint8_t>(m);
+  t->day = static_cast<uint8_t>(d);
 }
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -192,31 +233,9 @@ void AppendBase64(std::string_view in, std::string* out) {
   }
 }
 
-bool IsBinaryColumn(const model::Column& column) {
-  switch (column.type) {
-    case ColumnType::kBinary:
-    case ColumnType::kVarBinary:
-    case ColumnType::kTinyBlob:
-    case ColumnType::kBlob:
-    case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob:
-    case ColumnType::kGeometry:
-      return true;
-    case ColumnType::kChar:
-    case ColumnType::kVarChar:
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
-      return column.is_binary();
-    default:
-      return false;
-  }
-}
-
-void AppendValueText(const model::Column& column, const model::Value& value,
-                     const FormatOptions& options, std::string* out) {
-  using Kind = model::Value::Kind;
+void AppendValueText(const Column& column, const Value& value, const FormatOptions& options,
+                     std::string* out) {
+  using Kind = Value::Kind;
   switch (value.kind()) {
     case Kind::kAbsent:
     case Kind::kNull:
@@ -257,4 +276,20 @@ void AppendValueText(const model::Column& column, const model::Value& value,
   }
 }
 
-}  // namespace sluice::codec
+std::string_view EnumName(const Column& column, uint64_t index) {
+  return index >= 1 && index <= column.elements.size()
+             ? std::string_view(column.elements[index - 1])
+             : std::string_view();
+}
+
+void AppendSetNames(const Column& column, uint64_t bits, std::string* out) {
+  bool first = true;
+  for (size_t i = 0; i < column.elements.size() && i < 64; ++i) {
+    if (!(bits >> i & 1)) continue;
+    if (!first) out->push_back(',');
+    out->append(column.elements[i]);
+    first = false;
+  }
+}
+
+}  // namespace sluice::model
