@@ -46,6 +46,10 @@ struct TxnInfo {
   uint64_t commit_ts = 0;
   std::string gtid;  // "0-1-27" or "uuid:n"; empty if unknown
   uint64_t xid = 0;  // PostgreSQL: the transaction id (0 for other sources)
+  // MariaDB/MySQL: the offset of the transaction's first event in the binlog file of the
+  // stream's last position (a rotation is announced by a kHeartbeat in the new file); 0 if
+  // unknown. Snapshots decide with it whether a chunk's read saw the transaction.
+  uint64_t start_offset = 0;
 };
 
 struct ChangeEvent {

@@ -875,8 +875,13 @@ snapshot::CollationOracle* MySqlSnapshotDatabase::oracle() {
 
 bool MySqlSnapshotDatabase::Sees(const snapshot::ReadPoint& point,
                                  const snapshot::TxnRef& txn) const {
-  // A transaction starting before the read's binlog position committed before it.
-  return CompareBinlogPositions(txn.start.binlog, point.position.binlog) < 0;
+  // A transaction starting before the read's binlog position committed before it. Where it
+  // starts: its first event's offset when the stream says (events that are no transaction, such
+  // as a new file's headers, may lie between the previous commit and it), else the previous
+  // commit's end.
+  model::BinlogPosition start = txn.start.binlog;
+  if (txn.txn.start_offset > start.offset) start.offset = txn.txn.start_offset;
+  return CompareBinlogPositions(start, point.position.binlog) < 0;
 }
 
 bool MySqlSnapshotDatabase::Passed(const model::SourcePosition& stream,

@@ -363,7 +363,7 @@ base::Status SnapshotSource::Read(std::vector<ChangeEvent>* out, size_t max_even
     }
     std::shared_ptr<Chunk> head = active_ && pool_ ? pool_->Head() : nullptr;
     std::optional<ReadPoint> point = head ? pool_->PointOf(*head) : std::nullopt;
-    if (point && (exported_ || db_->Passed(stream_pos_, *point))) {
+    if (point && !in_txn_ && (exported_ || db_->Passed(stream_pos_, *point))) {
       inserting_ = head;
       continue;
     }
