@@ -10,6 +10,8 @@
 #include <mariadb/mysqld_error.h>
 
 #include "base/logging.h"
+#include "model/time_zone.h"
+#include "model/value_text.h"
 
 namespace sluice::source::mysql {
 namespace {
@@ -51,28 +53,6 @@ bool ParseNum(std::string_view s, T* out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
 // Fraction digits "123" -> microseconds 123000.
@@ -124,36 +104,6 @@ bool ParseDateTime(std::string_view s, model::Temporal* t) {
   if (s.size() == 10) return true;
   if (s.size() < 19 || s[10] != ' ') return false;
   return ParseTime(s.substr(11), t) && !t->negative;
-}
-
-std::string FormatDateTime(const model::Temporal& t, bool date, bool time) {
-  std::string out;
-  if (date) out += fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
-  if (date && time) out += ' ';
-  if (time) {
-    out += fmt::format("{}{:02}:{:02}:{:02}.{:06}", t.negative ? "-" : "", t.hour, t.minute,
-                       t.second, t.micros);
-  }
-  return out;
-}
-
-bool IsIntType(ColumnType t) {
-  return t == ColumnType::kTinyInt || t == ColumnType::kSmallInt || t == ColumnType::kMediumInt ||
-         t == ColumnType::kInt || t == ColumnType::kBigInt;
-}
-
-bool IsCharType(ColumnType t) {
-  switch (t) {
-    case ColumnType::kChar:
-    case ColumnType::kVarChar:
-    case ColumnType::kTinyText:
-    case ColumnType::kText:
-    case ColumnType::kMediumText:
-    case ColumnType::kLongText:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // The SELECT expression for a column: values the text protocol cannot give in the binlog's
@@ -231,7 +181,7 @@ base::Result<Value> DecodeText(const model::Column& c, const char* data, size_t 
       model::Temporal t;
       if (!ParseDateTime(s, &t)) return bad();
       if (t.year == 0) return Value::Timestamp(0, 0);  // the zero TIMESTAMP
-      int64_t days = DaysFromCivil(t.year, t.month, t.day);
+      int64_t days = model::DaysFromCivil(t.year, t.month, t.day);
       int64_t secs = days * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
       return Value::Timestamp(secs, t.micros);
     }
@@ -251,33 +201,28 @@ base::Result<std::string> Literal(const model::Column& c, const Value& v,
     case Value::Kind::kDecimal:
       return v.as_string();
     case Value::Kind::kDate:
-      return "'" + FormatDateTime(v.as_temporal(), true, false) + "'";
     case Value::Kind::kTime:
-      return "'" + FormatDateTime(v.as_temporal(), false, true) + "'";
     case Value::Kind::kDateTime:
-      return "'" + FormatDateTime(v.as_temporal(), true, true) + "'";
     case Value::Kind::kTimestamp: {
-      if (v.timestamp_seconds() == 0 && v.timestamp_micros() == 0) {
-        return std::string("'0000-00-00 00:00:00'");
+      // Full microseconds: the literal compares equal to the stored value whatever its fsp.
+      std::string out = "'";
+      if (v.kind() == Value::Kind::kDate) {
+        model::AppendDate(v.as_temporal(), &out);
+      } else if (v.kind() == Value::Kind::kTime) {
+        model::AppendTime(v.as_temporal(), 6, &out);
+      } else if (v.kind() == Value::Kind::kDateTime) {
+        model::AppendDateTime(v.as_temporal(), 6, &out);
+      } else {
+        // The readers' session is in UTC (NewReader), so a TIMESTAMP literal is UTC.
+        model::AppendTimestamp(v.timestamp_seconds(), v.timestamp_micros(), 6, model::TimeZone(),
+                               &out);
       }
-      int64_t secs = v.timestamp_seconds();
-      int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-      int64_t rem = secs - days * 86400;
-      model::Temporal t;
-      int64_t y;
-      unsigned m, d;
-      CivilFromDays(days, &y, &m, &d);
-      t.year = static_cast<int32_t>(y);
-      t.month = static_cast<uint8_t>(m);
-      t.day = static_cast<uint8_t>(d);
-      t.hour = static_cast<uint32_t>(rem / 3600);
-      t.minute = static_cast<uint8_t>(rem % 3600 / 60);
-      t.second = static_cast<uint8_t>(rem % 60);
-      t.micros = v.timestamp_micros();
-      return "'" + FormatDateTime(t, true, true) + "'";
+      return out + "'";
     }
     case Value::Kind::kString: {
-      if (!IsCharType(c.type) || c.is_binary()) return HexLiteral(v.as_string());
+      if (model::FamilyOf(c.type) != model::TypeFamily::kText || c.is_binary()) {
+        return HexLiteral(v.as_string());
+      }
       auto it = collations.find(c.collation);
       if (it == collations.end()) {
         return base::FailedPrecondition("column {}: unknown collation id {}", c.name, c.collation);
@@ -628,9 +573,12 @@ class MySqlChunkReader : public snapshot::ChunkReader {
       for (size_t i : info.key) info.order.push_back(*orders[i]);
     }
     if (!engine.empty() && engine != "InnoDB") {
+      // No consistent read to chunk in: one pass, said to be inexact.
       info.one_pass_reason += (info.one_pass_reason.empty() ? "" : "; ") +
                               fmt::format("engine {} is not transactional: the copy is not exact",
                                           engine);
+      info.key.clear();
+      info.order.clear();
     }
     return info;
   }
