@@ -17,11 +17,18 @@ namespace sluice::model {
 
 enum class RowOp : uint8_t { kInsert, kUpdate, kDelete };
 
+// Whether a row was copied from the table by a snapshot (source/snapshot) rather than read from
+// the change log. A snapshot row is an kInsert of the row as the table held it at the snapshot's
+// position: Debezium JSON writes it as op "r" with source.snapshot "true" ("last" for the final row
+// of the whole snapshot), canal-json and Avro as an insert, database sinks upsert it.
+enum class SnapshotRead : uint8_t { kNo, kYes, kLast };
+
 struct RowChange {
   RowOp op = RowOp::kInsert;
   TableSchemaPtr table;
   std::vector<Value> before;  // kUpdate, kDelete
   std::vector<Value> after;   // kInsert, kUpdate
+  SnapshotRead snapshot = SnapshotRead::kNo;
 };
 
 struct DdlEvent {
@@ -38,6 +45,11 @@ struct TxnInfo {
   // increasing across transactions of one changefeed.
   uint64_t commit_ts = 0;
   std::string gtid;  // "0-1-27" or "uuid:n"; empty if unknown
+  uint64_t xid = 0;  // PostgreSQL: the transaction id (0 for other sources)
+  // MariaDB/MySQL: the offset of the transaction's first event in the binlog file of the
+  // stream's last position (a rotation is announced by a kHeartbeat in the new file); 0 if
+  // unknown. Snapshots decide with it whether a chunk's read saw the transaction.
+  uint64_t start_offset = 0;
 };
 
 struct ChangeEvent {

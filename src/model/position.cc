@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.h"
+
 namespace sluice::model {
 
 namespace {
@@ -112,6 +114,10 @@ std::string SourcePosition::Serialize() const {
       out += fmt::format("{}:{}:{}", tp.topic, tp.partition, offset.value);
     }
   }
+  if (!snapshot.empty()) {
+    if (!out.empty()) out += ';';
+    out += "snapshot=" + base::PercentEncode(snapshot);
+  }
   return out;
 }
 
@@ -156,6 +162,11 @@ base::Result<SourcePosition> SourcePosition::Deserialize(std::string_view text) 
         }
         tp.topic = std::string(entry.substr(0, c1));
         pos.kafka[std::move(tp)] = offset;
+      }
+    } else if (key == "snapshot") {
+      if (!base::PercentDecode(val, &pos.snapshot)) {
+        return base::InvalidArgument("position '{}': the snapshot part is not percent-encoded",
+                                     text);
       }
     } else {
       return base::InvalidArgument("position '{}': unknown part '{}'", text, key);

@@ -85,11 +85,19 @@ struct SourcePosition {
   MariaGtidSet gtids;
   std::optional<Lsn> lsn;
   KafkaOffsets kafka;  // Kafka source: next offset per topic partition
+  // The progress of a snapshot the changefeed is taking (tables, last copied key of each), in the
+  // text form of source/snapshot/snapshot_state.h; empty when no snapshot is under way. Only
+  // source/snapshot reads or writes it; it rides along so the checkpoint stores the stream
+  // position and the snapshot progress atomically.
+  std::string snapshot;
 
-  bool empty() const { return binlog.empty() && gtids.empty() && !lsn && kafka.empty(); }
+  bool empty() const {
+    return binlog.empty() && gtids.empty() && !lsn && kafka.empty() && snapshot.empty();
+  }
   // Serialized form for the checkpoint store: "binlog=<file:pos>;gtid=<set>;lsn=<X/Y>"
   // followed, for the Kafka source, by ";kafka=<topic>:<partition>:<next offset>,..." (topic
-  // names cannot contain ':', ',' or ';').
+  // names cannot contain ':', ',' or ';') and, during a snapshot, ";snapshot=<percent-encoded
+  // progress>".
   std::string Serialize() const;
   static base::Result<SourcePosition> Deserialize(std::string_view text);
 };

@@ -32,6 +32,10 @@ class Source {
   // offsets) advance it here, never earlier. Called from the Read() thread.
   virtual void Acknowledge(const model::SourcePosition& durable) {}
 
+  // True once the source has delivered everything it ever will (a snapshot=initial-only copy
+  // that completed): the changefeed then stops after its checkpoint covers what was read.
+  virtual bool Finished() const { return false; }
+
   virtual void Close() = 0;
 };
 

@@ -108,8 +108,10 @@ void WriteEnvelopeTail(std::string_view op, int64_t ts_ms, JsonWriter* w) {
   w->EndObject();
 }
 
+// `snapshot`: source.snapshot, "false" for changes, "true"/"last" for snapshot reads.
 void WriteSource(const DebeziumJsonOptions& o, std::string_view db, std::string_view table,
-                 uint64_t commit_ms, uint64_t commit_ts, std::string_view gtid, JsonWriter* w) {
+                 uint64_t commit_ms, uint64_t commit_ts, std::string_view gtid, JsonWriter* w,
+                 std::string_view snapshot = "false") {
   w->Key("source");
   w->BeginObject();
   w->Key("version");
@@ -121,7 +123,7 @@ void WriteSource(const DebeziumJsonOptions& o, std::string_view db, std::string_
   w->Key("ts_ms");
   w->UInt(commit_ms);
   w->Key("snapshot");
-  w->String("false");
+  w->String(snapshot);
   w->Key("db");
   w->String(db);
   w->Key("sequence");
@@ -333,8 +335,12 @@ base::Status DebeziumJsonEncoder::EncodeChange(const model::RowChange& row, RowO
   } else {
     SLUICE_RETURN_IF_ERROR(write_image(row.after));
   }
-  WriteSource(options_, table.schema, table.table, txn.commit_time_ms, txn.commit_ts, txn.gtid, &w);
-  WriteEnvelopeTail(is_delete ? "d" : is_update ? "u" : "c", clock_(), &w);
+  // A snapshot read (source/snapshot) is op "r" with source.snapshot "true", "last" on the
+  // snapshot's final row, as Debezium's initial snapshot writes them.
+  const bool read = op == RowOp::kInsert && row.snapshot != model::SnapshotRead::kNo;
+  WriteSource(options_, table.schema, table.table, txn.commit_time_ms, txn.commit_ts, txn.gtid, &w,
+              !read ? "false" : row.snapshot == model::SnapshotRead::kLast ? "last" : "true");
+  WriteEnvelopeTail(is_delete ? "d" : is_update ? "u" : read ? "r" : "c", clock_(), &w);
   return base::Status::Ok();
 }
 

@@ -79,5 +79,24 @@ TEST(Position, KafkaOffsetsRejectMalformedEntries) {
   }
 }
 
+TEST(Position, SnapshotProgressRoundTripsEscapedAfterTheOtherParts) {
+  SourcePosition p;
+  p.binlog = {"mysql-bin.000001", 4};
+  EXPECT_FALSE(p.empty());
+  p.snapshot = R"({"tables":[{"s":"db;1","k":"a=b"}]})";
+  std::string text = p.Serialize();
+  EXPECT_EQ(text.rfind("binlog=mysql-bin.000001:4;snapshot=", 0), 0u) << text;
+  EXPECT_EQ(text.find(';', 30), std::string::npos) << "the progress must not add separators";
+  auto back = SourcePosition::Deserialize(text);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->snapshot, p.snapshot);
+  EXPECT_EQ(back->binlog, p.binlog);
+
+  SourcePosition only;
+  only.snapshot = "initial";
+  EXPECT_FALSE(only.empty());
+  EXPECT_FALSE(SourcePosition::Deserialize("snapshot=%zz").ok());
+}
+
 }  // namespace
 }  // namespace sluice::model

@@ -233,7 +233,7 @@ base::Status BinlogParser::Consume(std::span<const uint8_t> event,
   base::Status st;
   switch (h.type) {
     case kRotateEvent:
-      st = HandleRotate(h, body);
+      st = HandleRotate(h, body, out);
       break;
     case kQueryEvent:
     case kMariaQueryCompressedEvent:
@@ -405,14 +405,22 @@ base::Status BinlogParser::HandleFormatDescription(const EventHeader& h,
   return base::Status::Ok();
 }
 
-base::Status BinlogParser::HandleRotate(const EventHeader& h, std::span<const uint8_t> body) {
+base::Status BinlogParser::HandleRotate(const EventHeader& h, std::span<const uint8_t> body,
+                                        std::vector<model::ChangeEvent>* out) {
   base::ByteReader r(body);
   uint64_t position = r.U64();
   if (!r.ok()) return base::DataLoss("ROTATE body truncated");
   std::string_view name = r.String(r.remaining());
   current_file_.assign(name);
   const bool fake = h.next_position == 0 || (h.flags & kFlagArtificial);
-  if (!fake && !in_txn_) committed_.binlog = model::BinlogPosition{current_file_, position};
+  if (!fake && !in_txn_) {
+    committed_.binlog = model::BinlogPosition{current_file_, position};
+    // The stream is in a new file: say so, so a consumer comparing transaction starts with
+    // binlog positions (source/snapshot) knows which file the next transaction is in.
+    ChangeEvent& ev = out->emplace_back();
+    ev.kind = ChangeEvent::Kind::kHeartbeat;
+    ev.position = committed_;
+  }
   return base::Status::Ok();
 }
 
@@ -422,6 +430,7 @@ void BinlogParser::BeginTxn(const EventHeader& h, std::string gtid,
   standalone_ = false;
   saw_begin_ = false;
   pending_gtid_.reset();
+  txn_.start_offset = h.offset();
   txn_.commit_time_ms = static_cast<uint64_t>(h.timestamp) * 1000;
   // TSO-like commit ts: (ms << 18) | logical. The logical part is the low 18 bits of the GTID
   // sequence number, so a transaction replayed after a restart gets the same commitTs as on

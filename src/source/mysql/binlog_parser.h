@@ -74,7 +74,8 @@ class BinlogParser {
   // Verifies and removes the CRC32 trailer when the event carries one.
   base::Status StripChecksum(const EventHeader& h, std::span<const uint8_t>* event) const;
   base::Status HandleFormatDescription(const EventHeader& h, std::span<const uint8_t> event);
-  base::Status HandleRotate(const EventHeader& h, std::span<const uint8_t> body);
+  base::Status HandleRotate(const EventHeader& h, std::span<const uint8_t> body,
+                            std::vector<model::ChangeEvent>* out);
   base::Status HandleQuery(const EventHeader& h, std::span<const uint8_t> body,
                            std::vector<model::ChangeEvent>* out);
   base::Status HandleTableMap(const EventHeader& h, std::span<const uint8_t> body);

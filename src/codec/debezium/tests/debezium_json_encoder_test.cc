@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <memory>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "codec/debezium/debezium_decoder.h"
@@ -404,6 +405,25 @@ TEST(DebeziumJsonEncoder, PrimaryKeyChangeIsDeleteTombstoneCreate) {
   ASSERT_TRUE(enc.EncodeRow(same, Txn(), &msg).ok());
   EXPECT_EQ(Parse(msg.value)["payload"]["op"], "u");
   EXPECT_FALSE(enc.EncodeRowFollowUp(same, &create));
+}
+
+TEST(DebeziumJsonEncoder, SnapshotReadsAreOpRWithSourceSnapshotTrueThenLast) {
+  auto table = EveryTypeTable();
+  auto enc = Encoder();
+  for (auto [mark, op, snapshot] :
+       {std::tuple{model::SnapshotRead::kNo, "c", "false"},
+        std::tuple{model::SnapshotRead::kYes, "r", "true"},
+        std::tuple{model::SnapshotRead::kLast, "r", "last"}}) {
+    model::RowChange row{RowOp::kInsert, table, {}, TypicalRow(4)};
+    row.snapshot = mark;
+    Message msg;
+    ASSERT_TRUE(enc.EncodeRow(row, Txn(), &msg).ok());
+    json v = Parse(msg.value);
+    EXPECT_EQ(v["payload"]["op"], op);
+    EXPECT_EQ(v["payload"]["source"]["snapshot"], snapshot);
+    EXPECT_TRUE(v["payload"]["before"].is_null());
+    EXPECT_EQ(v["payload"]["after"]["id"], 4);
+  }
 }
 
 TEST(DebeziumJsonEncoder, TableWithoutPrimaryKeyHasNullKeyAndNoTombstone) {

@@ -329,7 +329,9 @@ TEST_F(MariaDbFixture, TransactionsCommitsAndDdl) {
   // Expected group sequence: DDL, then row events closed by a commit.
   std::vector<const ChangeEvent*> ends;
   for (const auto& e : out_) {
-    if (e.kind != ChangeEvent::Kind::kRow) ends.push_back(&e);
+    if (e.kind != ChangeEvent::Kind::kRow && e.kind != ChangeEvent::Kind::kHeartbeat) {
+      ends.push_back(&e);
+    }
   }
   ASSERT_GE(ends.size(), 20u);
   const ChangeEvent& ddl = *ends[0];
@@ -370,6 +372,13 @@ TEST_F(MariaDbFixture, TransactionsCommitsAndDdl) {
   // The real ROTATE written by FLUSH BINARY LOGS moves the position to the next file.
   EXPECT_EQ(parser_.committed_position().gtids.ToString(), last.txn.gtid);
   EXPECT_EQ(parser_.committed_position().binlog.ToString(), "mysql-bin.000003:4");
+  // ... and announces it: the stream's last event is a heartbeat in the new file.
+  ASSERT_EQ(out_.back().kind, ChangeEvent::Kind::kHeartbeat);
+  EXPECT_EQ(out_.back().position.binlog.ToString(), "mysql-bin.000003:4");
+  // Every event of a group knows the offset of the group's first event.
+  EXPECT_GT(last.txn.start_offset, 4u);
+  EXPECT_LT(last.txn.start_offset, last.position.binlog.offset);
+  EXPECT_EQ(rows_.at("t_myisam")[0]->txn.start_offset, last.txn.start_offset);
   EXPECT_EQ(parser_.current_file(), "mysql-bin.000003");
   EXPECT_FALSE(parser_.in_transaction());
 }
