@@ -19,7 +19,7 @@
 
 #include "column_types.h"
 #include "source/mysql/binlog_source.h"
-#include "source/mysql/mysql_connection.h"
+#include "client/mysql/mysql_connection.h"
 #include "source/mysql/mysql_snapshot.h"
 #include "source/mysql/source_config.h"
 #include "source/snapshot/snapshot_source.h"
@@ -28,6 +28,7 @@
 namespace sluice::source::mysql {
 namespace {
 
+using client::mysql::QueryResult;
 using model::ChangeEvent;
 using model::RowOp;
 using model::Value;
