@@ -17,24 +17,15 @@
 #include "sink/database/row_sink_factory.h"
 #include "sink/kafka/kafka_sink.h"
 #include "sink/kafka/kafka_sink_uri.h"
-#include "source/kafka/kafka_source.h"
-#include "source/mysql/binlog_client.h"
-#include "source/mysql/binlog_source.h"
-#include "source/mysql/source_config.h"
-#include "source/postgres/pg_source.h"
-#include "source/postgres/replication_client.h"
-#include "source/postgres/source_config.h"
+#include "source/mysql/mysql_connector.h"
+#include "source/registry.h"
 
 namespace sluice::pipeline {
 
 namespace {
 
 struct Parsed {
-  source::mysql::MySqlSourceConfig source;
-  std::optional<source::postgres::PgSourceConfig> pg;  // set for postgres:// sources
-  // Set for kafka:// sources (then `source` is unused). Its ignore_write_errors is meant for
-  // database row sinks (docs/kafka-source.md).
-  std::optional<source::kafka::KafkaSourceOptions> kafka_source;
+  std::shared_ptr<const source::SourceSpec> source;  // from the source connector registry
   sink::kafka::KafkaSinkUri sink;
   // Set when the sink URI names a database (mysql://, postgres://): rows go to a RowSink.
   std::optional<sink::database::DatabaseSinkOptions> db_sink;
@@ -54,24 +45,12 @@ base::Result<Parsed> Parse(const ChangefeedConfig& config) {
     return base::InvalidArgument(
         "no sink given; pass --sink 'kafka://host:9092/topic?protocol=canal-json'");
   }
-  if (source::postgres::IsPgSourceUri(config.source_uri)) {
-    auto pg = source::postgres::ParsePgSourceUri(config.source_uri,
-                                                 source::postgres::DefaultSlotName(config.id));
-    if (!pg.ok()) return pg.status().WithContext("source URI");
-    p.pg = std::move(pg).value();
-  } else if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
-    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
-    if (!ks.ok()) return ks.status();
-    p.kafka_source = std::move(ks).value();
-  } else {
-    auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
-    if (!src.ok()) return src.status().WithContext("source URI");
-    p.source = std::move(src).value();
-  }
+  SLUICE_ASSIGN_OR_RETURN(p.source,
+                          source::ParseSourceUri(config.source_uri, {.changefeed_id = config.id}));
   if (sink::database::IsDatabaseSinkUri(config.sink_uri)) {
     SLUICE_ASSIGN_OR_RETURN(p.db_sink, sink::database::ParseDatabaseSinkUri(config.sink_uri));
     // The Kafka source's ignore-write-errors is the same switch (either one turns it on).
-    if (p.kafka_source && p.kafka_source->ignore_write_errors) {
+    if (p.source->IgnoreWriteErrors()) {
       p.db_sink->ignore_write_errors = true;
     }
     SLUICE_ASSIGN_OR_RETURN(p.filter,
@@ -170,15 +149,7 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
   auto shared = std::make_shared<Parsed>(std::move(parsed));
   auto dispatchers = config.dispatchers;
   built.factory.source = [shared]() -> base::Result<std::unique_ptr<source::Source>> {
-    std::unique_ptr<source::Source> source;
-    if (shared->pg) {
-      source = std::make_unique<source::postgres::PgSource>(*shared->pg);
-    } else if (shared->kafka_source) {
-      source = std::make_unique<source::kafka::KafkaSource>(*shared->kafka_source);
-    } else {
-      source = std::make_unique<source::mysql::BinlogSource>(shared->source);
-    }
-    return source;
+    return shared->source->Create();
   };
   built.factory.emitter = [shared, dispatchers](sink::DeliveryCallback cb)
       -> base::Result<std::unique_ptr<Emitter>> {
@@ -193,45 +164,18 @@ base::Result<BuiltChangefeed> BuildChangefeed(const ChangefeedConfig& config) {
 }
 
 base::Result<model::SourcePosition> ResolveStartPosition(const ChangefeedConfig& config) {
-  if (source::postgres::IsPgSourceUri(config.source_uri)) {
-    // Creates the slot when missing, so the WAL after this point is kept for the changefeed.
-    auto pg = source::postgres::ParsePgSourceUri(config.source_uri,
-                                                 source::postgres::DefaultSlotName(config.id));
-    if (!pg.ok()) return pg.status().WithContext("source URI");
-    source::postgres::ReplicationClient client(*pg);
-    SLUICE_RETURN_IF_ERROR(client.Connect());
-    SLUICE_ASSIGN_OR_RETURN(model::Lsn lsn, client.ResolveStart());
-    model::SourcePosition pos;
-    pos.lsn = lsn;
-    return pos;
-  } else if (source::kafka::IsKafkaSourceUri(config.source_uri)) {
-    // Kafka resumes from the consumer group's committed offsets (else start=earliest|latest).
-    auto ks = source::kafka::ParseKafkaSourceUri(config.source_uri);
-    if (!ks.ok()) return ks.status();
-    return model::SourcePosition();
-  }
-  auto src = source::mysql::ParseMySqlSourceUri(config.source_uri);
-  if (!src.ok()) return src.status().WithContext("source URI");
-  source::mysql::BinlogClient client(*src);
-  SLUICE_RETURN_IF_ERROR(client.Connect());
-  auto pos = client.ResolveStart(src->start);
-  client.Close();
-  return pos;
+  SLUICE_ASSIGN_OR_RETURN(auto spec,
+                          source::ParseSourceUri(config.source_uri, {.changefeed_id = config.id}));
+  return spec->ResolveStart();
 }
 
 base::Status CheckChangefeed(const ChangefeedConfig& config) {
   SLUICE_ASSIGN_OR_RETURN(Parsed parsed, Parse(config));
-  if (parsed.pg) {
-    // Settings, privileges, publication and slot, each failure naming its fix; creates nothing.
-    source::postgres::ReplicationClient client(*parsed.pg);
-    SLUICE_RETURN_IF_ERROR(client.Check());
-  } else if (parsed.kafka_source) {
-    SLUICE_RETURN_IF_ERROR(source::kafka::KafkaSource::Check(*parsed.kafka_source));
-  } else {
-    source::mysql::BinlogSource source(parsed.source);
-    SLUICE_RETURN_IF_ERROR(source.Open(model::SourcePosition()));
-    source.Close();
-    if (!parsed.db_sink) WarnUnsignedWrap(parsed.source, parsed.sink, parsed.filter);
+  SLUICE_RETURN_IF_ERROR(parsed.source->Check());
+  // A MariaDB source feeding a Kafka protocol that wraps BIGINT UNSIGNED: name the columns.
+  if (auto* mysql = dynamic_cast<const source::mysql::MySqlSourceSpec*>(parsed.source.get());
+      mysql && !parsed.db_sink) {
+    WarnUnsignedWrap(mysql->config(), parsed.sink, parsed.filter);
   }
   if (parsed.db_sink) {
     // Connecting (and setting up the session) is the database sink's pre-flight.

@@ -9,7 +9,7 @@
 #include "pipeline/builder.h"
 #include "base/secret.h"
 #include "sink/kafka/kafka_sink_uri.h"
-#include "source/mysql/source_config.h"
+#include "source/registry.h"
 
 namespace sluice::pipeline {
 
@@ -28,9 +28,9 @@ int64_t NowMs() {
 
 // The parser's normalized form where it parses, then the one masking every answer goes
 // through (it also catches what a parser's Redacted() does not know as secret).
-std::string RedactSource(const std::string& uri) {
-  auto parsed = source::mysql::ParseMySqlSourceUri(uri);
-  return base::MaskUriSecrets(parsed.ok() ? parsed->Redacted() : uri);
+std::string RedactSource(const std::string& uri, const std::string& id) {
+  auto parsed = source::ParseSourceUri(uri, {.changefeed_id = id});
+  return base::MaskUriSecrets(parsed.ok() ? (*parsed)->Redacted() : uri);
 }
 
 std::string RedactSink(const std::string& uri) {
@@ -126,7 +126,7 @@ struct ChangefeedManager::Impl {
     const ChangefeedConfig& c = record.config;
     ChangefeedInfo info;
     info.id = c.id;
-    info.source_uri = RedactSource(c.source_uri);
+    info.source_uri = RedactSource(c.source_uri, c.id);
     info.sink_uri = RedactSink(c.sink_uri);
     info.filter_rules = c.filter_rules;
     info.case_sensitive = c.case_sensitive;
