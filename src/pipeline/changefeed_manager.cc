@@ -146,10 +146,21 @@ struct ChangefeedManager::Impl {
     }
 
     std::optional<model::SourcePosition> checkpoint;
+    if (changefeed) {
+      // A paused or failed changefeed keeps showing what its last run did.
+      const ChangefeedStats& s = changefeed->stats();
+      info.rows_read = s.rows_read.load();
+      info.rows_delivered = s.rows_delivered.load();
+      info.messages = s.messages.load();
+      info.bytes = s.bytes.load();
+      info.errors = s.errors.load();
+      info.restarts = s.restarts.load();
+      info.checkpoint_time_ms = s.checkpoint_commit_ms.load();
+      checkpoint = changefeed->checkpoint();
+    }
     if (record.desired == DesiredState::kPaused) {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kStopped));
       info.error = changefeed ? changefeed->last_error() : start_error;
-      if (changefeed) checkpoint = changefeed->checkpoint();
     } else if (!start_error.empty()) {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kFailed));
       info.error = start_error;
@@ -161,23 +172,13 @@ struct ChangefeedManager::Impl {
       // A run that was asked to stop but is still flushing shows as stopped already.
       if (!running && state != ChangefeedState::kFailed) state = ChangefeedState::kStopped;
       info.state = std::string(ChangefeedStateName(state));
+      if (state == ChangefeedState::kWarning) info.state_reason = changefeed->state_reason();
+      if (running) info.target_unreachable_since_ms = changefeed->target_unreachable_since_ms();
       info.error = changefeed->last_error();
-      const ChangefeedStats& s = changefeed->stats();
-      info.rows = s.rows.load();
-      info.messages = s.messages.load();
-      info.bytes = s.bytes.load();
-      info.errors = s.errors.load();
-      info.restarts = s.restarts.load();
-      info.checkpoint_time_ms = s.checkpoint_commit_ms.load();
-      uint64_t last_event_ms = s.last_event_commit_ms.load();
-      // Lag: how far the durable checkpoint trails the wall clock, counted only while the run
-      // is live and the source has delivered a transaction newer than the checkpoint (data is
-      // in flight). Caught up or idle: 0. Unknown checkpoint time (none taken by this run): 0.
-      if ((state == ChangefeedState::kNormal || state == ChangefeedState::kWarning) &&
-          info.checkpoint_time_ms > 0 && last_event_ms > info.checkpoint_time_ms) {
-        info.lag_ms = std::max<int64_t>(0, NowMs() - static_cast<int64_t>(info.checkpoint_time_ms));
+      // Lag: see Changefeed::checkpoint_lag_ms; only while the run is live.
+      if (state == ChangefeedState::kNormal || state == ChangefeedState::kWarning) {
+        info.lag_ms = changefeed->checkpoint_lag_ms();
       }
-      checkpoint = changefeed->checkpoint();
     } else {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kStopped));
     }
@@ -194,6 +195,7 @@ struct ChangefeedManager::Impl {
     std::vector<std::string> secrets = SecretsIn("uri", c.source_uri);
     for (auto& s : SecretsIn("uri", c.sink_uri)) secrets.push_back(std::move(s));
     info.error = ScrubSecrets(std::move(info.error), secrets);
+    info.state_reason = ScrubSecrets(std::move(info.state_reason), secrets);
     return info;
   }
 

@@ -431,7 +431,7 @@ TEST(EndToEndAvro, BackwardCompatibilityAcceptsAddColumnAndStopsOnARejectedTypeC
   const std::string dir = ::testing::TempDir() + "/e2e-avrocompat-" + suffix;
   Registry registry(dir + "/registry", "", "", false);
   EXPECT_EQ(registry.Get("/config", "", ""), Json({{"compatibilityLevel", "BACKWARD"}}));
-  auto conn = Connect();
+  auto conn = testing::ConnectMariaDbWriter();
   Exec(*conn, "DROP DATABASE IF EXISTS " + db);
   Exec(*conn, "CREATE DATABASE " + db);
   Exec(*conn, "CREATE TABLE " + db + ".t (id INT PRIMARY KEY, a INT NOT NULL)");

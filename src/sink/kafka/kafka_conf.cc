@@ -107,6 +107,13 @@ base::Status ApplyConnectionConf(rd_kafka_conf_t* conf, const KafkaSinkOptions& 
       SetConf(conf, "socket.timeout.ms",
               std::to_string(std::max<int64_t>(
                   10, std::max(o.read_timeout.count(), o.write_timeout.count())))));
+  // A broker that went away is retried quickly (librdkafka's default backs off up to 10 s, so
+  // deliveries resumed up to 10 s after the broker was back).
+  const int64_t reconnect_max = std::max<int64_t>(10, o.reconnect_backoff_max.count());
+  SLUICE_RETURN_IF_ERROR(SetConf(conf, "reconnect.backoff.ms",
+                                 std::to_string(std::min<int64_t>(100, reconnect_max))));
+  SLUICE_RETURN_IF_ERROR(
+      SetConf(conf, "reconnect.backoff.max.ms", std::to_string(reconnect_max)));
   // Loopback and small clusters: do not resolve "localhost" to ::1 first.
   SLUICE_RETURN_IF_ERROR(SetConf(conf, "broker.address.family", "any"));
 

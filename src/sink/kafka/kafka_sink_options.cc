@@ -170,6 +170,16 @@ const std::vector<OptionSpec>& Specs() {
        .min = 0,
        .max = 1000,
        .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.max_retry = static_cast<int>(v.i); }},
+      {.name = "reconnect-backoff-max",
+       .kind = Kind::kDuration,
+       .default_text = "500ms",
+       .doc = "Longest wait between attempts to reconnect to a broker that went away (starts at "
+              "100 ms or this value, whichever is less, and doubles; librdkafka adds -25%..+50% "
+              "jitter). It bounds how soon deliveries resume after a broker is back; "
+              "librdkafka's own default is 10s.",
+       .min = 10,
+       .max = 3600000,
+       .apply = [](KafkaSinkOptions& o, const Parsed& v) { o.reconnect_backoff_max = v.d; }},
       {.name = "enable-tidb-extension",
        .kind = Kind::kBool,
        .default_text = "false",

@@ -50,6 +50,8 @@ struct KafkaSinkOptions {
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds write_timeout{10000};
   int max_retry = 5;
+  // librdkafka reconnect.backoff.max.ms (reconnect.backoff.ms = min(100 ms, this)).
+  std::chrono::milliseconds reconnect_backoff_max{500};
 
   // Security.
   std::string sasl_user;
