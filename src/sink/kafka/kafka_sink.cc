@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <thread>
 
@@ -582,7 +583,12 @@ int KafkaSink::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
 
 void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+  // "2/2 brokers are down". librdkafka also sends this code with "0/2 brokers are down" as
+  // brokers come and go: only all of them down counts.
+  int down = -1, total = -2;
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && reason &&
+      std::sscanf(reason, "%d/%d brokers are down", &down, &total) == 2 && down == total &&
+      total > 0) {
     int64_t none = 0;
     self->unreachable_since_ms_.compare_exchange_strong(none, NowMs());
   }
