@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
+
 namespace sluice::api {
 
 std::string EscapeLabelValue(std::string_view value) {
@@ -145,9 +147,7 @@ std::string FormatMetrics(const std::vector<pipeline::ChangefeedInfo>& feeds,
 
   Header(&out, "sluice_changefeed_target_unreachable_seconds", "gauge",
          "How long every broker of the sink has been unreachable; 0 while one answers.");
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = base::UnixNowMs();
   for (const auto& f : feeds) {
     int64_t down_ms = f.target_unreachable_since_ms > 0
                           ? std::max<int64_t>(0, now_ms - f.target_unreachable_since_ms)

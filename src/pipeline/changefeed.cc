@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/logging.h"
 
 namespace sluice::pipeline {
@@ -68,12 +69,6 @@ void Changefeed::SetError(const base::Status& st) {
 }
 
 namespace {
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Seconds(std::chrono::steady_clock::duration d) {
   double s = std::chrono::duration<double>(d).count();
   return s < 10 ? fmt::format("{:.1f} s", s) : fmt::format("{:.0f} s", s);
@@ -94,7 +89,7 @@ std::string Changefeed::DegradedReasonLocked() const {
   if (emitter_) {
     if (int64_t since = emitter_->TargetUnreachableSinceMs(); since > 0) {
       why = fmt::format("all brokers down since {} ({})", UtcTime(since),
-                        Seconds(std::chrono::milliseconds(std::max<int64_t>(0, NowMs() - since))));
+                        Seconds(std::chrono::milliseconds(std::max<int64_t>(0, base::UnixNowMs() - since))));
     }
   }
   if (why.empty() && tracker_) {
@@ -138,7 +133,7 @@ int64_t Changefeed::target_unreachable_since_ms() const {
 int64_t Changefeed::checkpoint_lag_ms() const {
   uint64_t cp_ms = stats_.checkpoint_commit_ms.load();
   if (cp_ms == 0 || stats_.last_event_commit_ms.load() <= cp_ms) return 0;
-  return std::max<int64_t>(0, NowMs() - static_cast<int64_t>(cp_ms));
+  return std::max<int64_t>(0, base::UnixNowMs() - static_cast<int64_t>(cp_ms));
 }
 
 std::string StatusLine(const Changefeed& feed, const std::string& id, uint64_t last_read,

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "pipeline/builder.h"
 #include "pipeline/uri_secrets.h"
@@ -18,12 +19,6 @@ namespace {
 auto Log() {
   static auto logger = base::Logger("pipeline.manager");
   return logger;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The parser's normalized form where it parses, then the one masking every answer goes
@@ -262,7 +257,7 @@ base::Result<ChangefeedInfo> ChangefeedManager::Create(const ChangefeedConfig& c
   ChangefeedRecord record;
   record.config = config;
   record.desired = paused ? DesiredState::kPaused : DesiredState::kRunning;
-  record.created_at_ms = record.updated_at_ms = NowMs();
+  record.created_at_ms = record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   if (paused) {
     impl_->FindOrAdd(config.id);
@@ -307,7 +302,7 @@ base::Status ChangefeedManager::Pause(const std::string& id) {
   if (auto feed = impl_->Find(id)) Impl::Stop(*feed);
   if (record.desired == DesiredState::kPaused) return base::Status::Ok();
   record.desired = DesiredState::kPaused;
-  record.updated_at_ms = NowMs();
+  record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   Log()->info("changefeed {} paused", id);
   return base::Status::Ok();
@@ -324,7 +319,7 @@ base::Status ChangefeedManager::Resume(const std::string& id) {
   if (feed) Impl::Stop(*feed);  // a failed run's thread has ended; join it
   if (record.desired != DesiredState::kRunning) {
     record.desired = DesiredState::kRunning;
-    record.updated_at_ms = NowMs();
+    record.updated_at_ms = base::UnixNowMs();
     SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   }
   Log()->info("changefeed {} resumed", id);
@@ -348,7 +343,7 @@ base::Result<ChangefeedInfo> ChangefeedManager::Update(const ChangefeedConfig& c
                           MergeMaskedSecrets(config.sink_uri, record.config.sink_uri, "sink URI"));
   SLUICE_RETURN_IF_ERROR(impl_->factory(merged).status());
   record.config = std::move(merged);
-  record.updated_at_ms = NowMs();
+  record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   if (auto feed = impl_->Find(config.id)) {
     std::lock_guard lock(impl_->mu);

@@ -9,6 +9,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "sink/kafka/kafka_conf.h"
 
@@ -40,12 +41,6 @@ std::optional<int64_t> ToInt(const std::string& s) {
 bool IsAuthorizationError(rd_kafka_resp_err_t e) {
   return e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
          e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 constexpr const char* kIdempotentAclFix =
@@ -567,7 +562,7 @@ void KafkaSink::MarkReachable(const char* how) {
   int64_t since = unreachable_since_ms_.exchange(0);
   if (since == 0) return;
   Log()->info("Kafka at {} is reachable again after {} ms ({})", options_.BrokerList(),
-              std::max<int64_t>(0, NowMs() - since), how);
+              std::max<int64_t>(0, base::UnixNowMs() - since), how);
 }
 
 int KafkaSink::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -590,7 +585,7 @@ void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaqu
       std::sscanf(reason, "%d/%d brokers are down", &down, &total) == 2 && down == total &&
       total > 0) {
     int64_t none = 0;
-    self->unreachable_since_ms_.compare_exchange_strong(none, NowMs());
+    self->unreachable_since_ms_.compare_exchange_strong(none, base::UnixNowMs());
   }
   if (!internal::KeepsLoginError(self->last_error_code_, err)) {
     self->last_error_ = reason ? reason : "";
