@@ -58,7 +58,7 @@ class RunningChangefeed {
   }
   bool WaitRows(uint64_t rows, uint64_t ddls, std::chrono::seconds limit) {
     return WaitFor(limit, [&] {
-      return feed_->stats().rows.load() >= rows && feed_->stats().ddls.load() >= ddls;
+      return feed_->stats().rows_read.load() >= rows && feed_->stats().ddls.load() >= ddls;
     });
   }
   // Until the checkpoint covers the MariaDB GTID set `gtid`. Other tests may write to the same

@@ -276,7 +276,7 @@ void ApiServer::SampleRates() {
     std::vector<std::string> ids;
     auto feeds = manager_->List();
     for (const auto& info : feeds) {
-      rates_.Record(info.id, info.rows, now);
+      rates_.Record(info.id, info.rows_read, now);
       ids.push_back(info.id);
     }
     rates_.Retain(ids);

@@ -39,8 +39,8 @@ void ChangefeedHistory::ObserveOne(Feed& feed, const ChangefeedInfo& info, int64
   const ChangefeedInfo& prev = *feed.last;
   // Counters count the current run: one that went down means a new run started from 0.
   bool new_run =
-      info.rows < prev.rows || info.errors < prev.errors || info.restarts < prev.restarts;
-  uint64_t base_rows = new_run ? 0 : prev.rows;
+      info.rows_read < prev.rows_read || info.errors < prev.errors || info.restarts < prev.restarts;
+  uint64_t base_rows = new_run ? 0 : prev.rows_read;
   uint64_t base_errors = new_run ? 0 : prev.errors;
   uint64_t base_restarts = new_run ? 0 : prev.restarts;
 
@@ -61,7 +61,7 @@ void ChangefeedHistory::ObserveOne(Feed& feed, const ChangefeedInfo& info, int64
                     : fmt::format("retried {} times from the last checkpoint", n));
   }
 
-  feed.interval_rows += info.rows - base_rows;
+  feed.interval_rows += info.rows_read - base_rows;
   feed.interval_max_lag_ms = std::max(feed.interval_max_lag_ms, info.lag_ms);
   int64_t elapsed = now_ms - feed.interval_start_ms;
   if (elapsed >= options_.interval.count()) {
@@ -69,7 +69,7 @@ void ChangefeedHistory::ObserveOne(Feed& feed, const ChangefeedInfo& info, int64
     s.at_ms = now_ms;
     s.rows_per_second = static_cast<double>(feed.interval_rows) * 1000.0 / elapsed;
     s.lag_ms = feed.interval_max_lag_ms;
-    s.rows = info.rows;
+    s.rows = info.rows_read;
     feed.samples.push_back(s);
     feed.interval_start_ms = now_ms;
     feed.interval_rows = 0;

@@ -221,6 +221,8 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
   return json{
       {"id", info.id},
       {"state", info.state},
+      {"state_reason", info.state_reason},
+      {"target_unreachable_since_ms", info.target_unreachable_since_ms},
       {"desired", info.desired == pipeline::DesiredState::kPaused ? "paused" : "running"},
       {"source_uri", info.source_uri},
       {"sink_uri", info.sink_uri},
@@ -232,7 +234,9 @@ json InfoToJson(const pipeline::ChangefeedInfo& info) {
       {"lag_ms", info.lag_ms},
       {"error", info.error},
       {"counters",
-       {{"rows", info.rows},
+       {{"rows", info.rows_read},  // = rows_read, kept for existing clients
+        {"rows_read", info.rows_read},
+        {"rows_delivered", info.rows_delivered},
         {"messages", info.messages},
         {"bytes", info.bytes},
         {"errors", info.errors},

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
+
 namespace sluice::api {
 
 std::string EscapeLabelValue(std::string_view value) {
@@ -94,8 +96,13 @@ std::string FormatMetrics(const std::vector<pipeline::ChangefeedInfo>& feeds,
     uint64_t pipeline::ChangefeedInfo::*field;
   };
   static const Counter kCounters[] = {
-      {"sluice_changefeed_rows_total", "Row changes written to the sink.",
-       &pipeline::ChangefeedInfo::rows},
+      {"sluice_changefeed_rows_total",
+       "Row changes read from the source (those the filter keeps; replays after a restart count "
+       "again).",
+       &pipeline::ChangefeedInfo::rows_read},
+      {"sluice_changefeed_rows_delivered_total",
+       "Row changes delivered: their transactions fully acknowledged by the target.",
+       &pipeline::ChangefeedInfo::rows_delivered},
       {"sluice_changefeed_messages_total", "Messages produced to the sink.",
        &pipeline::ChangefeedInfo::messages},
       {"sluice_changefeed_bytes_total", "Bytes of message values produced to the sink.",
@@ -136,6 +143,18 @@ std::string FormatMetrics(const std::vector<pipeline::ChangefeedInfo>& feeds,
     fmt::format_to(std::back_inserter(out),
                    "sluice_changefeed_checkpoint_time_seconds{{changefeed=\"{}\"}} {}\n",
                    EscapeLabelValue(f.id), Num(static_cast<double>(f.checkpoint_time_ms) / 1000.0));
+  }
+
+  Header(&out, "sluice_changefeed_target_unreachable_seconds", "gauge",
+         "How long every broker of the sink has been unreachable; 0 while one answers.");
+  const int64_t now_ms = base::UnixNowMs();
+  for (const auto& f : feeds) {
+    int64_t down_ms = f.target_unreachable_since_ms > 0
+                          ? std::max<int64_t>(0, now_ms - f.target_unreachable_since_ms)
+                          : 0;
+    fmt::format_to(std::back_inserter(out),
+                   "sluice_changefeed_target_unreachable_seconds{{changefeed=\"{}\"}} {}\n",
+                   EscapeLabelValue(f.id), Num(static_cast<double>(down_ms) / 1000.0));
   }
 
   Header(&out, "sluice_changefeed_state", "gauge",

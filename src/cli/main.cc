@@ -96,20 +96,15 @@ int RunCommand(const CommonFlags& flags, const std::string& state_dir) {
   std::signal(SIGTERM, OnSignal);
   auto log = sluice::base::Logger("cli");
   std::thread reporter([&] {
-    uint64_t last_rows = 0;
+    uint64_t last_read = 0, last_delivered = 0;
     auto next = std::chrono::steady_clock::now();
     while (!g_stop.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (std::chrono::steady_clock::now() < next) continue;
       next += std::chrono::seconds(10);
-      const auto& s = feed.stats();
-      uint64_t rows = s.rows.load();
-      auto cp = feed.checkpoint();
-      log->info("changefeed {}: state={} rows={} (+{}) messages={} bytes={} checkpoint={}",
-                flags.id, sluice::pipeline::ChangefeedStateName(feed.state()), rows,
-                rows - last_rows, s.messages.load(), s.bytes.load(),
-                cp ? cp->Serialize() : std::string("-"));
-      last_rows = rows;
+      log->info("{}", sluice::pipeline::StatusLine(feed, flags.id, last_read, last_delivered));
+      last_read = feed.stats().rows_read.load();
+      last_delivered = feed.stats().rows_delivered.load();
     }
   });
   auto st = feed.Run(&g_stop);

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "pipeline/builder.h"
 #include "base/secret.h"
@@ -18,12 +19,6 @@ namespace {
 auto Log() {
   static auto logger = base::Logger("pipeline.manager");
   return logger;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The parser's normalized form where it parses, then the one masking every answer goes
@@ -146,10 +141,21 @@ struct ChangefeedManager::Impl {
     }
 
     std::optional<model::SourcePosition> checkpoint;
+    if (changefeed) {
+      // A paused or failed changefeed keeps showing what its last run did.
+      const ChangefeedStats& s = changefeed->stats();
+      info.rows_read = s.rows_read.load();
+      info.rows_delivered = s.rows_delivered.load();
+      info.messages = s.messages.load();
+      info.bytes = s.bytes.load();
+      info.errors = s.errors.load();
+      info.restarts = s.restarts.load();
+      info.checkpoint_time_ms = s.checkpoint_commit_ms.load();
+      checkpoint = changefeed->checkpoint();
+    }
     if (record.desired == DesiredState::kPaused) {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kStopped));
       info.error = changefeed ? changefeed->last_error() : start_error;
-      if (changefeed) checkpoint = changefeed->checkpoint();
     } else if (!start_error.empty()) {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kFailed));
       info.error = start_error;
@@ -161,23 +167,13 @@ struct ChangefeedManager::Impl {
       // A run that was asked to stop but is still flushing shows as stopped already.
       if (!running && state != ChangefeedState::kFailed) state = ChangefeedState::kStopped;
       info.state = std::string(ChangefeedStateName(state));
+      if (state == ChangefeedState::kWarning) info.state_reason = changefeed->state_reason();
+      if (running) info.target_unreachable_since_ms = changefeed->target_unreachable_since_ms();
       info.error = changefeed->last_error();
-      const ChangefeedStats& s = changefeed->stats();
-      info.rows = s.rows.load();
-      info.messages = s.messages.load();
-      info.bytes = s.bytes.load();
-      info.errors = s.errors.load();
-      info.restarts = s.restarts.load();
-      info.checkpoint_time_ms = s.checkpoint_commit_ms.load();
-      uint64_t last_event_ms = s.last_event_commit_ms.load();
-      // Lag: how far the durable checkpoint trails the wall clock, counted only while the run
-      // is live and the source has delivered a transaction newer than the checkpoint (data is
-      // in flight). Caught up or idle: 0. Unknown checkpoint time (none taken by this run): 0.
-      if ((state == ChangefeedState::kNormal || state == ChangefeedState::kWarning) &&
-          info.checkpoint_time_ms > 0 && last_event_ms > info.checkpoint_time_ms) {
-        info.lag_ms = std::max<int64_t>(0, NowMs() - static_cast<int64_t>(info.checkpoint_time_ms));
+      // Lag: see Changefeed::checkpoint_lag_ms; only while the run is live.
+      if (state == ChangefeedState::kNormal || state == ChangefeedState::kWarning) {
+        info.lag_ms = changefeed->checkpoint_lag_ms();
       }
-      checkpoint = changefeed->checkpoint();
     } else {
       info.state = std::string(ChangefeedStateName(ChangefeedState::kStopped));
     }
@@ -194,6 +190,7 @@ struct ChangefeedManager::Impl {
     std::vector<std::string> secrets = base::SecretsIn("uri", c.source_uri);
     for (auto& s : base::SecretsIn("uri", c.sink_uri)) secrets.push_back(std::move(s));
     info.error = base::ScrubSecrets(std::move(info.error), secrets);
+    info.state_reason = base::ScrubSecrets(std::move(info.state_reason), secrets);
     return info;
   }
 
@@ -260,7 +257,7 @@ base::Result<ChangefeedInfo> ChangefeedManager::Create(const ChangefeedConfig& c
   ChangefeedRecord record;
   record.config = config;
   record.desired = paused ? DesiredState::kPaused : DesiredState::kRunning;
-  record.created_at_ms = record.updated_at_ms = NowMs();
+  record.created_at_ms = record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   if (paused) {
     impl_->FindOrAdd(config.id);
@@ -305,7 +302,7 @@ base::Status ChangefeedManager::Pause(const std::string& id) {
   if (auto feed = impl_->Find(id)) Impl::Stop(*feed);
   if (record.desired == DesiredState::kPaused) return base::Status::Ok();
   record.desired = DesiredState::kPaused;
-  record.updated_at_ms = NowMs();
+  record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   Log()->info("changefeed {} paused", id);
   return base::Status::Ok();
@@ -322,7 +319,7 @@ base::Status ChangefeedManager::Resume(const std::string& id) {
   if (feed) Impl::Stop(*feed);  // a failed run's thread has ended; join it
   if (record.desired != DesiredState::kRunning) {
     record.desired = DesiredState::kRunning;
-    record.updated_at_ms = NowMs();
+    record.updated_at_ms = base::UnixNowMs();
     SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   }
   Log()->info("changefeed {} resumed", id);
@@ -346,7 +343,7 @@ base::Result<ChangefeedInfo> ChangefeedManager::Update(const ChangefeedConfig& c
                           base::MergeMaskedSecrets(config.sink_uri, record.config.sink_uri, "sink URI"));
   SLUICE_RETURN_IF_ERROR(impl_->factory(merged).status());
   record.config = std::move(merged);
-  record.updated_at_ms = NowMs();
+  record.updated_at_ms = base::UnixNowMs();
   SLUICE_RETURN_IF_ERROR(impl_->store->PutChangefeed(record));
   if (auto feed = impl_->Find(config.id)) {
     std::lock_guard lock(impl_->mu);

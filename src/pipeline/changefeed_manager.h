@@ -29,14 +29,20 @@ struct ChangefeedInfo {
   std::vector<std::string> filter_rules;
   bool case_sensitive = false;
   std::vector<dispatch::DispatchRule> dispatchers;
-  // "normal", "warning" (retrying), "failed", "stopped" (paused or not started)
+  // "normal", "warning" (retrying, target unreachable or deliveries stalled), "failed",
+  // "stopped" (paused or not started)
   std::string state;
+  std::string state_reason;  // why `warning`: "all brokers down since ...", "retrying in ..."
+  int64_t target_unreachable_since_ms = 0;  // every broker down since (Unix ms); 0 if not
+
   DesiredState desired = DesiredState::kRunning;
   std::string checkpoint;           // serialized SourcePosition, empty if none yet
   uint64_t checkpoint_time_ms = 0;  // commit time of the checkpointed transaction
   int64_t lag_ms = 0;               // now - checkpoint_time_ms while running with data; 0 idle
   std::string error;                // last error message, empty if none
-  uint64_t rows = 0, messages = 0, bytes = 0, errors = 0, restarts = 0;
+  // Counters of the current (or, paused or failed, the last) run of this process: rows read from
+  // the source and, of those, delivered (their transactions fully acknowledged by the target).
+  uint64_t rows_read = 0, rows_delivered = 0, messages = 0, bytes = 0, errors = 0, restarts = 0;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };

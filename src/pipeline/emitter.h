@@ -19,6 +19,9 @@
 //   periodic work (watermarks, only when `between_transactions`). Must not block for long.
 // - Flush(timeout_ms): delivers everything queued and serves the callbacks, waiting at most
 //   timeout_ms (DeadlineExceeded if deliveries are still outstanding).
+// - TargetUnreachableSinceMs(): thread-safe (read by the API while the changefeed runs): since
+//   when (Unix ms) the target has been unreachable (a Kafka sink: every broker down), 0 while it
+//   is reachable or the emitter cannot tell.
 // - Errors carry retry/stop/fatal meaning (base::Action) like every Status.
 #pragma once
 
@@ -67,6 +70,8 @@ class Emitter {
   virtual base::Status Poll(bool between_transactions) = 0;
 
   virtual base::Status Flush(int timeout_ms) = 0;
+
+  virtual int64_t TargetUnreachableSinceMs() const { return 0; }
 };
 
 }  // namespace sluice::pipeline

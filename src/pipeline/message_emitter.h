@@ -54,6 +54,7 @@ class MessageEmitter : public Emitter {
   base::Status TransactionSealed(uint64_t commit_ts) override;
   base::Status Poll(bool between_transactions) override;
   base::Status Flush(int timeout_ms) override;
+  int64_t TargetUnreachableSinceMs() const override { return sink_->UnreachableSinceMs(); }
 
  private:
   base::Result<int32_t> PartitionCount(const std::string& topic);

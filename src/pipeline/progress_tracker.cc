@@ -14,7 +14,14 @@ void ProgressTracker::AddMessages(uint64_t txn, uint32_t n) {
   std::lock_guard lock(mu_);
   if (txns_.empty() || txn < txns_.front().seq) return;
   txns_[txn - txns_.front().seq].pending += n;
+  if (in_flight_messages_ == 0) progress_at_ = std::chrono::steady_clock::now();
   in_flight_messages_ += n;
+}
+
+void ProgressTracker::CountRow(uint64_t txn) {
+  std::lock_guard lock(mu_);
+  if (txns_.empty() || txn < txns_.front().seq) return;
+  txns_[txn - txns_.front().seq].rows++;
 }
 
 void ProgressTracker::Seal(uint64_t txn, const model::SourcePosition& position,
@@ -39,6 +46,7 @@ void ProgressTracker::Ack(uint64_t txn, const base::Status& status) {
   if (t.pending > 0) {
     --t.pending;
     --in_flight_messages_;
+    progress_at_ = std::chrono::steady_clock::now();
   }
   AdvanceLocked();
 }
@@ -48,6 +56,7 @@ void ProgressTracker::AdvanceLocked() {
     checkpoint_ = std::move(txns_.front().position);
     checkpoint_commit_ts_ = txns_.front().commit_ts;
     checkpoint_dirty_ = true;
+    if (rows_delivered_ && txns_.front().rows) *rows_delivered_ += txns_.front().rows;
     txns_.pop_front();
   }
 }
@@ -82,6 +91,12 @@ size_t ProgressTracker::in_flight_transactions() const {
 uint64_t ProgressTracker::in_flight_messages() const {
   std::lock_guard lock(mu_);
   return in_flight_messages_;
+}
+
+std::optional<std::chrono::steady_clock::time_point> ProgressTracker::waiting_since() const {
+  std::lock_guard lock(mu_);
+  if (in_flight_messages_ == 0) return std::nullopt;
+  return progress_at_;
 }
 
 }  // namespace sluice::pipeline

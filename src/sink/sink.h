@@ -40,6 +40,10 @@ class Sink {
 
   // Waits until every queued message is delivered or failed.
   virtual base::Status Flush(int timeout_ms) = 0;
+
+  // Since when (Unix ms) no broker has been reachable; 0 while one is (or if unknown).
+  // Thread-safe: read while another thread produces.
+  virtual int64_t UnreachableSinceMs() const { return 0; }
 };
 
 }  // namespace sluice::sink

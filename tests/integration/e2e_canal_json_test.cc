@@ -147,7 +147,7 @@ TEST(EndToEnd, TenThousandMixedChangesMatchTheDatabase) {
   // machine the whole workload can be checkpointed sooner, so let one interval pass.
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   ASSERT_TRUE(running.Stop().ok());
-  EXPECT_EQ(running.feed().stats().rows.load(), static_cast<uint64_t>(kChanges));
+  EXPECT_EQ(running.feed().stats().rows_read.load(), static_cast<uint64_t>(kChanges));
 
   // Read everything back and replay it.
   auto reader = client::kafka::TopicReader::Create(Env("SLUICE_KAFKA_BOOTSTRAP"));

@@ -158,9 +158,9 @@ TEST(PostgresToKafka, AllCommonTypes) {
     Exec(*conn, "UPDATE " + schema + ".toast_t SET v = 'b' WHERE id = 1");
     Exec(*conn, "TRUNCATE " + schema + ".toast_t");
     ASSERT_TRUE(running.WaitRows(10, 1, std::chrono::seconds(60)))
-        << "rows " << running.feed().stats().rows.load() << "; " << running.feed().last_error();
+        << "rows " << running.feed().stats().rows_read.load() << "; " << running.feed().last_error();
     ASSERT_TRUE(running.Stop().ok()) << running.feed().last_error();
-    EXPECT_EQ(running.feed().stats().rows.load(), 10u);
+    EXPECT_EQ(running.feed().stats().rows_read.load(), 10u);
   }
   auto msgs = ReadTopic(name);
   ASSERT_EQ(msgs.size(), 12u);
@@ -379,14 +379,14 @@ TEST(PostgresToKafka, CheckThenResolveStartPinsTheSlot) {
   std::thread runner([&] { result = feed.Run(&stop); });
   Exec(*conn, "INSERT INTO " + schema + ".r VALUES (2)");
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (feed.stats().rows.load() < 2 && std::chrono::steady_clock::now() < until &&
+  while (feed.stats().rows_read.load() < 2 && std::chrono::steady_clock::now() < until &&
          feed.state() != pipeline::ChangefeedState::kFailed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   stop = true;
   runner.join();
   ASSERT_TRUE(result.ok()) << result.message();
-  EXPECT_EQ(feed.stats().rows.load(), 2u) << feed.last_error();
+  EXPECT_EQ(feed.stats().rows_read.load(), 2u) << feed.last_error();
   auto msgs = ReadTopic(name);
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(ToRow(*msgs[0].data)["id"], "1");

@@ -95,6 +95,9 @@ export interface Connection {
 export interface Changefeed {
   id: string;
   state: string;
+  // Why the state is `warning` ("all brokers down since …; checkpoint lag 25 s and growing").
+  state_reason: string;
+  target_unreachable_since_ms: number;
   desired: string;
   source_uri: string;
   sink_uri: string;
@@ -104,9 +107,8 @@ export interface Changefeed {
   checkpoint_time_ms: number;
   lag_ms: number;
   error: string;
-  // Issue 22 adds read/delivered counters and checkpoint_lag_ms; the console shows them when present.
-  counters: { rows: number; messages: number; bytes: number; errors: number; restarts: number; [k: string]: number };
-  checkpoint_lag_ms?: number;
+  // rows = rows_read (kept for older clients); rows_delivered: in transactions the target acknowledged.
+  counters: { rows: number; rows_read: number; rows_delivered: number; messages: number; bytes: number; errors: number; restarts: number };
   rows_per_second?: number;
   tables?: TableCount[];
   created_at_ms: number;

@@ -11,7 +11,7 @@ ChangefeedInfo Info(uint64_t rows, int64_t lag_ms = 0) {
   ChangefeedInfo i;
   i.id = "cf";
   i.state = "normal";
-  i.rows = rows;
+  i.rows_read = rows;
   i.lag_ms = lag_ms;
   return i;
 }
@@ -71,7 +71,7 @@ TEST(ChangefeedHistory, MarksErrorsRestartsPauseResumeAndFailure) {
   ChangefeedHistory h(o);
   ChangefeedInfo i = Info(10);
   h.Observe({i}, 1000);
-  i.rows = 20;
+  i.rows_read = 20;
   i.errors = 1;
   i.restarts = 1;
   i.state = "warning";

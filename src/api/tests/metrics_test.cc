@@ -18,13 +18,15 @@ TEST(Metrics, FormatsCountersGaugesAndStates) {
   pipeline::ChangefeedInfo a;
   a.id = "orders";
   a.state = "normal";
-  a.rows = 42;
+  a.rows_read = 42;
+  a.rows_delivered = 30;
   a.messages = 40;
   a.bytes = 12345;
   a.errors = 1;
   a.restarts = 2;
   a.lag_ms = 1500;
   a.checkpoint_time_ms = 1700000000250;
+  a.target_unreachable_since_ms = 1;  // long ago
   pipeline::ChangefeedInfo b;
   b.id = "we\"ird";
   b.state = "stopped";
@@ -34,6 +36,8 @@ TEST(Metrics, FormatsCountersGaugesAndStates) {
   EXPECT_TRUE(HasLine(text, "# TYPE sluice_changefeed_rows_total counter")) << text;
   EXPECT_NE(text.find("# HELP sluice_changefeed_rows_total "), std::string::npos);
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_rows_total{changefeed=\"orders\"} 42")) << text;
+  EXPECT_TRUE(HasLine(text, "sluice_changefeed_rows_delivered_total{changefeed=\"orders\"} 30"))
+      << text;
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_messages_total{changefeed=\"orders\"} 40"));
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_bytes_total{changefeed=\"orders\"} 12345"));
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_errors_total{changefeed=\"orders\"} 1"));
@@ -43,6 +47,12 @@ TEST(Metrics, FormatsCountersGaugesAndStates) {
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_checkpoint_lag_seconds{changefeed=\"orders\"} 1.5"));
   EXPECT_TRUE(HasLine(
       text, "sluice_changefeed_checkpoint_time_seconds{changefeed=\"orders\"} 1700000000.25"))
+      << text;
+  EXPECT_NE(text.find("sluice_changefeed_target_unreachable_seconds{changefeed=\"orders\"} 17"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(HasLine(text,
+                      "sluice_changefeed_target_unreachable_seconds{changefeed=\"we\\\"ird\"} 0"))
       << text;
   EXPECT_TRUE(HasLine(text, "# TYPE sluice_changefeed_state gauge"));
   EXPECT_TRUE(HasLine(text, "sluice_changefeed_state{changefeed=\"orders\",state=\"normal\"} 1"));

@@ -308,6 +308,16 @@ base::OptionSet<O> MakeClient() {
            .min = 1,
            .max = 3600000},
           SetField(&O::read_timeout));
+  set.Add({.name = "reconnect-backoff-max",
+           .kind = OptionKind::kDuration,
+           .default_text = "500ms",
+           .doc = "Longest wait between attempts to reconnect to a broker that went away (starts "
+                  "at 100 ms or this value, whichever is less, and doubles; librdkafka adds "
+                  "-25%..+50% jitter). It bounds how soon deliveries resume after a broker is "
+                  "back; librdkafka's own default is 10s.",
+           .min = 10,
+           .max = 3600000},
+          SetField(&O::reconnect_backoff_max));
   return set;
 }
 

@@ -33,6 +33,8 @@ struct ConnectionOptions {
   std::string kafka_client_id;       // the sink and the source set their own defaults
   std::chrono::milliseconds dial_timeout{10000};
   std::chrono::milliseconds read_timeout{10000};
+  // librdkafka reconnect.backoff.max.ms (reconnect.backoff.ms = min(100 ms, this)).
+  std::chrono::milliseconds reconnect_backoff_max{500};
 
   std::string sasl_user;
   std::string sasl_password;  // secret

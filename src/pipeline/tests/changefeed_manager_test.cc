@@ -214,7 +214,7 @@ class ChangefeedManagerTest : public ::testing::Test {
   }
   uint64_t Rows(ChangefeedManager& m, const std::string& id) {
     auto info = m.Get(id);
-    return info.ok() ? info->rows : 0;
+    return info.ok() ? info->rows_read : 0;
   }
 
   fs::path dir_;
@@ -240,7 +240,7 @@ TEST_F(ChangefeedManagerTest, LifecycleCreatePauseResumeUpdateRemove) {
   EXPECT_GT(running->checkpoint_time_ms, 0u);
   EXPECT_GE(running->lag_ms, 0);
   EXPECT_LT(running->lag_ms, 60000);
-  EXPECT_GE(running->messages, running->rows);
+  EXPECT_GE(running->messages, running->rows_read);
   EXPECT_EQ(running->filter_rules, std::vector<std::string>{"db.*"});
   EXPECT_NE(running->source_uri.find("sluice:****@127.0.0.1:3306"), std::string::npos)
       << running->source_uri;
@@ -263,6 +263,10 @@ TEST_F(ChangefeedManagerTest, LifecycleCreatePauseResumeUpdateRemove) {
   EXPECT_EQ(paused->lag_ms, 0);
   auto delivered = world_.Delivered("orders");
   ASSERT_FALSE(delivered.empty());
+  // A paused changefeed shows what its run did (not zeros): every row read was delivered.
+  EXPECT_EQ(paused->rows_read, delivered.size());
+  EXPECT_EQ(paused->rows_delivered, delivered.size());
+  EXPECT_EQ(paused->messages, delivered.size());
   auto saved = store_->Load("orders");
   ASSERT_TRUE(saved.ok() && saved->has_value());
   // The final checkpoint covers every delivered transaction (txn n commits at offset 100n).

@@ -6,6 +6,7 @@
 #include "pipeline/row_emitter.h"
 
 #include <map>
+#include <thread>
 
 namespace sluice::pipeline {
 namespace {
@@ -19,11 +20,22 @@ model::SourcePosition Pos(uint64_t off) {
 // A scripted source: transactions of `rows_per_txn` rows, each followed by a commit at
 // offset 100*txn. Open() starts after the given position; when the script is exhausted it
 // raises *stop.
+// What a FakeSource does besides its script: fail one Read (Unavailable) after `fail_after_reads`
+// successful ones (once per Harness), start each open with a heartbeat at the start position,
+// stamp events with wall-clock commit times, sleep `pace` per Read.
+struct SourceQuirks {
+  int fail_after_reads = -1;
+  bool heartbeat_on_open = false;
+  bool wall_times = false;
+  std::chrono::milliseconds pace{0};
+};
+
 class FakeSource : public source::Source {
  public:
   FakeSource(int txns, int rows_per_txn, std::atomic<bool>* stop, std::vector<uint64_t>* opens,
-             std::vector<uint64_t>* acked = nullptr)
-      : txns_(txns), rows_(rows_per_txn), stop_(stop), opens_(opens), acked_(acked) {
+             std::vector<uint64_t>* acked = nullptr, SourceQuirks* quirks = nullptr)
+      : txns_(txns), rows_(rows_per_txn), stop_(stop), opens_(opens), acked_(acked),
+        quirks_(quirks) {
     auto t = std::make_shared<model::TableSchema>();
     t->schema = "db";
     t->table = "t";
@@ -37,26 +49,51 @@ class FakeSource : public source::Source {
   base::Status Open(const model::SourcePosition& start) override {
     next_txn_ = start.empty() ? 1 : static_cast<int>(start.binlog.offset / 100) + 1;
     opens_->push_back(start.empty() ? 0 : start.binlog.offset);
+    start_ = start;
     return base::Status::Ok();
   }
   base::Status Read(std::vector<model::ChangeEvent>* out, size_t,
                     std::chrono::milliseconds) override {
+    SourceQuirks none;
+    SourceQuirks& q = quirks_ ? *quirks_ : none;
+    if (q.pace.count()) std::this_thread::sleep_for(q.pace);
+    if (q.heartbeat_on_open && !heartbeat_sent_) {
+      heartbeat_sent_ = true;
+      model::ChangeEvent hb;
+      hb.kind = model::ChangeEvent::Kind::kHeartbeat;
+      hb.position = start_.empty() ? Pos(1) : start_;
+      out->push_back(std::move(hb));
+      return base::Status::Ok();
+    }
+    if (q.fail_after_reads == 0) {
+      q.fail_after_reads = -1;
+      return base::Unavailable("lost connection to MariaDB");
+    }
+    if (q.fail_after_reads > 0) --q.fail_after_reads;
     if (next_txn_ > txns_) {
       stop_->store(true);
       return base::Status::Ok();
     }
     int txn = next_txn_++;
+    uint64_t ms = q.wall_times ? static_cast<uint64_t>(
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count())
+                               : 0;
+    uint64_t ts = q.wall_times ? (ms << 18) + static_cast<uint64_t>(txn) : static_cast<uint64_t>(txn);
     for (int r = 0; r < rows_; ++r) {
       model::ChangeEvent ev;
       ev.kind = model::ChangeEvent::Kind::kRow;
-      ev.txn.commit_ts = static_cast<uint64_t>(txn);
+      ev.txn.commit_ts = ts;
+      ev.txn.commit_time_ms = ms;
       ev.row.table = (r == 0) ? other_ : table_;
       ev.row.after = {model::Value::Int(txn * 1000 + r)};
       out->push_back(std::move(ev));
     }
     model::ChangeEvent commit;
     commit.kind = model::ChangeEvent::Kind::kCommit;
-    commit.txn.commit_ts = static_cast<uint64_t>(txn);
+    commit.txn.commit_ts = ts;
+    commit.txn.commit_time_ms = ms;
     commit.position = Pos(static_cast<uint64_t>(txn) * 100);
     out->push_back(std::move(commit));
     return base::Status::Ok();
@@ -71,6 +108,9 @@ class FakeSource : public source::Source {
   std::atomic<bool>* stop_;
   std::vector<uint64_t>* opens_;
   std::vector<uint64_t>* acked_;
+  SourceQuirks* quirks_;
+  model::SourcePosition start_;
+  bool heartbeat_sent_ = false;
   model::TableSchemaPtr table_, other_;
 };
 
@@ -99,17 +139,27 @@ class FakeEncoder : public codec::Encoder {
   int pending_ = 0;
 };
 
+// What a FakeSink's broker does: unreachable since (Unix ms, 0 = reachable); `hold`: accept
+// messages but acknowledge none (a stalled target).
+struct Broker {
+  std::atomic<int64_t> unreachable_since_ms{0};
+  std::atomic<bool> hold{false};
+};
+
 // Records delivered values; fails every delivery after `fail_after` messages (once).
 class FakeSink : public sink::Sink {
  public:
-  FakeSink(sink::DeliveryCallback cb, std::vector<std::string>* delivered, int* fail_after)
-      : cb_(std::move(cb)), delivered_(delivered), fail_after_(fail_after) {}
+  FakeSink(sink::DeliveryCallback cb, std::vector<std::string>* delivered, int* fail_after,
+           Broker* broker)
+      : cb_(std::move(cb)), delivered_(delivered), fail_after_(fail_after), broker_(broker) {}
+  int64_t UnreachableSinceMs() const override { return broker_->unreachable_since_ms.load(); }
   base::Result<int32_t> PrepareTopic(const std::string&) override { return 3; }
   base::Status Produce(const std::string&, int32_t, codec::Message msg, uint64_t token) override {
     queue_.emplace_back(token, std::move(msg.value));
     return base::Status::Ok();
   }
   void Poll(int) override {
+    if (broker_->hold) return;
     for (auto& [token, value] : queue_) {
       if (*fail_after_ == 0) {
         cb_(token, base::Unavailable("broker went away"));
@@ -131,6 +181,7 @@ class FakeSink : public sink::Sink {
   std::vector<std::pair<uint64_t, std::string>> queue_;
   std::vector<std::string>* delivered_;
   int* fail_after_;
+  Broker* broker_;
 };
 
 // A database-like row sink: rows are committed in batches at Poll() time; a failed batch
@@ -192,13 +243,15 @@ struct Harness {
   int fail_after = -1;
   int attempts = 0;
   bool follow_up = false;
+  SourceQuirks quirks;
+  Broker broker;
   MemoryStore store;
 
   PartsFactory Factory(int txns, int rows) {
     PartsFactory f;
     f.source = [this, txns, rows]() -> base::Result<std::unique_ptr<source::Source>> {
       return std::unique_ptr<source::Source>(
-          std::make_unique<FakeSource>(txns, rows, &stop, &opens));
+          std::make_unique<FakeSource>(txns, rows, &stop, &opens, nullptr, &quirks));
     };
     f.emitter = [this](sink::DeliveryCallback cb) -> base::Result<std::unique_ptr<Emitter>> {
       if (++attempts > 1) fail_after = -1;  // the broker is back after a restart
@@ -207,7 +260,7 @@ struct Harness {
       return std::unique_ptr<Emitter>(std::make_unique<MessageEmitter>(
           MessageEmitterOptions{}, std::move(encoder),
           std::make_unique<dispatch::EventRouter>(*dispatch::EventRouter::Create("t", {})),
-          std::make_unique<FakeSink>(std::move(cb), &delivered, &fail_after), nullptr));
+          std::make_unique<FakeSink>(std::move(cb), &delivered, &fail_after, &broker), nullptr));
     };
     return f;
   }
@@ -231,7 +284,8 @@ TEST(Changefeed, DeliversFilteredRowsAndCheckpointsLastCommit) {
   EXPECT_EQ(h.delivered.front(), "1001");
   EXPECT_EQ(h.delivered.back(), "5002");
   EXPECT_EQ(h.store.saved["cf"].binlog.offset, 500u);
-  EXPECT_EQ(cf.stats().rows.load(), 10u);
+  EXPECT_EQ(cf.stats().rows_read.load(), 10u);
+  EXPECT_EQ(cf.stats().rows_delivered.load(), 10u);
   EXPECT_EQ(cf.state(), ChangefeedState::kStopped);
 }
 
@@ -243,7 +297,7 @@ TEST(Changefeed, FollowUpMessagesAreProducedRightAfterTheirRow) {
   EXPECT_EQ(h.delivered, (std::vector<std::string>{"1001", "1001+", "1001++", "2001", "2001+",
                                                    "2001++"}));
   EXPECT_EQ(h.store.saved["cf"].binlog.offset, 200u);
-  EXPECT_EQ(cf.stats().rows.load(), 2u);
+  EXPECT_EQ(cf.stats().rows_read.load(), 2u);
   EXPECT_EQ(cf.stats().messages.load(), 6u);
 }
 
@@ -254,6 +308,7 @@ TEST(Changefeed, RetriesFromCheckpointWithoutLosingRows) {
   ASSERT_TRUE(cf.Run(&h.stop).ok());
   EXPECT_GE(cf.stats().restarts.load(), 1u);
   ASSERT_GE(h.opens.size(), 2u);
+  EXPECT_EQ(h.attempts, 2) << "failed deliveries rebuild the emitter";
   // Every expected row was delivered at least once.
   for (int txn = 1; txn <= 6; ++txn) {
     for (int r = 1; r < 3; ++r) {
@@ -311,6 +366,149 @@ TEST(Changefeed, NonRetriableErrorFails) {
   EXPECT_EQ(st.code(), base::Code::kFailedPrecondition);
   EXPECT_EQ(cf.state(), ChangefeedState::kFailed);
   EXPECT_NE(cf.last_error().find("binlog_format"), std::string::npos);
+}
+
+TEST(Changefeed, SourceFailureRebuildsOnlyTheSource) {
+  Harness h;
+  h.quirks.fail_after_reads = 2;  // the source drops after two transactions
+  Changefeed cf(Options(), h.Factory(5, 3), &h.store);
+  ASSERT_TRUE(cf.Run(&h.stop).ok());
+  EXPECT_EQ(cf.stats().restarts.load(), 1u);
+  ASSERT_EQ(h.opens.size(), 2u);
+  EXPECT_EQ(h.opens[1], 200u) << "resumed at the checkpoint";
+  EXPECT_EQ(h.attempts, 1) << "the emitter (the Kafka producer) was kept";
+  EXPECT_EQ(h.delivered.size(), 10u);
+  EXPECT_EQ(h.store.saved["cf"].binlog.offset, 500u);
+}
+
+// Runs the changefeed on a thread until the test raises h.stop.
+struct Background {
+  Background(Changefeed& cf, Harness& h) : h_(h) {
+    thread = std::thread([this, &cf, &h] { result = cf.Run(&h.stop); });
+  }
+  ~Background() {
+    h_.stop = true;
+    thread.join();
+  }
+  template <typename Pred>
+  static bool WaitFor(Pred pred) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!pred() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return pred();
+  }
+  Harness& h_;
+  base::Status result;
+  std::thread thread;
+};
+
+TEST(Changefeed, UnreachableTargetTurnsWarningWithTheReasonAndBack) {
+  Harness h;
+  h.quirks.pace = std::chrono::milliseconds(5);
+  h.quirks.wall_times = true;
+  Changefeed cf(Options(), h.Factory(1000000, 2), &h.store);
+  Background run(cf, h);
+  ASSERT_TRUE(Background::WaitFor([&] { return cf.stats().rows_delivered.load() > 5; }));
+  EXPECT_EQ(cf.state(), ChangefeedState::kNormal);
+  EXPECT_EQ(cf.state_reason(), "");
+
+  // The broker goes away: messages are held, the sink says since when.
+  h.broker.hold = true;
+  h.broker.unreachable_since_ms = 1796300000000;  // 2026-12-03T12:13:20Z
+  ASSERT_TRUE(Background::WaitFor([&] { return cf.state() == ChangefeedState::kWarning; }));
+  EXPECT_EQ(cf.state_reason().rfind("all brokers down since 2026-12-03T12:13:20Z (", 0), 0u)
+      << cf.state_reason();
+  EXPECT_EQ(cf.target_unreachable_since_ms(), 1796300000000);
+  // Rows are still read; none is delivered; the checkpoint lag grows.
+  uint64_t delivered = cf.stats().rows_delivered.load();
+  uint64_t read = cf.stats().rows_read.load();
+  ASSERT_TRUE(Background::WaitFor([&] {
+    return cf.stats().rows_read.load() > read + 10 && cf.checkpoint_lag_ms() >= 50;
+  }));
+  EXPECT_EQ(cf.stats().rows_delivered.load(), delivered);
+  EXPECT_NE(cf.state_reason().find("; checkpoint lag "), std::string::npos) << cf.state_reason();
+  std::string line = StatusLine(cf, "cf", 0, 0);
+  EXPECT_NE(line.find("state=warning (all brokers down since 2026-12-03T12:13:20Z"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(fmt::format("delivered={} (+{})", delivered, delivered)),
+            std::string::npos)
+      << line;
+
+  // Back: deliveries resume, the state is normal again.
+  h.broker.unreachable_since_ms = 0;
+  h.broker.hold = false;
+  ASSERT_TRUE(Background::WaitFor([&] {
+    return cf.state() == ChangefeedState::kNormal && cf.stats().rows_delivered.load() > delivered;
+  }));
+  EXPECT_EQ(cf.state_reason(), "");
+  EXPECT_EQ(h.attempts, 1);
+}
+
+TEST(Changefeed, StalledDeliveriesTurnWarning) {
+  Harness h;
+  h.quirks.pace = std::chrono::milliseconds(5);
+  ChangefeedOptions o = Options();
+  o.stall_after = std::chrono::milliseconds(200);
+  Changefeed cf(o, h.Factory(1000000, 2), &h.store);
+  Background run(cf, h);
+  ASSERT_TRUE(Background::WaitFor([&] { return cf.stats().rows_delivered.load() > 5; }));
+  h.broker.hold = true;  // reachable, but nothing is acknowledged
+  ASSERT_TRUE(Background::WaitFor([&] { return cf.state() == ChangefeedState::kWarning; }));
+  EXPECT_EQ(cf.state_reason().rfind("no delivery acknowledged for ", 0), 0u) << cf.state_reason();
+  h.broker.hold = false;
+  ASSERT_TRUE(Background::WaitFor([&] { return cf.state() == ChangefeedState::kNormal; }));
+}
+
+TEST(Changefeed, CheckpointCommitTimeSurvivesARetry) {
+  // After a retry the source starts with a heartbeat at the checkpoint, which carries no commit
+  // time: the checkpoint's commit time (and with it the lag) must not drop to 0.
+  Harness h;
+  h.quirks.wall_times = true;
+  h.quirks.heartbeat_on_open = true;
+  h.quirks.fail_after_reads = 3;
+  Changefeed cf(Options(), h.Factory(3, 2), &h.store);
+  ASSERT_TRUE(cf.Run(&h.stop).ok());
+  ASSERT_EQ(h.opens.size(), 2u);
+  EXPECT_GT(cf.stats().checkpoint_commit_ms.load(), 1700000000000u);
+  EXPECT_GT(cf.stats().last_event_commit_ms.load(), 1700000000000u);
+}
+
+TEST(Changefeed, BackoffStartsOverAfterAHealthyAttempt) {
+  // Two attempts fail at once (no progress): the delay doubles. Then an attempt that moves the
+  // checkpoint fails: the next delay is the first one again.
+  Harness h;
+  ChangefeedOptions o = Options();
+  o.initial_backoff = std::chrono::milliseconds(300);
+  o.max_backoff = std::chrono::milliseconds(5000);
+  o.backoff_jitter = 0;
+  std::vector<uint64_t> delays;
+  int opens = 0;
+  PartsFactory f = h.Factory(4, 2);
+  auto make_source = f.source;
+  f.source = [&]() -> base::Result<std::unique_ptr<source::Source>> {
+    ++opens;
+    if (opens == 1 || opens == 2 || opens == 4) return base::Unavailable("MariaDB is down");
+    if (opens == 3) h.quirks.fail_after_reads = 2;  // streams two transactions, then drops
+    return make_source();
+  };
+  Changefeed cf(o, f, &h.store);
+  std::thread watch([&] {
+    uint64_t seen = 0;
+    while (!h.stop) {
+      uint64_t r = cf.stats().restarts.load();
+      if (r != seen) {
+        delays.push_back(cf.stats().retry_delay_ms.load());
+        seen = r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  ASSERT_TRUE(cf.Run(&h.stop).ok());
+  watch.join();
+  EXPECT_EQ(delays, (std::vector<uint64_t>{300, 600, 300, 600}));
+  EXPECT_EQ(h.delivered.size(), 4u);  // one kept row per transaction, none lost
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <thread>
 
 #include <librdkafka/rdkafka.h>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "client/kafka/kafka_conf.h"
 #include "client/kafka/preflight.h"
@@ -105,6 +107,10 @@ base::Status KafkaSink::Init() {
   rd_kafka_conf_set_dr_msg_cb(c, &KafkaSink::OnDelivery);
   rd_kafka_conf_set_error_cb(c, &KafkaSink::OnError);
   rd_kafka_conf_set_log_cb(c, &KafkaSink::OnLog);
+  // Statistics once a second, only to see a broker come back (UnreachableSinceMs) while nothing
+  // is being delivered.
+  SLUICE_RETURN_IF_ERROR(SetConf(c, "statistics.interval.ms", "1000"));
+  rd_kafka_conf_set_stats_cb(c, &KafkaSink::OnStats);
 
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
@@ -512,11 +518,41 @@ void KafkaSink::OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* op
     status = base::Status(code, fmt::format("delivery to topic '{}' partition {} failed: {}",
                                             rd_kafka_topic_name(m->rkt), m->partition, reason));
   }
+  if (status.ok() && self->unreachable_since_ms_.load(std::memory_order_relaxed) != 0) {
+    self->MarkReachable("a delivery succeeded");
+  }
   if (self->cb_) self->cb_(p->token, status);
+}
+
+void KafkaSink::MarkReachable(const char* how) {
+  int64_t since = unreachable_since_ms_.exchange(0);
+  if (since == 0) return;
+  Log()->info("Kafka at {} is reachable again after {} ms ({})", options_.BrokerList(),
+              std::max<int64_t>(0, base::UnixNowMs() - since), how);
+}
+
+int KafkaSink::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  // Only broker objects carry a "state" key in a producer's statistics (their connection
+  // state: INIT, DOWN, CONNECT, ..., UP), so this finds a broker that is up.
+  if (self->unreachable_since_ms_.load(std::memory_order_relaxed) != 0 &&
+      std::string_view(json, len).find("\"state\":\"UP\"") != std::string_view::npos) {
+    self->MarkReachable("a broker is up");
+  }
+  return 0;  // librdkafka frees the JSON
 }
 
 void KafkaSink::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
+  // "2/2 brokers are down". librdkafka also sends this code with "0/2 brokers are down" as
+  // brokers come and go: only all of them down counts.
+  int down = -1, total = -2;
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && reason &&
+      std::sscanf(reason, "%d/%d brokers are down", &down, &total) == 2 && down == total &&
+      total > 0) {
+    int64_t none = 0;
+    self->unreachable_since_ms_.compare_exchange_strong(none, base::UnixNowMs());
+  }
   if (!client::kafka::KeepsLoginError(self->last_error_code_, err)) {
     self->last_error_ = reason ? reason : "";
     self->last_error_code_ = err;

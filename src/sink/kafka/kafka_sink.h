@@ -12,6 +12,7 @@
 // queue space) and the destructor; a callback must not call back into the sink.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -74,6 +75,11 @@ class KafkaSink : public sink::Sink {
   // DeadlineExceeded if messages are still in flight after timeout_ms.
   base::Status Flush(int timeout_ms) override;
 
+  // Since when (Unix ms) every broker has been down: set by librdkafka's _ALL_BROKERS_DOWN
+  // error, cleared by the next successful delivery or a statistics report (every second)
+  // showing a broker up again. Thread-safe.
+  int64_t UnreachableSinceMs() const override { return unreachable_since_ms_.load(); }
+
   // Messages queued and not yet reported.
   int OutstandingMessages() const;
   // How many 10 ms waits Produce() spent on a full queue (back-pressure).
@@ -108,6 +114,8 @@ class KafkaSink : public sink::Sink {
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+  static int OnStats(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  void MarkReachable(const char* how);
 
   KafkaSinkOptions options_;
   sink::DeliveryCallback cb_;
@@ -119,6 +127,7 @@ class KafkaSink : public sink::Sink {
   uint64_t queue_full_waits_ = 0;
   std::string last_error_;   // latest client-level error, for reachability messages
   int last_error_code_ = 0;  // its rd_kafka_resp_err_t
+  std::atomic<int64_t> unreachable_since_ms_{0};
 };
 
 // The sink's pre-flight (`sluice check`, the console's "Test" button): the connection checks of

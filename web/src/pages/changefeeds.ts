@@ -14,7 +14,20 @@ function stateOf(cf: Changefeed): string {
 
 function stateBadge(cf: Changefeed): HTMLElement {
   const s = stateOf(cf);
-  return h('span', { class: `badge ${s}`, 'data-testid': 'cf-state' }, s);
+  const attrs: Record<string, string> = { class: `badge ${s}`, 'data-testid': 'cf-state' };
+  if (s === 'warning' && cf.state_reason) attrs.title = cf.state_reason;
+  return h('span', attrs, s);
+}
+
+// Rows read from the source and, of those, delivered (acknowledged by the target).
+function rowsCell(cf: Changefeed): HTMLElement {
+  const behind = cf.counters.rows_read - cf.counters.rows_delivered;
+  return h(
+    'span',
+    { 'data-testid': 'cf-rows-cell', title: `${fmtCount(cf.counters.rows_read)} read, ${fmtCount(cf.counters.rows_delivered)} delivered` },
+    fmtCount(cf.counters.rows_delivered),
+    behind > 0 ? h('span', { class: 'muted small' }, ` / ${fmtCount(cf.counters.rows_read)} read`) : null,
+  );
 }
 
 function isLagging(cf: Changefeed): boolean {
@@ -62,7 +75,7 @@ const SORTS: Record<SortKey, (a: Changefeed, b: Changefeed) => number> = {
   id: (a, b) => a.id.localeCompare(b.id),
   state: (a, b) => (STATE_ORDER[stateOf(a)] ?? 9) - (STATE_ORDER[stateOf(b)] ?? 9),
   lag: (a, b) => a.lag_ms - b.lag_ms,
-  rows: (a, b) => a.counters.rows - b.counters.rows,
+  rows: (a, b) => a.counters.rows_delivered - b.counters.rows_delivered,
   rate: (a, b) => (a.rows_per_second ?? 0) - (b.rows_per_second ?? 0),
   checkpoint: (a, b) => a.checkpoint_time_ms - b.checkpoint_time_ms,
 };
@@ -150,7 +163,7 @@ export function changefeedListPage(root: HTMLElement): () => void {
             header('Changefeed', 'id'),
             header('State', 'state'),
             header('Lag', 'lag'),
-            header('Rows', 'rows', 'num'),
+            header('Rows delivered', 'rows', 'num'),
             header('Rows/s', 'rate', 'num'),
             header('Checkpoint', 'checkpoint'),
             header('Last error', null),
@@ -165,9 +178,9 @@ export function changefeedListPage(root: HTMLElement): () => void {
               'tr',
               { 'data-changefeed': cf.id, 'data-lagging': String(isLagging(cf)), class: isLagging(cf) ? 'lagging' : '' },
               h('td', {}, h('a', { href: `#/changefeeds/${enc(cf.id)}`, class: 'cf-name' }, cf.id), h('div', { class: 'muted small' }, cf.filter_rules.join(', '))),
-              h('td', {}, stateBadge(cf)),
+              h('td', {}, stateBadge(cf), cf.state === 'warning' && cf.state_reason ? h('div', { class: 'muted small', 'data-testid': 'cf-state-reason' }, cf.state_reason) : null),
               h('td', { 'data-testid': 'cf-lag' }, lagCell(cf)),
-              h('td', { class: 'num' }, fmtCount(cf.counters.rows)),
+              h('td', { class: 'num' }, rowsCell(cf)),
               h('td', { class: 'num' }, fmtRate(cf.rows_per_second ?? 0)),
               h('td', { class: 'small' }, fmtTime(cf.checkpoint_time_ms)),
               h('td', { class: 'err', title: cf.error || '' }, cf.error || ''),
@@ -207,14 +220,6 @@ export function changefeedListPage(root: HTMLElement): () => void {
 function tile(label: string, value: string, testid?: string, cls = ''): HTMLElement {
   return h('div', { class: `tile ${cls}` }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value', 'data-testid': testid }, value));
 }
-
-// Counters beyond the classic five (issue 22: read vs delivered), shown when the server has them.
-const EXTRA_COUNTERS: [string, string][] = [
-  ['read', 'Rows read'],
-  ['delivered', 'Rows delivered'],
-  ['read_rows', 'Rows read'],
-  ['delivered_rows', 'Rows delivered'],
-];
 
 function dl(pairs: [string, Node | string | number, string?][]): HTMLElement {
   return h('dl', {}, pairs.flatMap(([k, v, testid]) => [h('dt', {}, k), h('dd', testid ? { 'data-testid': testid } : {}, v)]));
@@ -283,6 +288,7 @@ export function changefeedDetailPage(root: HTMLElement, id: string, navigate: (h
     renderHead(cf);
     renderTiles(cf);
     clear(errorHost);
+    if (cf.state === 'warning' && cf.state_reason) errorHost.append(errorBox(`Warning: ${cf.state_reason}`, 'cf-state-reason'));
     if (cf.error) errorHost.append(errorBox(`Last error: ${cf.error}`, 'cf-error'));
     const now = Date.now();
     const ev = hist?.events ?? [];
@@ -297,7 +303,6 @@ export function changefeedDetailPage(root: HTMLElement, id: string, navigate: (h
         ['Checkpoint', h('code', {}, cf.checkpoint || '—'), 'cf-checkpoint'],
         ['Checkpoint time', fmtTime(cf.checkpoint_time_ms)],
         ['Lag', fmtLag(cf.lag_ms), 'cf-lag'],
-        ...(cf.checkpoint_lag_ms !== undefined ? [['Checkpoint lag', fmtLag(cf.checkpoint_lag_ms), 'cf-checkpoint-lag'] as [string, string, string]] : []),
         ['Messages', fmtCount(cf.counters.messages)],
         ['Bytes', fmtCount(cf.counters.bytes)],
       ]),
@@ -322,15 +327,13 @@ export function changefeedDetailPage(root: HTMLElement, id: string, navigate: (h
   function renderTiles(cf: Changefeed) {
     clear(tiles);
     tiles.append(
-      tile('Rows', fmtCount(cf.counters.rows), 'cf-rows'),
+      tile('Rows read', fmtCount(cf.counters.rows_read), 'cf-rows-read'),
+      tile('Rows delivered', fmtCount(cf.counters.rows_delivered), 'cf-rows', cf.counters.rows_read > cf.counters.rows_delivered && cf.state === 'warning' ? 'warn' : ''),
       tile('Rows/s (last ~10 s)', fmtRate(cf.rows_per_second ?? 0), 'cf-rate'),
-      tile('Lag', fmtLag(cf.lag_ms), 'cf-lag-now', isLagging(cf) ? 'warn' : ''),
+      tile('Checkpoint lag', fmtLag(cf.lag_ms), 'cf-lag-now', isLagging(cf) ? 'warn' : ''),
       tile('Errors', fmtCount(cf.counters.errors), 'cf-errors', cf.counters.errors ? 'bad' : ''),
       tile('Restarts', fmtCount(cf.counters.restarts), 'cf-restarts', cf.counters.restarts ? 'warn' : ''),
     );
-    for (const [key, label] of EXTRA_COUNTERS) {
-      if (typeof cf.counters[key] === 'number') tiles.append(tile(label, fmtCount(cf.counters[key]), `cf-${key}`));
-    }
   }
 
   function renderEvents(ev: History['events']) {
